@@ -1,0 +1,14 @@
+namespace Statehouse.Contracts;
+
+/// <summary>The kind of a <see cref="ReadRequest"/>. Numeric values are part of the wire format.</summary>
+public enum ReadKind : byte
+{
+    Get = 1,
+    GetAtVersion = 2,
+    GetAsOf = 3,
+    ListKeys = 4,
+    ScanPrefix = 5,
+    Replay = 6,
+    Health = 7,
+    Version = 8,
+}

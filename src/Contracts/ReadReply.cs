@@ -1,0 +1,24 @@
+using MessagePack;
+
+namespace Statehouse.Contracts;
+
+/// <summary>
+/// The answer to a <see cref="ReadRequest"/>. <see cref="ErrorCode"/> is <see cref="ErrorCode.None"/> on success.
+/// Get kinds fill <see cref="Record"/>; ListKeys fills <see cref="Keys"/>; ScanPrefix fills <see cref="Records"/>;
+/// Replay fills <see cref="Events"/>; Health and Version fill <see cref="Health"/>.
+/// Paged kinds set <see cref="NextKey"/> (ListKeys/ScanPrefix) or <see cref="NextStartTs"/> (Replay) when more remains.
+/// </summary>
+[MessagePackObject]
+public sealed record ReadReply(
+    [property: Key(0)] ErrorCode ErrorCode,
+    [property: Key(1)] string? ErrorMessage = null,
+    [property: Key(2)] StateRecord? Record = null,
+    [property: Key(3)] IReadOnlyList<string>? Keys = null,
+    [property: Key(4)] IReadOnlyList<StateRecord>? Records = null,
+    [property: Key(5)] IReadOnlyList<CommitEvent>? Events = null,
+    [property: Key(6)] string? NextKey = null,
+    [property: Key(7)] long NextStartTs = 0,
+    [property: Key(8)] HealthReport? Health = null)
+{
+    public static ReadReply Error(ErrorCode code, string message) => new(code, message);
+}

@@ -1,0 +1,25 @@
+using MessagePack;
+
+namespace Statehouse.Contracts;
+
+/// <summary>
+/// A read, published to the read queue with <c>reply_to</c> and <c>correlation_id</c>. Which fields matter depends on
+/// <see cref="Kind"/>:
+/// Get (AgentId, Key); GetAtVersion (+ Version); GetAsOf (+ CommitTs: the state as of that commit);
+/// ListKeys and ScanPrefix (AgentId, Prefix, AfterKey = continue after this key, Limit);
+/// Replay (AgentId, StartTs and EndTs inclusive, 0 = open, Limit = events per page).
+/// </summary>
+[MessagePackObject]
+public sealed record ReadRequest(
+    [property: Key(0)] int SchemaVersion,
+    [property: Key(1)] ReadKind Kind,
+    [property: Key(2)] string Namespace,
+    [property: Key(3)] string AgentId = "",
+    [property: Key(4)] string Key = "",
+    [property: Key(5)] long Version = 0,
+    [property: Key(6)] long CommitTs = 0,
+    [property: Key(7)] string Prefix = "",
+    [property: Key(8)] string? AfterKey = null,
+    [property: Key(9)] int Limit = 0,
+    [property: Key(10)] long StartTs = 0,
+    [property: Key(11)] long EndTs = 0);

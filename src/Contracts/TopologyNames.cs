@@ -1,0 +1,25 @@
+namespace Statehouse.Contracts;
+
+/// <summary>
+/// Every queue and exchange name, derived from one prefix (default <c>statehouse</c>) so that several
+/// deployments, or tests, can share a broker without seeing each other's messages.
+/// </summary>
+public sealed record TopologyNames(string Prefix = TopologyNames.DefaultPrefix)
+{
+    public const string DefaultPrefix = "statehouse";
+
+    /// <summary>Durable quorum queue with single-active-consumer: whole transactions to commit.</summary>
+    public string CommitQueue => Prefix + ".commit";
+
+    /// <summary>Queue of read requests, served concurrently from storage snapshots.</summary>
+    public string ReadQueue => Prefix + ".read";
+
+    /// <summary>Exchange that receives messages that can never be applied.</summary>
+    public string DeadLetterExchange => Prefix + ".dead-letter";
+
+    /// <summary>Durable queue bound to <see cref="DeadLetterExchange"/>.</summary>
+    public string DeadLetterQueue => Prefix + ".commit.dead";
+
+    /// <summary>Fanout exchange on which committed transactions are announced to followers.</summary>
+    public string CommitsExchange => Prefix + ".commits";
+}

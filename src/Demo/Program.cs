@@ -1,0 +1,2 @@
+// Placeholder: the demo lands with the client.
+return 0;

@@ -1,0 +1,110 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace Statehouse.Worker.Hosting;
+
+/// <summary>Every worker setting, bound from the <c>Statehouse</c> configuration section.</summary>
+public sealed class StatehouseOptions
+{
+    public const string SectionName = "Statehouse";
+
+    [Required, ValidateObjectMembers]
+    public BrokerOptions Broker { get; set; } = new();
+
+    [Required, ValidateObjectMembers]
+    public StorageOptions Storage { get; set; } = new();
+
+    [Required, ValidateObjectMembers]
+    public CommitOptions Commit { get; set; } = new();
+
+    [Required, ValidateObjectMembers]
+    public LimitOptions Limits { get; set; } = new();
+
+    [Required, ValidateObjectMembers]
+    public ReadOptions Reads { get; set; } = new();
+}
+
+public sealed class BrokerOptions
+{
+    /// <summary>AMQP URI of the broker.</summary>
+    [Required]
+    public Uri Uri { get; set; } = new("amqp://guest:guest@localhost:5672/");
+
+    /// <summary>Prefix of every queue and exchange name (see <c>TopologyNames</c>).</summary>
+    [Required, RegularExpression("^[A-Za-z0-9._-]{1,100}$", ErrorMessage = "QueuePrefix must be 1-100 characters of A-Z a-z 0-9 . _ -")]
+    public string QueuePrefix { get; set; } = Contracts.TopologyNames.DefaultPrefix;
+
+    /// <summary>Deliveries of one message before the broker dead-letters it (quorum queue <c>x-delivery-limit</c>).</summary>
+    [Range(1, 1000)]
+    public int DeliveryLimit { get; set; } = 20;
+
+    /// <summary>Seconds between attempts to reach the broker after a failure.</summary>
+    [Range(0.1, 300)]
+    public double ReconnectDelaySeconds { get; set; } = 2;
+}
+
+public sealed class StorageOptions
+{
+    /// <summary>Directory of the RocksDB store. Created on first start when empty or missing.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string Path { get; set; } = "./data";
+}
+
+public sealed class CommitOptions
+{
+    /// <summary>Most transactions in one synced write. 1 = one fsync per message.</summary>
+    [Range(1, 10_000)]
+    public int MaxBatchCount { get; set; } = 256;
+
+    /// <summary>Most envelope bytes in one synced write (a single larger envelope still forms a batch of its own).</summary>
+    [Range(1, 1L << 30)]
+    public long MaxBatchBytes { get; set; } = 16L << 20;
+
+    /// <summary>Unacknowledged deliveries the broker may push ahead (AMQP prefetch). At least MaxBatchCount.</summary>
+    [Range(1, 65_535)]
+    public int Prefetch { get; set; } = 512;
+
+    /// <summary>How long a txn_id's reply is kept for duplicate detection. Clients must not retry a txn_id after it.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "3650.00:00:00")]
+    public TimeSpan InboxRetention { get; set; } = TimeSpan.FromDays(7);
+}
+
+public sealed class LimitOptions
+{
+    [Range(1, 1024)]
+    public int MaxNamespaceBytes { get; set; } = 128;
+
+    [Range(1, 1024)]
+    public int MaxAgentIdBytes { get; set; } = 256;
+
+    [Range(1, 64 * 1024)]
+    public int MaxKeyBytes { get; set; } = 1024;
+
+    [Range(1, 64L << 20)]
+    public int MaxValueBytes { get; set; } = 1 << 20;
+
+    [Range(1, 100_000)]
+    public int MaxOperations { get; set; } = 1000;
+
+    [Range(1, 256)]
+    public int MaxTxnIdBytes { get; set; } = 128;
+
+    /// <summary>Largest message body accepted at all (larger ones are rejected with PAYLOAD_TOO_LARGE before decoding).</summary>
+    [Range(1024, 512L << 20)]
+    public int MaxMessageBytes { get; set; } = 64 << 20;
+}
+
+public sealed class ReadOptions
+{
+    /// <summary>Read requests served at once.</summary>
+    [Range(1, 64)]
+    public int Concurrency { get; set; } = 4;
+
+    /// <summary>Page size when a request asks for none.</summary>
+    [Range(1, 10_000)]
+    public int DefaultPageSize { get; set; } = 100;
+
+    /// <summary>Largest page a request may ask for.</summary>
+    [Range(1, 100_000)]
+    public int MaxPageSize { get; set; } = 1000;
+}

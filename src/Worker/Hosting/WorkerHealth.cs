@@ -1,0 +1,35 @@
+using Statehouse.Contracts;
+
+namespace Statehouse.Worker.Hosting;
+
+/// <summary>Shared, thread-safe view of whether the worker can do its job; read by the health request.</summary>
+internal sealed class WorkerHealth
+{
+    private volatile string? _storageError;
+    private volatile bool _brokerConnected;
+    private volatile bool _consuming;
+
+    public bool StorageWritable => _storageError is null;
+
+    public string? StorageError => _storageError;
+
+    public bool BrokerConnected => _brokerConnected;
+
+    public bool Consuming => _consuming;
+
+    public void StorageFailed(string reason) => _storageError = reason;
+
+    public void StorageRecovered() => _storageError = null;
+
+    public void SetBrokerConnected(bool connected) => _brokerConnected = connected;
+
+    public void SetConsuming(bool consuming) => _consuming = consuming;
+
+    public HealthReport Snapshot(long lastCommitTs)
+    {
+        var error = _storageError;
+        var healthy = error is null && _brokerConnected && _consuming;
+        var status = error is not null ? "storage-failed" : !_brokerConnected ? "broker-disconnected" : !_consuming ? "not-consuming" : "ok";
+        return new HealthReport(healthy, status, lastCommitTs, ServerInfo.Version, WireFormat.SchemaVersion, error);
+    }
+}

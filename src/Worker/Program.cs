@@ -1,0 +1,2 @@
+// Placeholder: the host wiring lands with the messaging layer.
+return 0;
