@@ -31,6 +31,9 @@ public sealed class StatehouseClient : IAsyncDisposable
     /// <summary>The queue prefix the client publishes under.</summary>
     public string QueuePrefix => _options.QueuePrefix;
 
+    /// <summary>The queue replies arrive on (tests inspect it; it changes when connection recovery re-creates it).</summary>
+    internal string ReplyQueue => _link.ReplyQueue;
+
     /// <summary>Connects to the broker and starts listening for replies.</summary>
     /// <exception cref="ArgumentException">An option is invalid.</exception>
     /// <exception cref="StatehouseUnavailableException">The broker cannot be reached.</exception>

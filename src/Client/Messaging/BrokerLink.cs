@@ -109,7 +109,11 @@ internal sealed class BrokerLink : IAsyncDisposable
     /// </summary>
     public async Task<byte[]> SendAsync(BrokerRequest request, CancellationToken ct)
     {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            throw new ObjectDisposedException(nameof(StatehouseClient));
+        }
+
         var reply = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (!_pending.TryAdd(request.CorrelationId, reply))
         {
@@ -130,6 +134,12 @@ internal sealed class BrokerLink : IAsyncDisposable
                 }
                 catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                 {
+                }
+
+                if (reply.Task.IsCompleted)
+                {
+                    // The reply raced the attempt's timeout.
+                    return await reply.Task.ConfigureAwait(false);
                 }
 
                 if (attempt >= request.MaxAttempts)
