@@ -109,11 +109,7 @@ internal sealed class BrokerLink : IAsyncDisposable
     /// </summary>
     public async Task<byte[]> SendAsync(BrokerRequest request, CancellationToken ct)
     {
-        if (Volatile.Read(ref _disposed) != 0)
-        {
-            throw new ObjectDisposedException(nameof(StatehouseClient));
-        }
-
+        ThrowIfDisposed();
         var reply = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (!_pending.TryAdd(request.CorrelationId, reply))
         {
@@ -197,6 +193,8 @@ internal sealed class BrokerLink : IAsyncDisposable
     {
         while (true)
         {
+            // A publish after dispose fails like one during a connection loss, but no recovery will follow.
+            ThrowIfDisposed();
             var recovered = Volatile.Read(ref _recovered).Task;
             var error = await TryPublishAsync(request, attempt, attemptCt, ct).ConfigureAwait(false);
             if (error is null || attemptCt.IsCancellationRequested)
@@ -339,6 +337,14 @@ internal sealed class BrokerLink : IAsyncDisposable
         }
 
         return Task.CompletedTask;
+    }
+
+    private void ThrowIfDisposed()
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            throw new ObjectDisposedException(nameof(StatehouseClient));
+        }
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
