@@ -15,6 +15,7 @@ internal sealed class StateStore : IDisposable
     private readonly RocksDb _db;
     private readonly WriteOptions _syncWrite = new WriteOptions().SetSync(true);
     private long _lastCommitTs;
+    private long _syncedWrites;
     private bool _disposed;
 
     private StateStore(RocksDb db, string path)
@@ -42,6 +43,9 @@ internal sealed class StateStore : IDisposable
     public ColumnFamilyHandle Inbox { get; }
 
     public ColumnFamilyHandle Meta { get; }
+
+    /// <summary>Synced writes since open (one per committed group): the store's fsync count.</summary>
+    public long SyncedWrites => Interlocked.Read(ref _syncedWrites);
 
     /// <summary>The last committed commit_ts (0 for an empty store).</summary>
     public long LastCommitTs => Volatile.Read(ref _lastCommitTs);
@@ -126,6 +130,7 @@ internal sealed class StateStore : IDisposable
             throw new StorageWriteException($"Synced write to '{Path}' failed: {e.Message}", e);
         }
 
+        Interlocked.Increment(ref _syncedWrites);
         Volatile.Write(ref _lastCommitTs, lastCommitTs);
     }
 
