@@ -12,6 +12,8 @@ internal sealed class StateStore : IDisposable
     private static readonly byte[] s_lastCommitTsKey = "last_commit_ts"u8.ToArray();
     private static readonly byte[] s_schemaVersionKey = "schema_version"u8.ToArray();
 
+    private static readonly WriteOptions s_unsyncedWrite = new WriteOptions().SetSync(false);
+
     private readonly RocksDb _db;
     private readonly WriteOptions _syncWrite = new WriteOptions().SetSync(true);
     private long _lastCommitTs;
@@ -132,6 +134,19 @@ internal sealed class StateStore : IDisposable
 
         Interlocked.Increment(ref _syncedWrites);
         Volatile.Write(ref _lastCommitTs, lastCommitTs);
+    }
+
+    /// <summary>Writes housekeeping changes (no commit data) without sync; losing them in a crash is harmless.</summary>
+    public void WriteUnsynced(WriteBatch batch)
+    {
+        try
+        {
+            _db.Write(batch, s_unsyncedWrite);
+        }
+        catch (RocksDbException e)
+        {
+            throw new StorageWriteException($"Write to '{Path}' failed: {e.Message}", e);
+        }
     }
 
     /// <summary>Adds the new last commit_ts to a batch (written together with the transactions that reach it).</summary>
