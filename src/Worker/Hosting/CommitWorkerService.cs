@@ -47,7 +47,8 @@ internal sealed class CommitWorkerService(
 
         _logger.StoreOpened(storePath, store.LastCommitTs);
         var names = new TopologyNames(settings.Broker.QueuePrefix);
-        var loop = new CommitLoop(services.GetRequiredService<CommitEngine>(), health, settings.Commit, names, time, loggers.CreateLogger<CommitLoop>());
+        var engine = services.GetRequiredService<CommitEngine>();
+        var loop = new CommitLoop(engine, health, settings.Commit, names, time, loggers.CreateLogger<CommitLoop>());
         var reads = services.GetRequiredService<ReadService>();
         _run = Task.Run(() => RunAsync(settings, names, storePath, store, loop, reads, _stopping.Token), CancellationToken.None);
         return Task.CompletedTask;
@@ -76,7 +77,9 @@ internal sealed class CommitWorkerService(
         StatehouseOptions settings, TopologyNames names, string storePath, StateStore store, CommitLoop loop, ReadService reads,
         CancellationToken stopping)
     {
-        var loopTask = RunLoopAsync(loop, stopping);
+        // The loop has its own stop signal: it keeps committing what was delivered until the consumers are cancelled.
+        using var loopStopping = new CancellationTokenSource();
+        var loopTask = RunLoopAsync(loop, loopStopping.Token);
         var pruneTask = PruneInboxAsync(store, settings.Commit.InboxRetention, stopping);
         var reconnectDelay = TimeSpan.FromSeconds(settings.Broker.ReconnectDelaySeconds);
         BrokerSession? session = null;
@@ -151,6 +154,7 @@ internal sealed class CommitWorkerService(
             }
 
             health.SetConsuming(false);
+            await loopStopping.CancelAsync();
             await loopTask;
             await pruneTask;
             if (session is not null)
@@ -199,7 +203,6 @@ internal sealed class CommitWorkerService(
 
     private async Task RunLoopAsync(CommitLoop loop, CancellationToken stopping)
     {
-        await Task.Yield();
         try
         {
             await loop.RunAsync(stopping, _abort.Token);
