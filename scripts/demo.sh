@@ -16,8 +16,9 @@ echo "demo: building the worker and the demo (Release)"
 dotnet build src/Worker/Worker.csproj -c Release -nologo -v quiet
 dotnet build src/Demo/Demo.csproj -c Release -nologo -v quiet
 
-mkdir -p .state/demo-data
-dotnet "$worker_dll" --Statehouse:Storage:Path=.state/demo-data --Statehouse:Broker:Uri="$uri" >"$worker_log" 2>&1 &
+data_dir="$PWD/.state/demo-data"
+mkdir -p "$data_dir"
+dotnet "$worker_dll" --Statehouse:Storage:Path="$data_dir" --Statehouse:Broker:Uri="$uri" >"$worker_log" 2>&1 &
 worker_pid=$!
 
 # Running, and not a zombie waiting for this script to reap it.
