@@ -53,7 +53,7 @@ amqp_answers() {
 compose() { docker compose --project-directory "$root" -f "$root/docker-compose.yml" "$@"; }
 
 use_docker() {
-  command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1 || return 1
+  command -v docker >/dev/null 2>&1 && timeout 20 docker info >/dev/null 2>&1 || return 1
   docker compose version >/dev/null 2>&1 && return 0
   log "a Docker engine answers but the docker compose plugin is missing; using a local node"
   return 1
