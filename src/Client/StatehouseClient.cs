@@ -201,7 +201,7 @@ public sealed class StatehouseClient : IAsyncDisposable
                 e.TxnId,
                 e.CommitTs,
                 e.AgentId,
-                e.Operations.Select(o => new ReplayOperation(o.Key, o.Kind, o.Version, o.Value, valueOptions)).ToList()))
+                e.Operations.Select(o => new ReplayOperation(o.Key, o.Kind, o.Version, AsMemory(o.Value), valueOptions)).ToList()))
             .ToList();
         return new ReplayPage(events, reply.NextStartTs);
     }
@@ -285,6 +285,12 @@ public sealed class StatehouseClient : IAsyncDisposable
         var value = MessagePackSerializer.Deserialize<T>(record.Value, _options.ValueSerializerOptions);
         return new StateResult<T>(key, true, value, record.Version, record.CommitTs, record.Value);
     }
+
+    /// <summary>
+    /// Null stays null. Beware <c>bytes is null ? null : bytes</c>: its type is ReadOnlyMemory (null converts through the
+    /// array conversion), so a missing value would become an empty one.
+    /// </summary>
+    private static ReadOnlyMemory<byte>? AsMemory(byte[]? bytes) => bytes is null ? default(ReadOnlyMemory<byte>?) : bytes;
 
     private static StateRecord RequireRecordIn(ReadReply reply) =>
         reply.Record ?? throw new StatehouseException(ErrorCode.InternalError, "The worker's reply carried no record.");
