@@ -10,8 +10,9 @@ internal static partial class Log
     [LoggerMessage(2, LogLevel.Warning, "No reply to {MessageType} {CorrelationId} within {TimeoutSeconds} s (attempt {Attempt} of {MaxAttempts}); publishing it again")]
     public static partial void Resending(ILogger logger, string messageType, string correlationId, double timeoutSeconds, int attempt, int maxAttempts);
 
-    [LoggerMessage(3, LogLevel.Warning, "Publishing {MessageType} {CorrelationId} failed (attempt {Attempt} of {MaxAttempts}); waiting for a reply or the next attempt")]
-    public static partial void PublishFailed(ILogger logger, Exception exception, string messageType, string correlationId, int attempt, int maxAttempts);
+    // The reason only, no stack trace: during a connection loss every request in flight fails the same way.
+    [LoggerMessage(3, LogLevel.Warning, "Publishing {MessageType} {CorrelationId} failed (attempt {Attempt} of {MaxAttempts}): {Reason}; publishing again after recovery or a pause, within the attempt")]
+    public static partial void PublishFailed(ILogger logger, string messageType, string correlationId, int attempt, int maxAttempts, string reason);
 
     [LoggerMessage(4, LogLevel.Debug, "Ignoring a reply with correlation id {CorrelationId}: no request is waiting for it (late or duplicate)")]
     public static partial void UnmatchedReply(ILogger logger, string? correlationId);

@@ -31,6 +31,9 @@ public sealed class StatehouseClient : IAsyncDisposable
     /// <summary>The queue prefix the client publishes under.</summary>
     public string QueuePrefix => _options.QueuePrefix;
 
+    /// <summary>Whether the broker connection is up; false while it is being recovered (requests then wait and resend).</summary>
+    public bool IsConnected => _link.IsOpen;
+
     /// <summary>The queue replies arrive on (tests inspect it; it changes when connection recovery re-creates it).</summary>
     internal string ReplyQueue => _link.ReplyQueue;
 

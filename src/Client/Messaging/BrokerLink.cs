@@ -51,6 +51,9 @@ internal sealed class BrokerLink : IAsyncDisposable
     /// <summary>The queue replies arrive on (may change after a connection recovery).</summary>
     public string ReplyQueue => _replyQueue;
 
+    /// <summary>Whether the connection is up (false while automatic recovery is reconnecting).</summary>
+    public bool IsOpen => _connection.IsOpen;
+
     /// <summary>The connection name the broker shows.</summary>
     public string ClientName => _connection.ClientProvidedName ?? string.Empty;
 
@@ -184,22 +187,31 @@ internal sealed class BrokerLink : IAsyncDisposable
     }
 
     /// <summary>
-    /// Publishes one attempt, publishing again within it when a publish fails: after the connection is recovered, or
-    /// after a short pause when the connection is up (a nack, a closed channel). Returns null once the broker confirmed
-    /// the message, else the last failure (the attempt ran out, or the reply arrived anyway: a message whose confirm was
-    /// lost may still have reached the queue).
+    /// Publishes one attempt. While the connection is down it waits for automatic recovery; after a failed publish it
+    /// publishes again once the connection is back, or after a short pause when the connection is up (a nack, a closed
+    /// channel). Returns null once the broker confirmed the message, else the last failure (the attempt ran out, or the
+    /// reply arrived anyway: a message whose confirm was lost may still have reached the queue).
     /// </summary>
     private async Task<Exception?> PublishAsync(BrokerRequest request, int attempt, Task<byte[]> reply, CancellationToken attemptCt, CancellationToken ct)
     {
+        Exception? error = null;
         while (true)
         {
             // A publish after dispose fails like one during a connection loss, but no recovery will follow.
             ThrowIfDisposed();
             var recovered = Volatile.Read(ref _recovered).Task;
-            var error = await TryPublishAsync(request, attempt, attemptCt, ct).ConfigureAwait(false);
-            if (error is null || attemptCt.IsCancellationRequested)
+            if (_connection.IsOpen)
             {
-                return error;
+                error = await TryPublishAsync(request, attempt, attemptCt, ct).ConfigureAwait(false);
+                if (error is null || attemptCt.IsCancellationRequested)
+                {
+                    return error;
+                }
+            }
+            else
+            {
+                // Known to be down: wait for the recovery instead of failing a publish.
+                error ??= new StatehouseUnavailableException("The broker connection is down; automatic recovery is reconnecting.", request.TxnId);
             }
 
             var retry = _connection.IsOpen ? Task.Delay(s_publishRetryPause, _time, attemptCt) : recovered;
@@ -254,12 +266,12 @@ internal sealed class BrokerLink : IAsyncDisposable
         }
         catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
         {
-            Log.PublishFailed(_logger, e, request.MessageType, request.CorrelationId, attempt, request.MaxAttempts);
+            Log.PublishFailed(_logger, request.MessageType, request.CorrelationId, attempt, request.MaxAttempts, e.Message);
             return e;
         }
         catch (Exception e) when (e is RabbitMQClientException or IOException)
         {
-            Log.PublishFailed(_logger, e, request.MessageType, request.CorrelationId, attempt, request.MaxAttempts);
+            Log.PublishFailed(_logger, request.MessageType, request.CorrelationId, attempt, request.MaxAttempts, e.Message);
             return e;
         }
     }
