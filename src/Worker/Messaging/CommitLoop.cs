@@ -261,7 +261,7 @@ internal sealed class CommitLoop
         // Publisher confirms are on for this channel: this returns once the broker has the copy, and throws if it refused it.
         await session.DeadLetterChannel.BasicPublishAsync(_names.DeadLetterExchange, _names.CommitQueue, mandatory: false,
             MessageProperties.DeadLetter(delivery.Properties, reason, outcome.Reply.ErrorCode), delivery.Body, abort);
-        WorkerMetrics.DeadLetters.Add(1);
+        WorkerTotals.AddDeadLetter();
         _logger.DeadLettered(delivery.Properties.MessageId, outcome.Reply.ErrorCode.ToWireName(), reason);
     }
 
@@ -321,9 +321,7 @@ internal sealed class CommitLoop
             }
         }
 
-        WorkerMetrics.Commits.Add(committed);
-        WorkerMetrics.Rejected.Add(rejected);
-        WorkerMetrics.Duplicates.Add(duplicates);
+        WorkerTotals.AddOutcomes(committed, rejected, duplicates);
         return (committed, rejected, duplicates);
     }
 }

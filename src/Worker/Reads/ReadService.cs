@@ -2,6 +2,7 @@ using MessagePack;
 using Statehouse.Contracts;
 using Statehouse.Worker.Hosting;
 using Statehouse.Worker.Storage;
+using Statehouse.Worker.Telemetry;
 
 namespace Statehouse.Worker.Reads;
 
@@ -39,6 +40,7 @@ internal sealed class ReadService(StateStore store, ReadOptions options, WorkerH
             return request.Kind switch
             {
                 ReadKind.Health or ReadKind.Version => new ReadReply(ErrorCode.None, Health: health.Snapshot(store.LastCommitTs)),
+                ReadKind.Stats => new ReadReply(ErrorCode.None, Stats: Stats()),
                 _ when Missing(request.Namespace, "namespace") is { } e => e,
                 _ when Missing(request.AgentId, "agent_id") is { } e => e,
                 ReadKind.Get or ReadKind.GetAtVersion or ReadKind.GetAsOf when Missing(request.Key, "key") is { } e => e,
@@ -56,6 +58,10 @@ internal sealed class ReadService(StateStore store, ReadOptions options, WorkerH
             return ReadReply.Error(ErrorCode.StorageError, "read failed: " + e.Message);
         }
     }
+
+    private WorkerStats Stats() => new(
+        WorkerTotals.Committed, WorkerTotals.Rejected, WorkerTotals.Duplicates, WorkerTotals.DeadLetters,
+        store.SyncedWrites, WorkerTotals.Reads, store.LastCommitTs, WorkerTotals.StartedAtUnixMs);
 
     private static ReadReply? Missing(string? value, string what) =>
         string.IsNullOrEmpty(value) ? ReadReply.Error(ErrorCode.InvalidRequest, $"{what} is missing or empty") : null;
