@@ -160,6 +160,11 @@ internal sealed class CommitLoop
         CommitGroupResult result;
         try
         {
+            if (!_health.StorageWritable && !_engine.TryRecoverStorage(out var reopenError))
+            {
+                throw new StorageWriteException("The store cannot be reopened yet: " + reopenError);
+            }
+
             result = _engine.Apply(_requests);
             if (result.Outcomes.Count != _requests.Count)
             {

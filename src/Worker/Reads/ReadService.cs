@@ -37,6 +37,7 @@ internal sealed class ReadService(StateStore store, ReadOptions options, WorkerH
 
         try
         {
+            using var lease = store.EnterRead();
             return request.Kind switch
             {
                 ReadKind.Health or ReadKind.Version => new ReadReply(ErrorCode.None, Health: health.Snapshot(store.LastCommitTs)),
@@ -53,7 +54,7 @@ internal sealed class ReadService(StateStore store, ReadOptions options, WorkerH
                 _ => ReadReply.Error(ErrorCode.InvalidRequest, $"unknown read kind {(int)request.Kind}"),
             };
         }
-        catch (Exception e) when (e is RocksDbSharp.RocksDbException or MessagePackSerializationException or ObjectDisposedException)
+        catch (Exception e) when (e is RocksDbSharp.RocksDbException or MessagePackSerializationException or ObjectDisposedException or StorageUnavailableException)
         {
             return ReadReply.Error(ErrorCode.StorageError, "read failed: " + e.Message);
         }
