@@ -45,8 +45,10 @@ internal static class CommitWorkerHostingExtensions
         services.TryAddSingleton(sp => new NamespaceAuthorizer(Settings(sp).Authorization));
         services.TryAddSingleton(sp => new CommitEngine(
             sp.GetRequiredService<StateStore>(), Settings(sp).Limits, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<NamespaceAuthorizer>()));
+        services.TryAddSingleton(sp => new BackupService(sp.GetRequiredService<StateStore>(), Settings(sp).Backup, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new ReadService(
-            sp.GetRequiredService<StateStore>(), Settings(sp).Reads, sp.GetRequiredService<WorkerHealth>(), sp.GetRequiredService<NamespaceAuthorizer>()));
+            sp.GetRequiredService<StateStore>(), Settings(sp).Reads, sp.GetRequiredService<WorkerHealth>(),
+            sp.GetRequiredService<NamespaceAuthorizer>(), sp.GetRequiredService<BackupService>()));
         services.TryAddSingleton<BrokerConnector>();
         services.TryAddSingleton<CommitWorkerService>();
         services.AddHostedService(sp => sp.GetRequiredService<CommitWorkerService>());

@@ -25,6 +25,16 @@ public sealed class StatehouseOptions
 
     [Required, ValidateObjectMembers]
     public AuthorizationOptions Authorization { get; set; } = new();
+
+    [Required, ValidateObjectMembers]
+    public BackupOptions Backup { get; set; } = new();
+}
+
+public sealed class BackupOptions
+{
+    /// <summary>Directory under which online backups (RocksDB checkpoints) are written, one sub-directory each.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string Directory { get; set; } = "./backups";
 }
 
 /// <summary>

@@ -136,6 +136,30 @@ internal sealed class StateStore : IDisposable
     public Iterator NewIterator(ColumnFamilyHandle family, ReadOptions? readOptions = null) =>
         Current.Db.NewIterator(family, readOptions ?? s_defaultRead);
 
+    /// <summary>
+    /// Writes a consistent checkpoint of the whole store (every column family, at one point in time) into
+    /// <paramref name="directory"/>, which must not exist yet. Commits continue meanwhile. Callers hold a <see cref="ReadLease"/>.
+    /// </summary>
+    public void Checkpoint(string directory)
+    {
+        using var checkpoint = Current.Db.Checkpoint();
+        checkpoint.Save(directory, 0);
+    }
+
+    /// <summary>The last commit_ts recorded in the store at <paramref name="path"/>, opened read-only (e.g. a checkpoint).</summary>
+    public static long ReadLastCommitTs(string path)
+    {
+        var families = new ColumnFamilies();
+        foreach (var name in ColumnFamilyNames.All)
+        {
+            families.Add(name, new ColumnFamilyOptions());
+        }
+
+        using var db = RocksDb.OpenReadOnly(new DbOptions(), path, families, false);
+        var last = db.Get(s_lastCommitTsKey, db.GetColumnFamily(ColumnFamilyNames.Meta), s_defaultRead);
+        return last is { Length: 8 } ? BinaryPrimitives.ReadInt64BigEndian(last) : throw new StoreOpenException($"'{path}' has no last commit_ts record.");
+    }
+
     /// <summary>A consistent point-in-time view for a read that looks at several keys.</summary>
     public StoreSnapshot OpenSnapshot() => new(Current.Db.CreateSnapshot());
 
