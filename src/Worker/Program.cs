@@ -1,2 +1,8 @@
-// Placeholder: the host wiring lands with the messaging layer.
-return 0;
+using Microsoft.Extensions.Hosting;
+using Statehouse.Worker.Hosting;
+
+// Content root = the binary's folder, so appsettings.json is found from any working directory.
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+builder.AddCommitWorker();
+using var host = builder.Build();
+return await host.RunCommitWorkerAsync();

@@ -1,16 +1,248 @@
+using System.Text;
+using MessagePack;
+using RocksDbSharp;
+using Statehouse.Contracts;
 using Statehouse.Worker.Hosting;
 using Statehouse.Worker.Storage;
 
 namespace Statehouse.Worker.Commit;
 
-/// <summary>Applies groups of commit envelopes as one synced WriteBatch (STUB: being implemented).</summary>
+/// <summary>
+/// Applies groups of commit envelopes as ONE synced WriteBatch. Each transaction is all-or-nothing inside the group:
+/// one that fails validation or an expect-version check contributes nothing but its inbox record, and later
+/// transactions see the effects of earlier ones. Used by the single commit loop only (not thread-safe).
+/// </summary>
 internal sealed class CommitEngine(StateStore store, LimitOptions limits, TimeProvider time)
 {
+    private readonly EnvelopeValidator _validator = new(limits);
+
     /// <summary>
-    /// Decodes, validates, dedupes and applies the requests in order as ONE synced write.
-    /// Returns one outcome per request, in order. Throws <see cref="StorageWriteException"/> when the write
-    /// fails; then nothing of the group is stored and nothing may be acked.
+    /// Decodes, validates, dedupes and applies the requests in order as one synced write.
+    /// Returns one outcome per request, in order. Throws <see cref="StorageWriteException"/> when the write fails;
+    /// then nothing of the group is stored and nothing may be acked.
     /// </summary>
-    public CommitGroupResult Apply(IReadOnlyList<CommitRequest> requests) =>
-        throw new NotImplementedException($"{store}{limits}{time}{requests.Count}");
+    public CommitGroupResult Apply(IReadOnlyList<CommitRequest> requests)
+    {
+        using var batch = new WriteBatch();
+        var group = new GroupState(store, batch, time.GetUtcNow());
+        var outcomes = new CommitOutcome[requests.Count];
+        for (var i = 0; i < requests.Count; i++)
+        {
+            outcomes[i] = ApplyOne(requests[i], group);
+        }
+
+        if (group.NeedsWrite)
+        {
+            if (group.LastCommitTs != store.LastCommitTs)
+            {
+                store.PutLastCommitTs(batch, group.LastCommitTs);
+            }
+
+            store.Write(batch, group.LastCommitTs);
+        }
+
+        return new CommitGroupResult(outcomes, group.Committed, group.LastCommitTs);
+    }
+
+    private CommitOutcome ApplyOne(CommitRequest request, GroupState group)
+    {
+        if (request.Body.Length > limits.MaxMessageBytes)
+        {
+            return Unrecorded(request.MessageId, ErrorCode.PayloadTooLarge,
+                $"message is {request.Body.Length} bytes; at most {limits.MaxMessageBytes} are accepted");
+        }
+
+        CommitEnvelope envelope;
+        try
+        {
+            envelope = WireFormat.Deserialize<CommitEnvelope>(request.Body);
+        }
+        catch (MessagePackSerializationException e)
+        {
+            return Unrecorded(request.MessageId, ErrorCode.InvalidRequest, $"undecodable commit envelope: {Innermost(e).Message}");
+        }
+
+        if (envelope is null)
+        {
+            return Unrecorded(request.MessageId, ErrorCode.InvalidRequest, "the commit envelope is nil");
+        }
+
+        if (_validator.CheckTxnId(envelope.TxnId) is { } txnFailure)
+        {
+            return Unrecorded(request.MessageId, ErrorCode.InvalidRequest, txnFailure.Message);
+        }
+
+        var txnId = envelope.TxnId;
+        if (group.FindReply(txnId) is { } earlier)
+        {
+            return new CommitOutcome(earlier.Reply, earlier.ReplyBytes, Duplicate: true, DeadLetterReason: null);
+        }
+
+        if (_validator.Validate(envelope, group.Now) is { } failure)
+        {
+            return group.Record(CommitReply.Rejected(txnId, failure.Code, failure.Message), failure.Message);
+        }
+
+        var conflicts = FindConflicts(envelope, group);
+        if (conflicts.Count > 0)
+        {
+            var message = string.Join("; ", conflicts.Select(c => $"'{c.AgentId}'/'{c.Key}' is at version {c.Version}"));
+            return group.Record(CommitReply.Rejected(txnId, ErrorCode.Conflict, "expected versions do not hold: " + message, conflicts), null);
+        }
+
+        return group.Record(Commit(envelope, group), null);
+    }
+
+    private static List<RecordVersion> FindConflicts(CommitEnvelope envelope, GroupState group)
+    {
+        var conflicts = new List<RecordVersion>();
+        foreach (var operation in envelope.Operations)
+        {
+            if (operation.Kind != OperationKind.ExpectVersion)
+            {
+                continue;
+            }
+
+            var current = group.Current(envelope.Namespace, operation.AgentId, operation.Key);
+            var holds = operation.ExpectedVersion == 0
+                ? current is null || current.Deleted
+                : current is not null && current.Version == operation.ExpectedVersion;
+            if (!holds && !conflicts.Exists(c => c.AgentId == operation.AgentId && c.Key == operation.Key))
+            {
+                conflicts.Add(new RecordVersion(operation.AgentId, operation.Key, current?.Version ?? 0));
+            }
+        }
+
+        return conflicts;
+    }
+
+    private static CommitReply Commit(CommitEnvelope envelope, GroupState group)
+    {
+        // Several operations on one record: the last wins and the version moves by one.
+        var final = new Dictionary<(string Agent, string Key), Operation>();
+        var order = new List<(string Agent, string Key)>();
+        foreach (var operation in envelope.Operations)
+        {
+            if (operation.Kind == OperationKind.ExpectVersion)
+            {
+                continue;
+            }
+
+            var record = (operation.AgentId, operation.Key);
+            if (!final.ContainsKey(record))
+            {
+                order.Add(record);
+            }
+
+            final[record] = operation;
+        }
+
+        var commitTs = group.NextCommitTs();
+        var logged = new List<LoggedOperation>(order.Count);
+        var versions = new List<RecordVersion>(order.Count);
+        foreach (var record in order)
+        {
+            var operation = final[record];
+            var current = group.Current(envelope.Namespace, record.Agent, record.Key);
+            var version = (current?.Version ?? 0) + 1;
+            var deleted = operation.Kind == OperationKind.Delete;
+            group.Put(envelope.Namespace, record.Agent, record.Key, new StoredRecord(version, commitTs, deleted, deleted ? null : operation.Value));
+            logged.Add(new LoggedOperation(record.Agent, record.Key, operation.Kind, version));
+            versions.Add(new RecordVersion(record.Agent, record.Key, version));
+        }
+
+        group.Log(commitTs, new LogEntry(envelope.TxnId, envelope.Namespace, logged));
+        return CommitReply.Committed(envelope.TxnId, commitTs, versions);
+    }
+
+    private static CommitOutcome Unrecorded(string? messageId, ErrorCode code, string message)
+    {
+        // Without a usable txn_id there is nothing to dedupe by, so nothing is stored: the message is dead-lettered.
+        var reply = CommitReply.Rejected(messageId ?? "", code, message);
+        return new CommitOutcome(reply, WireFormat.Serialize(reply), Duplicate: false, DeadLetterReason: message);
+    }
+
+    private static Exception Innermost(Exception e) => e.InnerException is null ? e : Innermost(e.InnerException);
+
+    /// <summary>What one group has staged so far: records changed, replies given, the commit_ts reached.</summary>
+    private sealed class GroupState(StateStore store, WriteBatch batch, DateTimeOffset now)
+    {
+        private readonly Dictionary<(string Ns, string Agent, string Key), StoredRecord> _pending = [];
+        private readonly Dictionary<string, CommitOutcome> _replies = new(StringComparer.Ordinal);
+
+        public DateTimeOffset Now { get; } = now;
+
+        public long LastCommitTs { get; private set; } = store.LastCommitTs;
+
+        public int Committed { get; private set; }
+
+        public bool NeedsWrite { get; private set; }
+
+        public long NextCommitTs()
+        {
+            Committed++;
+            return ++LastCommitTs;
+        }
+
+        public StoredRecord? Current(string ns, string agent, string key)
+        {
+            if (_pending.TryGetValue((ns, agent, key), out var pending))
+            {
+                return pending;
+            }
+
+            var bytes = store.Get(store.State, KeyCodec.StateKey(ns, agent, key));
+            return bytes is null ? null : StorageFormat.Deserialize<StoredRecord>(bytes);
+        }
+
+        public void Put(string ns, string agent, string key, StoredRecord record)
+        {
+            _pending[(ns, agent, key)] = record;
+            var stateKey = KeyCodec.StateKey(ns, agent, key);
+            var bytes = StorageFormat.Serialize(record);
+            batch.Put(stateKey, bytes, store.State);
+            batch.Put(KeyCodec.HistoryKey(stateKey, record.Version), bytes, store.History);
+        }
+
+        public void Log(long commitTs, LogEntry entry)
+        {
+            batch.Put(KeyCodec.LogKey(commitTs), StorageFormat.Serialize(entry), store.Log);
+            foreach (var agentOperations in entry.Operations.GroupBy(o => o.AgentId, StringComparer.Ordinal))
+            {
+                var agentEntry = entry with { Operations = [.. agentOperations] };
+                var key = KeyCodec.AgentLogKey(KeyCodec.AgentPrefix(entry.Namespace, agentOperations.Key), commitTs);
+                batch.Put(key, StorageFormat.Serialize(agentEntry), store.AgentLog);
+            }
+        }
+
+        /// <summary>The reply already given to <paramref name="txnId"/>, in this group or in the inbox.</summary>
+        public CommitOutcome? FindReply(string txnId)
+        {
+            if (_replies.TryGetValue(txnId, out var outcome))
+            {
+                return outcome;
+            }
+
+            var stored = store.Get(store.Inbox, Encoding.UTF8.GetBytes(txnId));
+            if (stored is null)
+            {
+                return null;
+            }
+
+            var entry = StorageFormat.Deserialize<InboxEntry>(stored);
+            return new CommitOutcome(WireFormat.Deserialize<CommitReply>(entry.Reply), entry.Reply, Duplicate: true, DeadLetterReason: null);
+        }
+
+        /// <summary>Stores the reply in the inbox, in the same batch as the transaction's effects.</summary>
+        public CommitOutcome Record(CommitReply reply, string? deadLetterReason)
+        {
+            var bytes = WireFormat.Serialize(reply);
+            var entry = new InboxEntry(Now.ToUnixTimeMilliseconds(), bytes);
+            batch.Put(Encoding.UTF8.GetBytes(reply.TxnId), StorageFormat.Serialize(entry), store.Inbox);
+            NeedsWrite = true;
+            var outcome = new CommitOutcome(reply, bytes, Duplicate: false, deadLetterReason);
+            _replies[reply.TxnId] = outcome;
+            return outcome;
+        }
+    }
 }

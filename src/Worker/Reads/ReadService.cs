@@ -1,14 +1,221 @@
+using MessagePack;
 using Statehouse.Contracts;
 using Statehouse.Worker.Hosting;
 using Statehouse.Worker.Storage;
 
 namespace Statehouse.Worker.Reads;
 
-/// <summary>Serves read requests from storage snapshots; thread-safe (STUB: being implemented).</summary>
+/// <summary>
+/// Answers read requests from RocksDB snapshots, concurrently with commits and with each other (thread-safe).
+/// Never throws: every problem becomes an error reply.
+/// </summary>
 internal sealed class ReadService(StateStore store, ReadOptions options, WorkerHealth health)
 {
-    /// <summary>Decodes a request body and answers it; never throws (errors become error replies).</summary>
-    public ReadReply Handle(ReadOnlyMemory<byte> body) => throw new NotImplementedException($"{store}{options}{health}{body.Length}");
+    /// <summary>Decodes a request body and answers it.</summary>
+    public ReadReply Handle(ReadOnlyMemory<byte> body)
+    {
+        ReadRequest request;
+        try
+        {
+            request = WireFormat.Deserialize<ReadRequest>(body);
+        }
+        catch (MessagePackSerializationException e)
+        {
+            return ReadReply.Error(ErrorCode.InvalidRequest, "undecodable read request: " + (e.InnerException ?? e).Message);
+        }
 
-    public ReadReply Handle(ReadRequest request) => throw new NotImplementedException(request.ToString());
+        return request is null ? ReadReply.Error(ErrorCode.InvalidRequest, "the read request is nil") : Handle(request);
+    }
+
+    public ReadReply Handle(ReadRequest request)
+    {
+        if (request.SchemaVersion != WireFormat.SchemaVersion)
+        {
+            return ReadReply.Error(ErrorCode.InvalidRequest, $"unknown schema version {request.SchemaVersion} (this worker reads {WireFormat.SchemaVersion})");
+        }
+
+        try
+        {
+            return request.Kind switch
+            {
+                ReadKind.Health or ReadKind.Version => new ReadReply(ErrorCode.None, Health: health.Snapshot(store.LastCommitTs)),
+                _ when Missing(request.Namespace, "namespace") is { } e => e,
+                _ when Missing(request.AgentId, "agent_id") is { } e => e,
+                ReadKind.Get or ReadKind.GetAtVersion or ReadKind.GetAsOf when Missing(request.Key, "key") is { } e => e,
+                ReadKind.Get => Get(request),
+                ReadKind.GetAtVersion => GetAtVersion(request),
+                ReadKind.GetAsOf => GetAsOf(request),
+                ReadKind.ListKeys => List(request, withValues: false),
+                ReadKind.ScanPrefix => List(request, withValues: true),
+                ReadKind.Replay => Replay(request),
+                _ => ReadReply.Error(ErrorCode.InvalidRequest, $"unknown read kind {(int)request.Kind}"),
+            };
+        }
+        catch (Exception e) when (e is RocksDbSharp.RocksDbException or MessagePackSerializationException or ObjectDisposedException)
+        {
+            return ReadReply.Error(ErrorCode.StorageError, "read failed: " + e.Message);
+        }
+    }
+
+    private static ReadReply? Missing(string? value, string what) =>
+        string.IsNullOrEmpty(value) ? ReadReply.Error(ErrorCode.InvalidRequest, $"{what} is missing or empty") : null;
+
+    private ReadReply Get(ReadRequest request)
+    {
+        var bytes = store.Get(store.State, KeyCodec.StateKey(request.Namespace, request.AgentId, request.Key));
+        return new ReadReply(ErrorCode.None, Record: ToState(request.Key, bytes is null ? null : StorageFormat.Deserialize<StoredRecord>(bytes)));
+    }
+
+    private ReadReply GetAtVersion(ReadRequest request)
+    {
+        if (request.Version <= 0)
+        {
+            return ReadReply.Error(ErrorCode.InvalidRequest, $"version {request.Version} is not a version (versions start at 1)");
+        }
+
+        var stateKey = KeyCodec.StateKey(request.Namespace, request.AgentId, request.Key);
+        var bytes = store.Get(store.History, KeyCodec.HistoryKey(stateKey, request.Version));
+        return bytes is null
+            ? ReadReply.Error(ErrorCode.VersionNotFound, $"'{request.AgentId}'/'{request.Key}' has no version {request.Version}")
+            : new ReadReply(ErrorCode.None, Record: ToState(request.Key, StorageFormat.Deserialize<StoredRecord>(bytes)));
+    }
+
+    private ReadReply GetAsOf(ReadRequest request)
+    {
+        if (request.CommitTs < 0)
+        {
+            return ReadReply.Error(ErrorCode.InvalidRequest, $"commit_ts {request.CommitTs} is negative");
+        }
+
+        // Versions of a record rise with commit_ts, so walk its history backwards to the newest one at or before the asked commit_ts.
+        var stateKey = KeyCodec.StateKey(request.Namespace, request.AgentId, request.Key);
+        using var snapshot = store.OpenSnapshot();
+        using var iterator = store.NewIterator(store.History, snapshot.ReadOptions);
+        iterator.SeekForPrev(KeyCodec.HistoryKey(stateKey, long.MaxValue));
+        for (; iterator.Valid() && KeyCodec.HasPrefix(iterator.GetKeySpan(), stateKey); iterator.Prev())
+        {
+            var record = StorageFormat.Deserialize<StoredRecord>(iterator.Value());
+            if (record.CommitTs <= request.CommitTs)
+            {
+                return new ReadReply(ErrorCode.None, Record: ToState(request.Key, record));
+            }
+        }
+
+        return new ReadReply(ErrorCode.None, Record: ToState(request.Key, null));
+    }
+
+    private ReadReply List(ReadRequest request, bool withValues)
+    {
+        var limit = PageSize(request.Limit);
+        var agentPrefix = KeyCodec.AgentPrefix(request.Namespace, request.AgentId);
+        var prefix = KeyCodec.KeyPrefix(request.Namespace, request.AgentId, request.Prefix ?? "");
+        var keys = new List<string>();
+        var records = new List<StateRecord>();
+        string? nextKey = null;
+
+        using var snapshot = store.OpenSnapshot();
+        using var iterator = store.NewIterator(store.State, snapshot.ReadOptions);
+        if (request.AfterKey is { } after)
+        {
+            // Seek to the continuation key and step past it: the next page starts strictly after it.
+            var afterKey = KeyCodec.StateKey(request.Namespace, request.AgentId, after);
+            iterator.Seek(afterKey.AsSpan().SequenceCompareTo(prefix) > 0 ? afterKey : prefix);
+            if (iterator.Valid() && iterator.GetKeySpan().SequenceEqual(afterKey))
+            {
+                iterator.Next();
+            }
+        }
+        else
+        {
+            iterator.Seek(prefix);
+        }
+
+        for (; iterator.Valid() && KeyCodec.HasPrefix(iterator.GetKeySpan(), prefix); iterator.Next())
+        {
+            var record = StorageFormat.Deserialize<StoredRecord>(iterator.Value());
+            if (record.Deleted)
+            {
+                continue;
+            }
+
+            var key = KeyCodec.DecodeKey(iterator.GetKeySpan(), agentPrefix.Length);
+            if (keys.Count == limit)
+            {
+                nextKey = keys[^1];
+                break;
+            }
+
+            keys.Add(key);
+            if (withValues)
+            {
+                records.Add(ToState(key, record));
+            }
+        }
+
+        return withValues
+            ? new ReadReply(ErrorCode.None, Records: records, NextKey: nextKey)
+            : new ReadReply(ErrorCode.None, Keys: keys, NextKey: nextKey);
+    }
+
+    private ReadReply Replay(ReadRequest request)
+    {
+        if (request.StartTs < 0 || request.EndTs < 0 || (request.EndTs > 0 && request.EndTs < request.StartTs))
+        {
+            return ReadReply.Error(ErrorCode.InvalidRequest, $"invalid replay range [{request.StartTs}, {request.EndTs}] (0 = open end)");
+        }
+
+        var limit = PageSize(request.Limit);
+        var endTs = request.EndTs == 0 ? long.MaxValue : request.EndTs;
+        var agentPrefix = KeyCodec.AgentPrefix(request.Namespace, request.AgentId);
+        var events = new List<CommitEvent>();
+        long nextStartTs = 0;
+
+        using var snapshot = store.OpenSnapshot();
+        using var iterator = store.NewIterator(store.AgentLog, snapshot.ReadOptions);
+        for (iterator.Seek(KeyCodec.AgentLogKey(agentPrefix, request.StartTs)); iterator.Valid(); iterator.Next())
+        {
+            var key = iterator.GetKeySpan();
+            if (!KeyCodec.HasPrefix(key, agentPrefix) || key.Length != agentPrefix.Length + 8)
+            {
+                break;
+            }
+
+            var commitTs = KeyCodec.ReadInt64(key[agentPrefix.Length..]);
+            if (commitTs > endTs)
+            {
+                break;
+            }
+
+            if (events.Count == limit)
+            {
+                nextStartTs = commitTs;
+                break;
+            }
+
+            var entry = StorageFormat.Deserialize<LogEntry>(iterator.Value());
+            events.Add(new CommitEvent(entry.TxnId, commitTs, request.AgentId, [.. entry.Operations.Select(o => ToEventOperation(request.Namespace, o, snapshot))]));
+        }
+
+        return new ReadReply(ErrorCode.None, Events: events, NextStartTs: nextStartTs);
+    }
+
+    private CommitEventOperation ToEventOperation(string ns, LoggedOperation operation, StoreSnapshot snapshot)
+    {
+        byte[]? value = null;
+        if (operation.Kind == OperationKind.Write)
+        {
+            var historyKey = KeyCodec.HistoryKey(KeyCodec.StateKey(ns, operation.AgentId, operation.Key), operation.Version);
+            var bytes = store.Get(store.History, historyKey, snapshot.ReadOptions);
+            value = bytes is null ? null : StorageFormat.Deserialize<StoredRecord>(bytes).Value;
+        }
+
+        return new CommitEventOperation(operation.Key, operation.Kind, operation.Version, value);
+    }
+
+    private int PageSize(int requested) => requested <= 0 ? options.DefaultPageSize : Math.Min(requested, options.MaxPageSize);
+
+    private static StateRecord ToState(string key, StoredRecord? record) =>
+        record is null
+            ? new StateRecord(key, Exists: false, Value: null, Version: 0, CommitTs: 0)
+            : new StateRecord(key, Exists: !record.Deleted, Value: record.Deleted ? null : record.Value, record.Version, record.CommitTs);
 }

@@ -1,0 +1,178 @@
+using System.Buffers;
+using System.Text;
+using MessagePack;
+using Statehouse.Contracts;
+using Statehouse.Worker.Hosting;
+
+namespace Statehouse.Worker.Commit;
+
+/// <summary>
+/// Checks a decoded envelope against the schema and the configured limits before it may join a batch.
+/// Pure: no storage access (expect-version preconditions are checked by the engine against the store).
+/// </summary>
+internal sealed class EnvelopeValidator(LimitOptions limits)
+{
+    /// <summary>Checks what is needed to record an answer for the txn_id at all. Null when the txn_id is usable.</summary>
+    public ValidationFailure? CheckTxnId(string? txnId) => CheckName("txn_id", txnId, limits.MaxTxnIdBytes);
+
+    /// <summary>Returns null when the envelope may be applied, else the first problem found.</summary>
+    public ValidationFailure? Validate(CommitEnvelope envelope, DateTimeOffset now)
+    {
+        if (envelope.SchemaVersion != WireFormat.SchemaVersion)
+        {
+            return Invalid($"unknown schema version {envelope.SchemaVersion} (this worker reads {WireFormat.SchemaVersion})");
+        }
+
+        if (CheckTxnId(envelope.TxnId) is { } txnFailure)
+        {
+            return txnFailure;
+        }
+
+        if (CheckName("namespace", envelope.Namespace, limits.MaxNamespaceBytes) is { } nsFailure)
+        {
+            return nsFailure;
+        }
+
+        if (envelope.DeadlineUnixMs > 0 && now.ToUnixTimeMilliseconds() > envelope.DeadlineUnixMs)
+        {
+            return new ValidationFailure(ErrorCode.TxnExpired,
+                $"the transaction's deadline {DateTimeOffset.FromUnixTimeMilliseconds(envelope.DeadlineUnixMs):O} passed before it was applied");
+        }
+
+        var operations = envelope.Operations;
+        if (operations is null || operations.Count == 0)
+        {
+            return Invalid("the transaction has no operations");
+        }
+
+        if (operations.Count > limits.MaxOperations)
+        {
+            return Invalid($"the transaction has {operations.Count} operations; at most {limits.MaxOperations} are allowed");
+        }
+
+        var expectations = new Dictionary<(string Agent, string Key), long>();
+        var changes = 0;
+        for (var i = 0; i < operations.Count; i++)
+        {
+            if (ValidateOperation(operations[i], i, expectations) is { } failure)
+            {
+                return failure;
+            }
+
+            if (operations[i].Kind is OperationKind.Write or OperationKind.Delete)
+            {
+                changes++;
+            }
+        }
+
+        return changes == 0 ? Invalid("the transaction writes or deletes nothing (expect-version operations alone commit nothing)") : null;
+    }
+
+    private ValidationFailure? ValidateOperation(Operation? operation, int index, Dictionary<(string Agent, string Key), long> expectations)
+    {
+        if (operation is null)
+        {
+            return Invalid($"operation {index} is missing");
+        }
+
+        if (CheckName($"operation {index} agent_id", operation.AgentId, limits.MaxAgentIdBytes) is { } agentFailure)
+        {
+            return agentFailure;
+        }
+
+        if (CheckName($"operation {index} key", operation.Key, limits.MaxKeyBytes) is { } keyFailure)
+        {
+            return keyFailure;
+        }
+
+        switch (operation.Kind)
+        {
+            case OperationKind.Write:
+                return ValidateValue(operation.Value, index);
+            case OperationKind.Delete:
+                return null;
+            case OperationKind.ExpectVersion:
+                if (operation.ExpectedVersion < 0)
+                {
+                    return Invalid($"operation {index} expects version {operation.ExpectedVersion}; versions are 0 (must not exist) or positive");
+                }
+
+                var record = (operation.AgentId, operation.Key);
+                if (expectations.TryGetValue(record, out var earlier) && earlier != operation.ExpectedVersion)
+                {
+                    return Invalid($"operation {index} expects version {operation.ExpectedVersion} of '{operation.AgentId}'/'{operation.Key}' but an earlier one expects {earlier}: both cannot hold");
+                }
+
+                expectations[record] = operation.ExpectedVersion;
+                return null;
+            default:
+                return Invalid($"operation {index} has unknown kind {(int)operation.Kind}");
+        }
+    }
+
+    private ValidationFailure? ValidateValue(byte[]? value, int index)
+    {
+        if (value is null || value.Length == 0)
+        {
+            return Invalid($"operation {index} writes no value (a write needs MessagePack value bytes; use delete to remove a key)");
+        }
+
+        if (value.Length > limits.MaxValueBytes)
+        {
+            return new ValidationFailure(ErrorCode.PayloadTooLarge,
+                $"operation {index} value is {value.Length} bytes; at most {limits.MaxValueBytes} are allowed");
+        }
+
+        return IsSingleMessagePackValue(value) ? null : Invalid($"operation {index} value is not exactly one well-formed MessagePack value");
+    }
+
+    /// <summary>
+    /// Walks the value's structure without materializing it. Iterative (a count of items still to read), so deeply
+    /// nested hostile input cannot overflow the stack.
+    /// </summary>
+    internal static bool IsSingleMessagePackValue(byte[] value)
+    {
+        var reader = new MessagePackReader(new ReadOnlySequence<byte>(value));
+        try
+        {
+            long pending = 1;
+            while (pending > 0)
+            {
+                pending--;
+                switch (reader.NextMessagePackType)
+                {
+                    case MessagePackType.Array:
+                        pending += reader.ReadArrayHeader();
+                        break;
+                    case MessagePackType.Map:
+                        pending += 2L * reader.ReadMapHeader();
+                        break;
+                    case MessagePackType.Unknown:
+                        return false;
+                    default:
+                        reader.Skip();
+                        break;
+                }
+            }
+
+            return reader.End;
+        }
+        catch (Exception e) when (e is MessagePackSerializationException or EndOfStreamException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    private static ValidationFailure? CheckName(string what, string? value, int maxBytes)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return Invalid($"{what} is missing or empty");
+        }
+
+        var bytes = Encoding.UTF8.GetByteCount(value);
+        return bytes > maxBytes ? Invalid($"{what} is {bytes} bytes of UTF-8; at most {maxBytes} are allowed") : null;
+    }
+
+    private static ValidationFailure Invalid(string message) => new(ErrorCode.InvalidRequest, message);
+}

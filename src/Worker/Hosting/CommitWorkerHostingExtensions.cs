@@ -1,0 +1,83 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Statehouse.Worker.Commit;
+using Statehouse.Worker.Messaging;
+using Statehouse.Worker.Reads;
+using Statehouse.Worker.Storage;
+
+namespace Statehouse.Worker.Hosting;
+
+/// <summary>Wires the commit worker into a host and runs it.</summary>
+internal static class CommitWorkerHostingExtensions
+{
+    /// <summary>Room for the group in flight to finish (write, replies, ack) after SIGTERM.</summary>
+    private static readonly TimeSpan s_shutdownTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Registers the worker: settings from the <c>Statehouse</c> section, checked at start; the store, commit engine and
+    /// read service; the hosted service that runs them. A second call changes nothing.
+    /// </summary>
+    public static IHostApplicationBuilder AddCommitWorker(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        if (services.Any(d => d.ServiceType == typeof(CommitWorkerService)))
+        {
+            return builder;
+        }
+
+        services.AddOptions<StatehouseOptions>()
+            .BindConfiguration(StatehouseOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StatehouseOptions>, StatehouseOptionsValidator>());
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<WorkerHealth>();
+        // Opened when first resolved, which the worker service does first thing at start (after the settings passed).
+        services.TryAddSingleton(sp => StateStore.Open(Settings(sp).Storage.Path));
+        services.TryAddSingleton(sp => new CommitEngine(
+            sp.GetRequiredService<StateStore>(), Settings(sp).Limits, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new ReadService(
+            sp.GetRequiredService<StateStore>(), Settings(sp).Reads, sp.GetRequiredService<WorkerHealth>()));
+        services.TryAddSingleton<BrokerConnector>();
+        services.TryAddSingleton<CommitWorkerService>();
+        services.AddHostedService(sp => sp.GetRequiredService<CommitWorkerService>());
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = s_shutdownTimeout);
+        return builder;
+    }
+
+    /// <summary>
+    /// Starts the host and waits for it to stop. Returns 0 after a clean stop, non-zero when the start failed
+    /// (bad settings, store that cannot be opened) or the worker stopped on a fatal error.
+    /// </summary>
+    public static async Task<int> RunCommitWorkerAsync(this IHost host)
+    {
+        var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Statehouse.Worker");
+        try
+        {
+            await host.StartAsync();
+        }
+        catch (Exception ex)
+        {
+            logger.StartFailed(Describe(ex));
+            return 1;
+        }
+
+        await host.WaitForShutdownAsync();
+        return Environment.ExitCode;
+    }
+
+    private static StatehouseOptions Settings(IServiceProvider services) =>
+        services.GetRequiredService<IOptions<StatehouseOptions>>().Value;
+
+    private static string Describe(Exception exception) => exception switch
+    {
+        OptionsValidationException invalid => "invalid settings: " + string.Join(" ", invalid.Failures),
+        StoreOpenException store => "cannot open the store: " + store.Message,
+        AggregateException many => string.Join(" ", many.InnerExceptions.Select(Describe)),
+        _ => exception.Message,
+    };
+}

@@ -1,0 +1,177 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Statehouse.Contracts;
+using Statehouse.Worker.Commit;
+using Statehouse.Worker.Messaging;
+using Statehouse.Worker.Reads;
+using Statehouse.Worker.Storage;
+
+namespace Statehouse.Worker.Hosting;
+
+/// <summary>
+/// The worker's life: open the store before anything else, then keep a broker session up (reconnecting for as long
+/// as it takes) and run the commit loop; on stop, stop consuming, finish the group in flight, close the session.
+/// The store itself is a container singleton, so it is disposed after this service, last.
+/// </summary>
+internal sealed class CommitWorkerService(
+    IServiceProvider services,
+    IOptions<StatehouseOptions> options,
+    BrokerConnector connector,
+    WorkerHealth health,
+    TimeProvider time,
+    IHostApplicationLifetime lifetime,
+    ILogger<CommitWorkerService> logger) : IHostedService
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _abort = new();
+    private Task _run = Task.CompletedTask;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var storePath = Path.GetFullPath(settings.Storage.Path);
+        StateStore store;
+        try
+        {
+            store = services.GetRequiredService<StateStore>();
+        }
+        catch (Exception ex)
+        {
+            // Whatever the cause (locked by another worker, damaged, wrong schema), nothing may be consumed without it.
+            logger.StoreOpenFailed(storePath, ex.Message);
+            throw;
+        }
+
+        logger.StoreOpened(storePath, store.LastCommitTs);
+        var names = new TopologyNames(settings.Broker.QueuePrefix);
+        var loop = new CommitLoop(services.GetRequiredService<CommitEngine>(), health, settings.Commit, names, time, logger);
+        var reads = services.GetRequiredService<ReadService>();
+        _run = Task.Run(() => RunAsync(settings, names, storePath, store, loop, reads, _stopping.Token), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        logger.WorkerStopping();
+        await _stopping.CancelAsync();
+        try
+        {
+            await _run.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Out of time: cut the broker calls of the group in flight. Still wait, so the store is not closed under a write.
+            logger.StopTimedOut();
+            await _abort.CancelAsync();
+            await _run;
+        }
+
+        logger.WorkerStopped();
+    }
+
+    private async Task RunAsync(
+        StatehouseOptions settings, TopologyNames names, string storePath, StateStore store, CommitLoop loop, ReadService reads,
+        CancellationToken stopping)
+    {
+        var loopTask = RunLoopAsync(loop, stopping);
+        var reconnectDelay = TimeSpan.FromSeconds(settings.Broker.ReconnectDelaySeconds);
+        BrokerSession? session = null;
+        var ready = false;
+        long generation = 0;
+        try
+        {
+            while (!stopping.IsCancellationRequested)
+            {
+                try
+                {
+                    var connection = await connector.ConnectAsync(stopping);
+                    health.SetBrokerConnected(true);
+                    session = await BrokerSession.OpenAsync(connection, ++generation, settings, stopping);
+                    await Topology.DeclareAsync(session.CommitChannel, names, settings.Broker.DeliveryLimit, stopping);
+                    await session.StartConsumingAsync(names, loop.Deliveries, reads, logger, stopping);
+                    health.SetConsuming(true);
+                    if (!ready)
+                    {
+                        ready = true;
+                        logger.WorkerReady(names.CommitQueue, storePath, store.LastCommitTs);
+                    }
+                    else
+                    {
+                        logger.ConsumingResumed(names.CommitQueue, session.Generation);
+                    }
+
+                    var reason = await session.Lost.WaitAsync(stopping);
+                    logger.BrokerSessionLost(reason);
+                }
+                catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+                {
+                    break;
+                }
+                catch (Exception ex)
+                {
+                    // Typically a topology declared elsewhere with other arguments, or the broker going away mid-setup.
+                    logger.BrokerSessionFailed(ex.Message);
+                }
+
+                health.SetConsuming(false);
+                health.SetBrokerConnected(false);
+                if (session is not null)
+                {
+                    await session.DisposeAsync();
+                    session = null;
+                }
+
+                try
+                {
+                    await Task.Delay(reconnectDelay, time, stopping);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            // Stop taking work, let the loop finish the group in flight (write, replies, ack), then close.
+            if (session is not null)
+            {
+                try
+                {
+                    await session.StopConsumingAsync(logger, _abort.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Aborted: the session is closed below regardless, and unfinished reads are redelivered.
+                }
+            }
+
+            health.SetConsuming(false);
+            await loopTask;
+            if (session is not null)
+            {
+                await session.DisposeAsync();
+            }
+
+            health.SetBrokerConnected(false);
+        }
+    }
+
+    private async Task RunLoopAsync(CommitLoop loop, CancellationToken stopping)
+    {
+        await Task.Yield();
+        try
+        {
+            await loop.RunAsync(stopping, _abort.Token);
+        }
+        catch (Exception ex)
+        {
+            // The loop guards every group; reaching this is a bug. A worker that no longer commits must not look alive.
+            logger.CommitLoopCrashed(ex);
+            Environment.ExitCode = 1;
+            lifetime.StopApplication();
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Options;
+
+namespace Statehouse.Worker.Hosting;
+
+/// <summary>The rules that span several settings, which data annotations on single properties cannot express.</summary>
+internal sealed class StatehouseOptionsValidator : IValidateOptions<StatehouseOptions>
+{
+    public ValidateOptionsResult Validate(string? name, StatehouseOptions options)
+    {
+        var failures = new List<string>();
+
+        if (options.Broker?.Uri is { } uri && !(uri.IsAbsoluteUri && uri.Scheme is "amqp" or "amqps"))
+        {
+            failures.Add($"Statehouse:Broker:Uri must be an absolute amqp:// or amqps:// URI (got '{uri.OriginalString}').");
+        }
+
+        if (options.Storage?.Path is { } path && string.IsNullOrWhiteSpace(path))
+        {
+            failures.Add("Statehouse:Storage:Path must name a directory.");
+        }
+
+        // With fewer unacknowledged deliveries allowed than a batch holds, a batch could never fill.
+        if (options.Commit is { } commit && commit.Prefetch < commit.MaxBatchCount)
+        {
+            failures.Add(
+                $"Statehouse:Commit:Prefetch ({commit.Prefetch}) must be at least Statehouse:Commit:MaxBatchCount ({commit.MaxBatchCount}).");
+        }
+
+        if (options.Limits is { } limits && limits.MaxValueBytes > limits.MaxMessageBytes)
+        {
+            failures.Add(
+                $"Statehouse:Limits:MaxValueBytes ({limits.MaxValueBytes}) must not exceed Statehouse:Limits:MaxMessageBytes ({limits.MaxMessageBytes}).");
+        }
+
+        if (options.Reads is { } reads && reads.DefaultPageSize > reads.MaxPageSize)
+        {
+            failures.Add(
+                $"Statehouse:Reads:DefaultPageSize ({reads.DefaultPageSize}) must not exceed Statehouse:Reads:MaxPageSize ({reads.MaxPageSize}).");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,106 @@
+using Microsoft.Extensions.Logging;
+
+namespace Statehouse.Worker;
+
+/// <summary>Every log line of the worker. Information is kept to start, stop and state changes; per group and per transaction is Debug.</summary>
+internal static partial class Log
+{
+    // Start and stop.
+    [LoggerMessage(1, LogLevel.Critical, "Statehouse worker did not start: {Reason}")]
+    public static partial void StartFailed(this ILogger logger, string reason);
+
+    [LoggerMessage(2, LogLevel.Critical, "Cannot open the store at {StorePath}: {Reason}")]
+    public static partial void StoreOpenFailed(this ILogger logger, string storePath, string reason);
+
+    [LoggerMessage(3, LogLevel.Information, "Opened the store at {StorePath}, last commit_ts {LastCommitTs}")]
+    public static partial void StoreOpened(this ILogger logger, string storePath, long lastCommitTs);
+
+    [LoggerMessage(4, LogLevel.Information,
+        "Statehouse worker ready: consuming {CommitQueue}, store {StorePath}, last commit_ts {LastCommitTs}")]
+    public static partial void WorkerReady(this ILogger logger, string commitQueue, string storePath, long lastCommitTs);
+
+    [LoggerMessage(5, LogLevel.Information, "Statehouse worker stopping: no new deliveries, finishing the group in flight")]
+    public static partial void WorkerStopping(this ILogger logger);
+
+    [LoggerMessage(6, LogLevel.Warning, "Stopping took too long; cutting the broker calls still in flight")]
+    public static partial void StopTimedOut(this ILogger logger);
+
+    [LoggerMessage(7, LogLevel.Information, "Statehouse worker stopped")]
+    public static partial void WorkerStopped(this ILogger logger);
+
+    [LoggerMessage(8, LogLevel.Critical, "The commit loop failed; stopping the worker")]
+    public static partial void CommitLoopCrashed(this ILogger logger, Exception exception);
+
+    // Broker.
+    [LoggerMessage(20, LogLevel.Information, "Connected to the broker at {Endpoint} (attempt {Attempt})")]
+    public static partial void BrokerConnected(this ILogger logger, string endpoint, int attempt);
+
+    [LoggerMessage(21, LogLevel.Warning, "Cannot reach the broker at {Endpoint} (attempt {Attempt}): {Reason}; retrying in {DelaySeconds} s")]
+    public static partial void BrokerConnectFailed(this ILogger logger, string endpoint, int attempt, double delaySeconds, string reason);
+
+    [LoggerMessage(22, LogLevel.Warning, "Lost the broker session: {Reason}; reconnecting")]
+    public static partial void BrokerSessionLost(this ILogger logger, string reason);
+
+    [LoggerMessage(23, LogLevel.Error, "Could not set up the broker session: {Reason}; retrying")]
+    public static partial void BrokerSessionFailed(this ILogger logger, string reason);
+
+    [LoggerMessage(24, LogLevel.Information, "Consuming {CommitQueue} again (session {Generation})")]
+    public static partial void ConsumingResumed(this ILogger logger, string commitQueue, long generation);
+
+    [LoggerMessage(25, LogLevel.Debug, "Could not cancel consumer {ConsumerTag}: {Reason}")]
+    public static partial void ConsumerCancelFailed(this ILogger logger, string consumerTag, string reason);
+
+    // Commit loop.
+    [LoggerMessage(40, LogLevel.Debug,
+        "Group of {Count}: {Committed} committed, {Rejected} rejected, {Duplicates} duplicates; last commit_ts {LastCommitTs}; {ElapsedMs:F1} ms")]
+    public static partial void GroupCommitted(
+        this ILogger logger, int count, int committed, int rejected, int duplicates, long lastCommitTs, double elapsedMs);
+
+    [LoggerMessage(41, LogLevel.Debug, "Committed txn {TxnId} at commit_ts {CommitTs} ({Records} records)")]
+    public static partial void TransactionCommitted(this ILogger logger, string txnId, long commitTs, int records);
+
+    [LoggerMessage(42, LogLevel.Debug, "Rejected txn {TxnId}: {ErrorCode} {ErrorMessage}")]
+    public static partial void TransactionRejected(this ILogger logger, string txnId, string errorCode, string? errorMessage);
+
+    [LoggerMessage(43, LogLevel.Debug, "Duplicate txn {TxnId} answered from the inbox (commit_ts {CommitTs})")]
+    public static partial void DuplicateAnswered(this ILogger logger, string txnId, long commitTs);
+
+    [LoggerMessage(44, LogLevel.Warning, "Dead-lettered message {MessageId}: {ErrorCode} {Reason}")]
+    public static partial void DeadLettered(this ILogger logger, string? messageId, string errorCode, string reason);
+
+    [LoggerMessage(45, LogLevel.Error, "The synced write of a group of {Count} failed; requeued it, nothing acked or replied")]
+    public static partial void StorageWriteFailed(this ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(46, LogLevel.Error, "Applying a group of {Count} failed unexpectedly; requeued it")]
+    public static partial void CommitGroupFailed(this ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(47, LogLevel.Warning, "Commit failure {Failures} in a row; pausing {DelaySeconds} s before taking more deliveries")]
+    public static partial void CommitBackoff(this ILogger logger, int failures, double delaySeconds);
+
+    [LoggerMessage(48, LogLevel.Information, "The store writes again; storage marked healthy")]
+    public static partial void StorageRecovered(this ILogger logger);
+
+    [LoggerMessage(49, LogLevel.Warning,
+        "Could not dead-letter within a group of {Count}: {Reason}; requeued the group, it will be answered from the inbox")]
+    public static partial void DeadLetterFailed(this ILogger logger, int count, string reason);
+
+    [LoggerMessage(50, LogLevel.Warning,
+        "A group of {Count} is written but its replies or ack failed: {Reason}; the broker redelivers it and the inbox answers")]
+    public static partial void ReplyOrAckFailed(this ILogger logger, int count, string reason);
+
+    [LoggerMessage(51, LogLevel.Warning, "Could not requeue a group of {Count}: {Reason}")]
+    public static partial void RequeueFailed(this ILogger logger, int count, string reason);
+
+    [LoggerMessage(52, LogLevel.Warning, "Could not announce committed transactions: {Reason}")]
+    public static partial void AnnounceFailed(this ILogger logger, string reason);
+
+    [LoggerMessage(53, LogLevel.Debug, "Dropped {Count} deliveries of a lost broker session; the broker redelivers them")]
+    public static partial void DroppedStaleDeliveries(this ILogger logger, int count);
+
+    // Reads.
+    [LoggerMessage(60, LogLevel.Error, "A read request failed inside the worker")]
+    public static partial void ReadFailed(this ILogger logger, Exception exception);
+
+    [LoggerMessage(61, LogLevel.Warning, "Could not reply to a read request: {Reason}; it will be redelivered")]
+    public static partial void ReadReplyFailed(this ILogger logger, string reason);
+}

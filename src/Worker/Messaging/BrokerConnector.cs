@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using RabbitMQ.Client;
+using Statehouse.Worker.Hosting;
+
+namespace Statehouse.Worker.Messaging;
+
+/// <summary>Opens connections to the broker, retrying for as long as it takes: the broker may start after the worker.</summary>
+internal sealed class BrokerConnector(IOptions<StatehouseOptions> options, TimeProvider time, ILogger<BrokerConnector> logger)
+{
+    public async Task<IConnection> ConnectAsync(CancellationToken cancellationToken)
+    {
+        var broker = options.Value.Broker;
+        var factory = new ConnectionFactory
+        {
+            Uri = broker.Uri,
+            ClientProvidedName = $"statehouse-worker {Environment.MachineName} {Environment.ProcessId}",
+            // Off on purpose: delivery tags belong to one channel, so the worker rebuilds a lost session whole
+            // (topology, consumers) and drops what it still held from the old one; the broker redelivers it.
+            AutomaticRecoveryEnabled = false,
+            TopologyRecoveryEnabled = false,
+            // Notice a dead peer within seconds rather than minutes; the standby worker can only take over after that.
+            RequestedHeartbeat = TimeSpan.FromSeconds(10),
+        };
+        var endpoint = Describe(broker.Uri);
+        var delay = TimeSpan.FromSeconds(broker.ReconnectDelaySeconds);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var connection = await factory.CreateConnectionAsync(cancellationToken);
+                logger.BrokerConnected(endpoint, attempt);
+                return connection;
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                logger.BrokerConnectFailed(endpoint, attempt, delay.TotalSeconds, ex.GetBaseException().Message);
+            }
+
+            await Task.Delay(delay, time, cancellationToken);
+        }
+    }
+
+    /// <summary>The URI without user name and password, for logs.</summary>
+    public static string Describe(Uri uri) =>
+        uri.IsAbsoluteUri ? uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped) : "(invalid URI)";
+}

@@ -1,0 +1,172 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using Statehouse.Contracts;
+using Statehouse.Worker.Hosting;
+using Statehouse.Worker.Reads;
+
+namespace Statehouse.Worker.Messaging;
+
+/// <summary>
+/// One connection to the broker and its channels: the commit channel (consumes the commit queue, publishes replies
+/// and announcements, acks), a channel with publisher confirms for dead-letter copies, and the read channel.
+/// When any of them closes, the whole session is lost and the worker builds a new one. Deliveries still queued
+/// from a lost session are dropped, not acked: their tags mean nothing on another channel, and the broker
+/// redelivers them.
+/// </summary>
+internal sealed class BrokerSession : IAsyncDisposable
+{
+    private readonly IConnection _connection;
+    private readonly TaskCompletionSource<string> _lost = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _closing = new();
+    private readonly List<IChannel> _channels = [];
+    private CommitConsumer? _commitConsumer;
+    private ReadConsumer? _readConsumer;
+
+    private BrokerSession(IConnection connection, long generation)
+    {
+        _connection = connection;
+        Generation = generation;
+    }
+
+    /// <summary>Counts sessions since the worker started, for logs.</summary>
+    public long Generation { get; }
+
+    public IChannel CommitChannel { get; private set; } = null!;
+
+    public IChannel DeadLetterChannel { get; private set; } = null!;
+
+    public IChannel ReadChannel { get; private set; } = null!;
+
+    /// <summary>False once any part of the session closed: nothing it delivered may be acked any more.</summary>
+    public bool IsOpen => !_lost.Task.IsCompleted;
+
+    /// <summary>Cancelled when the session is lost or closed.</summary>
+    public CancellationToken Closing => _closing.Token;
+
+    /// <summary>Completes with the reason when the session is lost or closed.</summary>
+    public Task<string> Lost => _lost.Task;
+
+    public static async Task<BrokerSession> OpenAsync(
+        IConnection connection, long generation, StatehouseOptions options, CancellationToken cancellationToken)
+    {
+        var session = new BrokerSession(connection, generation);
+        connection.ConnectionShutdownAsync += session.OnShutdownAsync;
+        try
+        {
+            session.CommitChannel = await session.CreateChannelAsync(null, cancellationToken);
+            await session.CommitChannel.BasicQosAsync(0, (ushort)options.Commit.Prefetch, global: false, cancellationToken);
+
+            session.DeadLetterChannel = await session.CreateChannelAsync(
+                new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
+                cancellationToken);
+
+            var readConcurrency = (ushort)options.Reads.Concurrency;
+            session.ReadChannel = await session.CreateChannelAsync(
+                new CreateChannelOptions(false, false, consumerDispatchConcurrency: readConcurrency), cancellationToken);
+            // Enough unacked requests to keep every dispatcher busy, few enough that a slow worker leaves the rest queued.
+            await session.ReadChannel.BasicQosAsync(0, (ushort)(readConcurrency * 2), global: false, cancellationToken);
+            return session;
+        }
+        catch
+        {
+            await session.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts both consumers; from now on commit deliveries flow into <paramref name="commitDeliveries"/>.</summary>
+    public async Task StartConsumingAsync(
+        TopologyNames names, ChannelWriter<CommitDelivery> commitDeliveries, ReadService reads, ILogger logger,
+        CancellationToken cancellationToken)
+    {
+        _readConsumer = new ReadConsumer(ReadChannel, reads, logger);
+        await ReadChannel.BasicConsumeAsync(names.ReadQueue, autoAck: false, _readConsumer, cancellationToken);
+
+        _commitConsumer = new CommitConsumer(CommitChannel, this, commitDeliveries);
+        await CommitChannel.BasicConsumeAsync(names.CommitQueue, autoAck: false, _commitConsumer, cancellationToken);
+    }
+
+    /// <summary>
+    /// Cancels both consumers and waits for the reads in flight. Deliveries already queued for the commit loop
+    /// stay valid until the session is disposed.
+    /// </summary>
+    public async Task StopConsumingAsync(ILogger logger, CancellationToken cancellationToken)
+    {
+        if (_commitConsumer is not null)
+        {
+            await CancelAsync(_commitConsumer, logger, cancellationToken);
+        }
+
+        if (_readConsumer is not null)
+        {
+            await CancelAsync(_readConsumer, logger, cancellationToken);
+            await _readConsumer.DrainAsync(cancellationToken);
+        }
+    }
+
+    public void MarkLost(string reason)
+    {
+        if (_lost.TrySetResult(reason))
+        {
+            _closing.Cancel();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        MarkLost("closed by the worker");
+        for (var i = _channels.Count - 1; i >= 0; i--)
+        {
+            await DisposeQuietlyAsync(_channels[i]);
+        }
+
+        // _closing stays undisposed: a consumer callback still running may read its token, and it owns no timer.
+        await DisposeQuietlyAsync(_connection);
+    }
+
+    private async Task<IChannel> CreateChannelAsync(CreateChannelOptions? options, CancellationToken cancellationToken)
+    {
+        var channel = await _connection.CreateChannelAsync(options, cancellationToken);
+        _channels.Add(channel);
+        // Fires at once when the channel is already closed, so no closure can slip by.
+        channel.ChannelShutdownAsync += OnShutdownAsync;
+        return channel;
+    }
+
+    private Task OnShutdownAsync(object sender, ShutdownEventArgs args)
+    {
+        var what = sender is IConnection ? "connection" : "channel";
+        MarkLost($"{what} closed by {args.Initiator}: {args.ReplyCode} {args.ReplyText}");
+        return Task.CompletedTask;
+    }
+
+    private static async Task CancelAsync(AsyncDefaultBasicConsumer consumer, ILogger logger, CancellationToken cancellationToken)
+    {
+        foreach (var tag in consumer.ConsumerTags)
+        {
+            try
+            {
+                await consumer.Channel.BasicCancelAsync(tag, noWait: false, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A closed channel has no consumers left to cancel.
+                logger.ConsumerCancelFailed(tag, ex.Message);
+            }
+        }
+    }
+
+    private static async ValueTask DisposeQuietlyAsync(IAsyncDisposable disposable)
+    {
+        try
+        {
+            await disposable.DisposeAsync();
+        }
+        catch (Exception)
+        {
+            // Closing something already broken: there is nothing left to save.
+        }
+    }
+}

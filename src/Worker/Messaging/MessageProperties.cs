@@ -1,0 +1,43 @@
+using RabbitMQ.Client;
+using Statehouse.Contracts;
+
+namespace Statehouse.Worker.Messaging;
+
+/// <summary>The AMQP properties of what the worker publishes.</summary>
+internal static class MessageProperties
+{
+    public const string CommitReplyType = "commit-reply";
+    public const string ReadReplyType = "read-reply";
+
+    // Shared and never mutated: the client library only reads headers while serializing.
+    private static readonly Dictionary<string, object?> s_commitReplyHeaders = new() { [MessageHeaders.MessageType] = CommitReplyType };
+    private static readonly Dictionary<string, object?> s_readReplyHeaders = new() { [MessageHeaders.MessageType] = ReadReplyType };
+
+    /// <summary>A reply to a commit (also the body of a commit announcement).</summary>
+    public static BasicProperties CommitReply(string? correlationId) => Reply(correlationId, s_commitReplyHeaders);
+
+    public static BasicProperties ReadReply(string? correlationId) => Reply(correlationId, s_readReplyHeaders);
+
+    /// <summary>The original message's properties plus the reason it can never be applied.</summary>
+    public static BasicProperties DeadLetter(IReadOnlyBasicProperties original, string reason, ErrorCode code)
+    {
+        var headers = original.Headers is null
+            ? new Dictionary<string, object?>()
+            : new Dictionary<string, object?>(original.Headers);
+        headers[MessageHeaders.Error] = reason;
+        headers[MessageHeaders.ErrorCode] = code.ToWireName();
+        return new BasicProperties(original)
+        {
+            Headers = headers,
+            // The copy is all that is left of the message once the original is acked: it must survive a broker restart.
+            DeliveryMode = DeliveryModes.Persistent,
+        };
+    }
+
+    private static BasicProperties Reply(string? correlationId, Dictionary<string, object?> headers) => new()
+    {
+        ContentType = WireFormat.ContentType,
+        CorrelationId = correlationId,
+        Headers = headers,
+    };
+}

@@ -1,0 +1,57 @@
+using RocksDbSharp;
+
+namespace Statehouse.Worker.Storage;
+
+/// <summary>
+/// Deletes inbox entries (txn_id → reply) older than the retention. Runs beside the commit loop and never blocks it:
+/// deletes go in small unsynced batches (an entry that survives a crash is simply pruned on the next pass).
+/// A txn_id retried after its entry was pruned would be applied again, so the retention must exceed the clients' retry window.
+/// </summary>
+internal sealed class InboxPruner(StateStore store, TimeProvider time, TimeSpan retention)
+{
+    private const int ChunkSize = 1000;
+
+    /// <summary>Removes every entry stored before now − retention; returns how many.</summary>
+    public long PruneOnce(CancellationToken cancellationToken = default)
+    {
+        var cutoff = (time.GetUtcNow() - retention).ToUnixTimeMilliseconds();
+        long pruned = 0;
+        var expired = new List<byte[]>(ChunkSize);
+        using var snapshot = store.OpenSnapshot();
+        using var iterator = store.NewIterator(store.Inbox, snapshot.ReadOptions);
+        for (iterator.SeekToFirst(); iterator.Valid() && !cancellationToken.IsCancellationRequested; iterator.Next())
+        {
+            var entry = StorageFormat.Deserialize<InboxEntry>(iterator.Value());
+            if (entry.StoredAtUnixMs < cutoff)
+            {
+                expired.Add(iterator.Key());
+            }
+
+            if (expired.Count == ChunkSize)
+            {
+                pruned += Delete(expired);
+            }
+        }
+
+        return pruned + Delete(expired);
+    }
+
+    private int Delete(List<byte[]> keys)
+    {
+        if (keys.Count == 0)
+        {
+            return 0;
+        }
+
+        using var batch = new WriteBatch();
+        foreach (var key in keys)
+        {
+            batch.Delete(key, store.Inbox);
+        }
+
+        store.WriteUnsynced(batch);
+        var count = keys.Count;
+        keys.Clear();
+        return count;
+    }
+}

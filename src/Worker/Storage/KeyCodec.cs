@@ -1,0 +1,136 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Statehouse.Worker.Storage;
+
+/// <summary>
+/// Order-preserving, collision-free key encoding. Every string component is UTF-8 with each 0x00 byte written as
+/// 0x00 0xFF and terminated by 0x00 0x01, so no encoded component is a prefix of another and bytewise order of
+/// encoded keys equals bytewise (ordinal UTF-8) order of the components. Integers are big-endian so they sort
+/// numerically. An agent's keys therefore form one contiguous range that ends exactly at the agent boundary.
+/// </summary>
+internal static class KeyCodec
+{
+    private const byte Escape = 0x00;
+    private const byte EscapedZero = 0xFF;
+    private const byte Terminator = 0x01;
+
+    /// <summary><c>ns ‖ agent</c>: the prefix of every state, history and agent_log key of one agent.</summary>
+    public static byte[] AgentPrefix(string ns, string agentId)
+    {
+        var buffer = new List<byte>(ns.Length + agentId.Length + 8);
+        AppendComponent(buffer, ns);
+        AppendComponent(buffer, agentId);
+        return [.. buffer];
+    }
+
+    /// <summary><c>ns ‖ agent ‖ key</c>: a record's identity, the key of the state column family.</summary>
+    public static byte[] StateKey(string ns, string agentId, string key)
+    {
+        var buffer = new List<byte>(ns.Length + agentId.Length + key.Length + 12);
+        AppendComponent(buffer, ns);
+        AppendComponent(buffer, agentId);
+        AppendComponent(buffer, key);
+        return [.. buffer];
+    }
+
+    /// <summary>Prefix of every state key of an agent whose key starts with <paramref name="keyPrefix"/> (no terminator).</summary>
+    public static byte[] KeyPrefix(string ns, string agentId, string keyPrefix)
+    {
+        var buffer = new List<byte>(AgentPrefix(ns, agentId));
+        AppendEscaped(buffer, keyPrefix);
+        return [.. buffer];
+    }
+
+    /// <summary><c>identity ‖ version</c>: the key of the history column family.</summary>
+    public static byte[] HistoryKey(byte[] stateKey, long version) => AppendInt64(stateKey, version);
+
+    /// <summary><c>agent prefix ‖ commit_ts</c>: the key of the agent_log column family.</summary>
+    public static byte[] AgentLogKey(byte[] agentPrefix, long commitTs) => AppendInt64(agentPrefix, commitTs);
+
+    /// <summary><c>commit_ts</c> big-endian: the key of the log column family.</summary>
+    public static byte[] LogKey(long commitTs)
+    {
+        var key = new byte[8];
+        BinaryPrimitives.WriteInt64BigEndian(key, commitTs);
+        return key;
+    }
+
+    public static long ReadInt64(ReadOnlySpan<byte> bytes) => BinaryPrimitives.ReadInt64BigEndian(bytes);
+
+    /// <summary>Decodes the record key (third component) from a state key whose agent prefix has <paramref name="agentPrefixLength"/> bytes.</summary>
+    public static string DecodeKey(ReadOnlySpan<byte> stateKey, int agentPrefixLength)
+    {
+        var rest = stateKey[agentPrefixLength..];
+        var bytes = new List<byte>(rest.Length);
+        for (var i = 0; i < rest.Length; i++)
+        {
+            if (rest[i] != Escape)
+            {
+                bytes.Add(rest[i]);
+                continue;
+            }
+
+            if (i + 1 >= rest.Length)
+            {
+                break;
+            }
+
+            if (rest[i + 1] == Terminator)
+            {
+                break;
+            }
+
+            bytes.Add(0);
+            i++;
+        }
+
+        return Encoding.UTF8.GetString([.. bytes]);
+    }
+
+    /// <summary>True when <paramref name="key"/> starts with <paramref name="prefix"/>.</summary>
+    public static bool HasPrefix(ReadOnlySpan<byte> key, ReadOnlySpan<byte> prefix) => key.StartsWith(prefix);
+
+    /// <summary>The smallest key greater than every key starting with <paramref name="prefix"/> (an exclusive upper bound), or null if none exists.</summary>
+    public static byte[]? PrefixUpperBound(ReadOnlySpan<byte> prefix)
+    {
+        var bound = prefix.ToArray();
+        for (var i = bound.Length - 1; i >= 0; i--)
+        {
+            if (bound[i] != 0xFF)
+            {
+                bound[i]++;
+                return bound[..(i + 1)];
+            }
+        }
+
+        return null;
+    }
+
+    private static void AppendComponent(List<byte> buffer, string component)
+    {
+        AppendEscaped(buffer, component);
+        buffer.Add(Escape);
+        buffer.Add(Terminator);
+    }
+
+    private static void AppendEscaped(List<byte> buffer, string component)
+    {
+        foreach (var b in Encoding.UTF8.GetBytes(component))
+        {
+            buffer.Add(b);
+            if (b == Escape)
+            {
+                buffer.Add(EscapedZero);
+            }
+        }
+    }
+
+    private static byte[] AppendInt64(byte[] prefix, long value)
+    {
+        var key = new byte[prefix.Length + 8];
+        prefix.CopyTo(key, 0);
+        BinaryPrimitives.WriteInt64BigEndian(key.AsSpan(prefix.Length), value);
+        return key;
+    }
+}

@@ -1,0 +1,197 @@
+using Statehouse.Contracts;
+using Statehouse.Worker.Commit;
+using static Statehouse.Worker.Tests.TempStore;
+
+namespace Statehouse.Worker.Tests.Commit;
+
+public sealed class CommitEngineTests : IDisposable
+{
+    private readonly TempStore _store = new();
+
+    public void Dispose() => _store.Dispose();
+
+    [Fact]
+    public void Apply_GroupOfTransactions_IsExactlyOneSyncedWrite()
+    {
+        var before = _store.Store.SyncedWrites;
+        var envelopes = Enumerable.Range(0, 50).Select(i => Envelope(Operation.Write("agent", $"k{i}", Value(i)))).ToArray();
+
+        var result = _store.Apply(envelopes);
+
+        Assert.Equal(before + 1, _store.Store.SyncedWrites);
+        Assert.Equal(50, result.Committed);
+        Assert.Equal(Enumerable.Range(1, 50).Select(i => (long)i), result.Outcomes.Select(o => o.Reply.CommitTs));
+    }
+
+    [Fact]
+    public void Commit_ThreeWrites_AllVisibleWithOneCommitTs()
+    {
+        var reply = _store.Commit(
+            Operation.Write("agent", "a", Value(1)),
+            Operation.Write("agent", "b", Value("two")),
+            Operation.Write("other", "c", Value(new[] { 3 })));
+
+        Assert.Equal(CommitStatus.Committed, reply.Status);
+        Assert.Equal(1, reply.CommitTs);
+        Assert.All(reply.Versions, v => Assert.Equal(1, v.Version));
+        foreach (var (agent, key) in new[] { ("agent", "a"), ("agent", "b"), ("other", "c") })
+        {
+            var state = _store.Get(agent, key);
+            Assert.True(state.Exists);
+            Assert.Equal(1, state.CommitTs);
+        }
+
+        Assert.Equal(Value("two"), _store.Get("agent", "b").Value);
+    }
+
+    [Fact]
+    public void Commit_AfterReopen_VersionsAndCommitTsContinue()
+    {
+        _store.Commit(Operation.Write("agent", "a", Value(1)));
+        _store.Commit(Operation.Write("agent", "a", Value(2)));
+        _store.Reopen();
+
+        Assert.Equal(2, _store.Store.LastCommitTs);
+        var reply = _store.Commit(Operation.Write("agent", "a", Value(3)), Operation.Write("agent", "b", Value(1)));
+
+        Assert.Equal(3, reply.CommitTs);
+        Assert.Equal([3L, 1L], reply.Versions.Select(v => v.Version));
+        Assert.Equal(3, _store.Get("agent", "a").Version);
+    }
+
+    [Fact]
+    public void Commit_SameRecordTwiceInOneTransaction_LastWinsAndVersionMovesByOne()
+    {
+        _store.Commit(Operation.Write("agent", "a", Value(1)));
+        var reply = _store.Commit(Operation.Write("agent", "a", Value(2)), Operation.Delete("agent", "a"), Operation.Write("agent", "a", Value(3)));
+
+        Assert.Equal(2, Assert.Single(reply.Versions).Version);
+        var state = _store.Get("agent", "a");
+        Assert.Equal(2, state.Version);
+        Assert.Equal(Value(3), state.Value);
+    }
+
+    [Fact]
+    public void Commit_ExpectVersionMismatch_RejectsWithActualVersionAndWritesNothing()
+    {
+        _store.Commit(Operation.Write("bank", "B", Value(10)));
+        var before = _store.Store.LastCommitTs;
+
+        var reply = _store.Commit(Operation.Expect("bank", "B", 3), Operation.Write("bank", "A", Value(50)));
+
+        Assert.Equal(CommitStatus.Rejected, reply.Status);
+        Assert.Equal(ErrorCode.Conflict, reply.ErrorCode);
+        var conflict = Assert.Single(reply.Conflicts!);
+        Assert.Equal(("bank", "B", 1L), (conflict.AgentId, conflict.Key, conflict.Version));
+        Assert.False(_store.Get("bank", "A").Exists);
+        Assert.Equal(before, _store.Store.LastCommitTs);
+    }
+
+    [Fact]
+    public void Commit_ExpectZero_PassesWhenAbsentOrDeletedAndFailsWhenPresent()
+    {
+        Assert.Equal(CommitStatus.Committed, _store.Commit(Operation.Expect("a", "k", 0), Operation.Write("a", "k", Value(1))).Status);
+        Assert.Equal(ErrorCode.Conflict, _store.Commit(Operation.Expect("a", "k", 0), Operation.Write("a", "k", Value(2))).ErrorCode);
+        _store.Commit(Operation.Delete("a", "k"));
+        Assert.Equal(CommitStatus.Committed, _store.Commit(Operation.Expect("a", "k", 0), Operation.Write("a", "k", Value(3))).Status);
+        Assert.Equal(3, _store.Get("a", "k").Version);
+    }
+
+    [Fact]
+    public void Apply_LaterTransactionInGroup_SeesEarlierOnesAndFailedOnesContributeNothing()
+    {
+        var first = Envelope(Operation.Write("a", "k", Value(1)));
+        var conflicting = Envelope(Operation.Expect("a", "k", 0), Operation.Write("a", "other", Value(9)));
+        var invalid = Envelope(Operation.Write("a", "", Value(1)));
+        var dependent = Envelope(Operation.Expect("a", "k", 1), Operation.Write("a", "k", Value(2)));
+
+        var result = _store.Apply(first, conflicting, invalid, dependent);
+
+        Assert.Equal([CommitStatus.Committed, CommitStatus.Rejected, CommitStatus.Rejected, CommitStatus.Committed],
+            result.Outcomes.Select(o => o.Reply.Status));
+        Assert.Equal([1L, 0L, 0L, 2L], result.Outcomes.Select(o => o.Reply.CommitTs));
+        Assert.False(_store.Get("a", "other").Exists);
+        Assert.Equal(2, _store.Get("a", "k").Version);
+        Assert.Null(result.Outcomes[1].DeadLetterReason);
+        Assert.NotNull(result.Outcomes[2].DeadLetterReason);
+    }
+
+    [Fact]
+    public void Apply_DuplicateTxnIdInGroupAndLater_AppliedOnceWithSameReply()
+    {
+        var envelope = EnvelopeWithId("txn-1", Operation.Write("a", "k", Value(1)));
+
+        var group = _store.Apply(envelope, envelope);
+        _store.Reopen();
+        var later = _store.Apply(envelope);
+
+        Assert.False(group.Outcomes[0].Duplicate);
+        Assert.True(group.Outcomes[1].Duplicate);
+        Assert.True(later.Outcomes[0].Duplicate);
+        Assert.Equal(1, group.Committed);
+        Assert.Equal(0, later.Committed);
+        Assert.All([group.Outcomes[1], later.Outcomes[0]], o => Assert.Equal(group.Outcomes[0].ReplyBytes.ToArray(), o.ReplyBytes.ToArray()));
+        Assert.Equal(1, _store.Get("a", "k").Version);
+        Assert.Equal(1, _store.Store.LastCommitTs);
+    }
+
+    [Fact]
+    public void Apply_RejectedTxnIdRetried_GetsTheSameRejection()
+    {
+        _store.Commit(Operation.Write("a", "k", Value(1)));
+        var envelope = EnvelopeWithId("txn-conflict", Operation.Expect("a", "k", 5), Operation.Write("a", "k", Value(2)));
+
+        var first = _store.Apply(envelope).Outcomes[0];
+        _store.Commit(Operation.Write("a", "k", Value(3)), Operation.Write("a", "x", Value(0)));
+        _store.Commit(Operation.Write("a", "k", Value(3)));
+        _store.Commit(Operation.Write("a", "k", Value(3)));
+        var retry = _store.Apply(envelope).Outcomes[0];
+
+        Assert.Equal(ErrorCode.Conflict, first.Reply.ErrorCode);
+        Assert.True(retry.Duplicate);
+        Assert.Equal(first.ReplyBytes.ToArray(), retry.ReplyBytes.ToArray());
+        Assert.Equal(4, _store.Get("a", "k").Version);
+    }
+
+    [Fact]
+    public void Apply_UndecodableBytes_DeadLettersAndWritesNothing()
+    {
+        var before = _store.Store.SyncedWrites;
+
+        var result = _store.Engine.Apply([new CommitRequest(new byte[] { 0xC1, 0x00, 0xFF }, "m-1"), new CommitRequest(Array.Empty<byte>(), null)]);
+
+        Assert.All(result.Outcomes, o =>
+        {
+            Assert.Equal(ErrorCode.InvalidRequest, o.Reply.ErrorCode);
+            Assert.NotNull(o.DeadLetterReason);
+        });
+        Assert.Equal("m-1", result.Outcomes[0].Reply.TxnId);
+        Assert.Equal(before, _store.Store.SyncedWrites);
+        Assert.Equal(0, _store.Store.LastCommitTs);
+    }
+
+    [Fact]
+    public void Apply_DeadlinePassed_RejectsAsExpired()
+    {
+        var envelope = Envelope(Operation.Write("a", "k", Value(1))) with
+        {
+            DeadlineUnixMs = _store.Time.GetUtcNow().AddSeconds(5).ToUnixTimeMilliseconds(),
+        };
+        _store.Time.Advance(TimeSpan.FromSeconds(6));
+
+        var outcome = _store.Apply(envelope).Outcomes[0];
+
+        Assert.Equal(ErrorCode.TxnExpired, outcome.Reply.ErrorCode);
+        Assert.NotNull(outcome.DeadLetterReason);
+        Assert.False(_store.Get("a", "k").Exists);
+    }
+
+    [Fact]
+    public void Apply_ValueOverLimit_RejectsAsPayloadTooLarge()
+    {
+        var outcome = _store.Apply(Envelope(Operation.Write("a", "k", Value(new byte[_store.Limits.MaxValueBytes + 1])))).Outcomes[0];
+
+        Assert.Equal(ErrorCode.PayloadTooLarge, outcome.Reply.ErrorCode);
+        Assert.False(_store.Get("a", "k").Exists);
+    }
+}

@@ -1,0 +1,68 @@
+using MessagePack;
+using Statehouse.Contracts;
+using Statehouse.Worker.Commit;
+using Statehouse.Worker.Hosting;
+using static Statehouse.Worker.Tests.TempStore;
+
+namespace Statehouse.Worker.Tests.Commit;
+
+public class EnvelopeValidatorTests
+{
+    private static readonly DateTimeOffset s_now = DateTimeOffset.UnixEpoch.AddYears(56);
+    private readonly EnvelopeValidator _validator = new(new LimitOptions { MaxOperations = 3, MaxKeyBytes = 8, MaxValueBytes = 64 });
+
+    public static TheoryData<string, CommitEnvelope, ErrorCode> BadEnvelopes => new()
+    {
+        { "schema", Envelope(Operation.Write("a", "k", Value(1))) with { SchemaVersion = 2 }, ErrorCode.InvalidRequest },
+        { "txn id", EnvelopeWithId("", Operation.Write("a", "k", Value(1))), ErrorCode.InvalidRequest },
+        { "namespace", Envelope(Operation.Write("a", "k", Value(1))) with { Namespace = "" }, ErrorCode.InvalidRequest },
+        { "no ops", Envelope(), ErrorCode.InvalidRequest },
+        { "too many ops", Envelope([.. Enumerable.Range(0, 4).Select(i => Operation.Write("a", $"k{i}", Value(i)))]), ErrorCode.InvalidRequest },
+        { "empty key", Envelope(Operation.Write("a", "", Value(1))), ErrorCode.InvalidRequest },
+        { "long key", Envelope(Operation.Write("a", "123456789", Value(1))), ErrorCode.InvalidRequest },
+        { "empty agent", Envelope(Operation.Write("", "k", Value(1))), ErrorCode.InvalidRequest },
+        { "no value", Envelope(Operation.Write("a", "k", [])), ErrorCode.InvalidRequest },
+        { "big value", Envelope(Operation.Write("a", "k", Value(new string('x', 100)))), ErrorCode.PayloadTooLarge },
+        { "bad value", Envelope(Operation.Write("a", "k", [0x92, 0x01])), ErrorCode.InvalidRequest },
+        { "two values", Envelope(Operation.Write("a", "k", [0x01, 0x02])), ErrorCode.InvalidRequest },
+        { "unknown kind", Envelope(new Operation((OperationKind)9, "a", "k")), ErrorCode.InvalidRequest },
+        { "expect only", Envelope(Operation.Expect("a", "k", 1)), ErrorCode.InvalidRequest },
+        { "contradicting expects", Envelope(Operation.Expect("a", "k", 1), Operation.Expect("a", "k", 2), Operation.Delete("a", "k")), ErrorCode.InvalidRequest },
+        { "negative expect", Envelope(Operation.Expect("a", "k", -1), Operation.Delete("a", "k")), ErrorCode.InvalidRequest },
+        { "expired", Envelope(Operation.Write("a", "k", Value(1))) with { DeadlineUnixMs = s_now.AddMilliseconds(-1).ToUnixTimeMilliseconds() }, ErrorCode.TxnExpired },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadEnvelopes))]
+    public void Validate_BadEnvelope_ReturnsCode(string name, CommitEnvelope envelope, ErrorCode expected)
+    {
+        var failure = _validator.Validate(envelope, s_now);
+
+        Assert.True(failure is not null, name);
+        Assert.Equal(expected, failure.Code);
+    }
+
+    [Fact]
+    public void Validate_GoodEnvelope_ReturnsNull()
+    {
+        var envelope = Envelope(Operation.Expect("a", "k", 0), Operation.Write("a", "k", Value(new Dictionary<string, object> { ["x"] = 1 })), Operation.Delete("a", "\0/:é")) with
+        {
+            DeadlineUnixMs = s_now.AddSeconds(1).ToUnixTimeMilliseconds(),
+        };
+
+        Assert.Null(_validator.Validate(envelope, s_now));
+    }
+
+    [Fact]
+    public void IsSingleMessagePackValue_DeeplyNestedHostileInput_ReturnsWithoutStackOverflow()
+    {
+        var nested = Enumerable.Repeat((byte)0x91, 1_000_000).Append((byte)0x01).ToArray();
+        var truncated = Enumerable.Repeat((byte)0x91, 1_000_000).ToArray();
+        var hugeHeader = new byte[] { 0xDD, 0xFF, 0xFF, 0xFF, 0xFF };
+
+        Assert.True(EnvelopeValidator.IsSingleMessagePackValue(nested));
+        Assert.False(EnvelopeValidator.IsSingleMessagePackValue(truncated));
+        Assert.False(EnvelopeValidator.IsSingleMessagePackValue(hugeHeader));
+        Assert.True(EnvelopeValidator.IsSingleMessagePackValue(MessagePackSerializer.Serialize(new object?[] { 1, "x", null, new Dictionary<int, byte[]> { [1] = [1] } })));
+    }
+}

@@ -1,0 +1,149 @@
+using Statehouse.Contracts;
+using static Statehouse.Worker.Tests.TempStore;
+
+namespace Statehouse.Worker.Tests.Reads;
+
+public sealed class ReadServiceTests : IDisposable
+{
+    private readonly TempStore _store = new();
+
+    public void Dispose() => _store.Dispose();
+
+    private static ReadRequest Request(ReadKind kind, string agent = "agent", string key = "") =>
+        new(WireFormat.SchemaVersion, kind, "default", agent, key);
+
+    [Fact]
+    public void ListKeys_ManyKeys_LexicographicAndPagedWithoutGapsOrRepeats()
+    {
+        var keys = Enumerable.Range(0, 250).Select(i => $"key-{i:D4}").Reverse().ToList();
+        foreach (var chunk in keys.Chunk(50))
+        {
+            _store.Commit([.. chunk.Select(k => Operation.Write("agent", k, Value(k)))]);
+        }
+
+        var seen = new List<string>();
+        string? after = null;
+        var pages = 0;
+        do
+        {
+            var reply = Ok(_store.Read(Request(ReadKind.ListKeys) with { Limit = 100, AfterKey = after }));
+            seen.AddRange(reply.Keys!);
+            after = reply.NextKey;
+            pages++;
+        }
+        while (after is not null);
+
+        Assert.Equal(keys.Order(StringComparer.Ordinal), seen);
+        Assert.Equal(3, pages);
+    }
+
+    [Fact]
+    public void ListKeys_AgentWithLongerNamesAround_StopsAtAgentBoundary()
+    {
+        _store.Commit(
+            Operation.Write("b", "c:d", Value(1)),
+            Operation.Write("b:c", "d", Value(2)),
+            Operation.Write("b:x", "k", Value(3)),
+            Operation.Write("b\0", "k0", Value(4)),
+            Operation.Write("a", "z", Value(5)));
+
+        Assert.Equal(["c:d"], Ok(_store.Read(Request(ReadKind.ListKeys, "b"))).Keys!);
+        Assert.Equal(["d"], Ok(_store.Read(Request(ReadKind.ListKeys, "b:c"))).Keys!);
+        Assert.Equal(Value(1), _store.Get("b", "c:d").Value);
+        Assert.Equal(Value(2), _store.Get("b:c", "d").Value);
+    }
+
+    [Fact]
+    public void ScanPrefix_MatchingKeysOnly_WithValuesAndPaging()
+    {
+        _store.Commit(
+            Operation.Write("agent", "task:1", Value(1)),
+            Operation.Write("agent", "task:2", Value(2)),
+            Operation.Write("agent", "task:3", Value(3)),
+            Operation.Write("agent", "tasks", Value(4)),
+            Operation.Write("agent", "note", Value(5)));
+
+        var first = Ok(_store.Read(Request(ReadKind.ScanPrefix) with { Prefix = "task:", Limit = 2 }));
+        var second = Ok(_store.Read(Request(ReadKind.ScanPrefix) with { Prefix = "task:", Limit = 2, AfterKey = first.NextKey }));
+
+        Assert.Equal(["task:1", "task:2"], first.Records!.Select(r => r.Key));
+        Assert.Equal("task:2", first.NextKey);
+        Assert.Equal(["task:3"], second.Records!.Select(r => r.Key));
+        Assert.Null(second.NextKey);
+        Assert.Equal(Value(3), second.Records![0].Value);
+    }
+
+    [Fact]
+    public void Delete_Tombstone_ReadsAbsentLeavesListingsStaysInHistoryAndReplay()
+    {
+        _store.Commit(Operation.Write("agent", "a", Value(1)), Operation.Write("agent", "b", Value(2)));
+        var deleted = _store.Commit(Operation.Delete("agent", "a"));
+
+        var state = _store.Get("agent", "a");
+        Assert.False(state.Exists);
+        Assert.Equal(2, state.Version);
+        Assert.Equal(["b"], Ok(_store.Read(Request(ReadKind.ListKeys))).Keys!);
+        Assert.Equal(["b"], Ok(_store.Read(Request(ReadKind.ScanPrefix))).Records!.Select(r => r.Key));
+        Assert.Equal(Value(1), Ok(_store.Read(Request(ReadKind.GetAtVersion, key: "a") with { Version = 1 })).Record!.Value);
+        var events = Ok(_store.Read(Request(ReadKind.Replay))).Events!;
+        Assert.Equal([1L, deleted.CommitTs], events.Select(e => e.CommitTs));
+        var op = Assert.Single(events[1].Operations);
+        Assert.Equal((OperationKind.Delete, 2L), (op.Kind, op.Version));
+    }
+
+    [Fact]
+    public void GetAtVersionAndAsOf_History_ReturnsTheRightVersion()
+    {
+        _store.Commit(Operation.Write("agent", "k", Value("v1")));             // ts 1
+        _store.Commit(Operation.Write("agent", "other", Value(0)));           // ts 2
+        _store.Commit(Operation.Write("agent", "k", Value("v2")));             // ts 3
+
+        Assert.Equal(Value("v2"), Ok(_store.Read(Request(ReadKind.GetAtVersion, key: "k") with { Version = 2 })).Record!.Value);
+        Assert.Equal(ErrorCode.VersionNotFound, _store.Read(Request(ReadKind.GetAtVersion, key: "k") with { Version = 3 }).ErrorCode);
+        Assert.False(Ok(_store.Read(Request(ReadKind.GetAsOf, key: "k") with { CommitTs = 0 })).Record!.Exists);
+        Assert.Equal(1, Ok(_store.Read(Request(ReadKind.GetAsOf, key: "k") with { CommitTs = 2 })).Record!.Version);
+        Assert.Equal(2, Ok(_store.Read(Request(ReadKind.GetAsOf, key: "k") with { CommitTs = 3 })).Record!.Version);
+        Assert.Equal(2, Ok(_store.Read(Request(ReadKind.GetAsOf, key: "k") with { CommitTs = 99 })).Record!.Version);
+    }
+
+    [Fact]
+    public void Replay_TransactionOverTwoAgents_ShowsOnlyTheAskedAgentsOperations()
+    {
+        _store.Commit(Operation.Write("alice", "x", Value(1)), Operation.Write("bob", "y", Value(2)), Operation.Write("alice", "z", Value(3)));
+
+        var alice = Assert.Single(Ok(_store.Read(Request(ReadKind.Replay, "alice"))).Events!);
+        var bob = Assert.Single(Ok(_store.Read(Request(ReadKind.Replay, "bob"))).Events!);
+
+        Assert.Equal(["x", "z"], alice.Operations.Select(o => o.Key));
+        Assert.Equal(["y"], bob.Operations.Select(o => o.Key));
+        Assert.Equal(alice.TxnId, bob.TxnId);
+        Assert.Equal(Value(3), alice.Operations[1].Value);
+    }
+
+    [Fact]
+    public void Replay_Range_IsInclusiveAndPaged()
+    {
+        for (var i = 1; i <= 10; i++)
+        {
+            _store.Commit(Operation.Write(i % 2 == 0 ? "even" : "odd", "k", Value(i)));
+        }
+
+        var ranged = Ok(_store.Read(Request(ReadKind.Replay, "even") with { StartTs = 4, EndTs = 8 })).Events!;
+        Assert.Equal([4L, 6L, 8L], ranged.Select(e => e.CommitTs));
+
+        var page = Ok(_store.Read(Request(ReadKind.Replay, "odd") with { Limit = 2 }));
+        Assert.Equal([1L, 3L], page.Events!.Select(e => e.CommitTs));
+        Assert.Equal(5, page.NextStartTs);
+        var rest = Ok(_store.Read(Request(ReadKind.Replay, "odd") with { StartTs = page.NextStartTs }));
+        Assert.Equal([5L, 7L, 9L], rest.Events!.Select(e => e.CommitTs));
+        Assert.Equal(0, rest.NextStartTs);
+    }
+
+    [Fact]
+    public void Handle_GarbageOrWrongSchema_ReturnsInvalidRequest()
+    {
+        Assert.Equal(ErrorCode.InvalidRequest, _store.Reads.Handle(new byte[] { 0xC1 }).ErrorCode);
+        Assert.Equal(ErrorCode.InvalidRequest, _store.Read(Request(ReadKind.Get, key: "k") with { SchemaVersion = 99 }).ErrorCode);
+        Assert.Equal(ErrorCode.InvalidRequest, _store.Read(Request(ReadKind.Get, agent: "")).ErrorCode);
+    }
+}

@@ -1,0 +1,81 @@
+using MessagePack;
+using Microsoft.Extensions.Time.Testing;
+using Statehouse.Contracts;
+using Statehouse.Worker.Commit;
+using Statehouse.Worker.Hosting;
+using Statehouse.Worker.Reads;
+using Statehouse.Worker.Storage;
+
+namespace Statehouse.Worker.Tests;
+
+/// <summary>A real RocksDB store in a fresh temporary directory, with an engine and a read service over it.</summary>
+internal sealed class TempStore : IDisposable
+{
+    public TempStore(LimitOptions? limits = null)
+    {
+        Directory = Path.Combine(Path.GetTempPath(), "statehouse-tests", Guid.NewGuid().ToString("N"));
+        Limits = limits ?? new LimitOptions();
+        Store = StateStore.Open(Directory);
+        Engine = new CommitEngine(Store, Limits, Time);
+        Reads = new ReadService(Store, new ReadOptions { DefaultPageSize = 100, MaxPageSize = 1000 }, new WorkerHealth());
+    }
+
+    public string Directory { get; }
+
+    public LimitOptions Limits { get; }
+
+    public FakeTimeProvider Time { get; } = new(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+
+    public StateStore Store { get; private set; }
+
+    public CommitEngine Engine { get; private set; }
+
+    public ReadService Reads { get; private set; }
+
+    /// <summary>Closes and reopens the store, as a restarted worker would.</summary>
+    public void Reopen()
+    {
+        Store.Dispose();
+        Store = StateStore.Open(Directory);
+        Engine = new CommitEngine(Store, Limits, Time);
+        Reads = new ReadService(Store, new ReadOptions(), new WorkerHealth());
+    }
+
+    public static byte[] Value<T>(T value) => MessagePackSerializer.Serialize(value);
+
+    public static CommitEnvelope Envelope(params Operation[] operations) =>
+        EnvelopeWithId(Guid.NewGuid().ToString("N"), operations);
+
+    public static CommitEnvelope EnvelopeWithId(string txnId, params Operation[] operations) =>
+        new(WireFormat.SchemaVersion, txnId, "default", operations);
+
+    public static CommitRequest Request(CommitEnvelope envelope) => new(WireFormat.Serialize(envelope), envelope.TxnId);
+
+    public CommitGroupResult Apply(params CommitEnvelope[] envelopes) => Engine.Apply([.. envelopes.Select(Request)]);
+
+    public CommitReply Commit(params Operation[] operations) => Apply(Envelope(operations)).Outcomes[0].Reply;
+
+    public StateRecord Get(string agent, string key, string ns = "default") =>
+        Ok(Reads.Handle(new ReadRequest(WireFormat.SchemaVersion, ReadKind.Get, ns, agent, key))).Record!;
+
+    public ReadReply Read(ReadRequest request) => Reads.Handle(request);
+
+    public static ReadReply Ok(ReadReply reply)
+    {
+        Assert.True(reply.ErrorCode == ErrorCode.None, $"read failed: {reply.ErrorCode} {reply.ErrorMessage}");
+        return reply;
+    }
+
+    public void Dispose()
+    {
+        Store.Dispose();
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a leftover temp directory must not fail a test.
+        }
+    }
+}
