@@ -134,14 +134,21 @@ public sealed class TransactionTests(BrokerFixture broker, ITestOutputHelper out
         {
             await using var tx = client.BeginTransaction();
             tx.ExpectVersion("agent", "slot", 0).Write("agent", "slot", $"claimed by {i}").Write("agent", $"side-{i}", i);
-            return await tx.CommitAsync(Ct);
+            try
+            {
+                return (Result: (Client.CommitResult?)await tx.CommitAsync(Ct), Error: (StatehouseConflictException?)null);
+            }
+            catch (StatehouseConflictException e)
+            {
+                return (Result: null, Error: e);
+            }
         })).ToList();
-        var outcomes = await Task.WhenAll(commits.Select(async t => (Result: await Record.ExceptionAsync(() => t), Task: t)));
+        var outcomes = await Task.WhenAll(commits);
 
-        Assert.Single(outcomes, o => o.Result is null);
-        Assert.Single(outcomes, o => o.Result is StatehouseConflictException c && c.ActualVersionOf("agent", "slot") == 1);
-        var winner = outcomes.Single(o => o.Result is null).Task.Result;
+        var winner = Assert.Single(outcomes, o => o.Error is null).Result!;
+        var loser = Assert.Single(outcomes, o => o.Error is not null).Error!;
         Assert.Equal(1, winner.CommitTs);
+        Assert.Equal(1, loser.ActualVersionOf("agent", "slot"));
         var slot = await client.GetStateAsync<string>("agent", "slot", ct: Ct);
         Assert.Equal(1, slot.Version);
         var sides = new[] { await client.GetStateAsync<int>("agent", "side-0", ct: Ct), await client.GetStateAsync<int>("agent", "side-1", ct: Ct) };

@@ -68,7 +68,11 @@ public sealed class RawAmqpClient : IAsyncDisposable
         PublishCommitAsync(names, WireFormat.Serialize(envelope), envelope.TxnId);
 
     /// <summary>Sends a read request to the worker's read queue and returns its reply.</summary>
-    public async Task<ReadReply> ReadAsync(TopologyNames names, ReadRequest request, TimeSpan? timeout = null)
+    public Task<ReadReply> ReadAsync(TopologyNames names, ReadRequest request, TimeSpan? timeout = null) =>
+        ReadRawAsync(names, WireFormat.Serialize(request), timeout);
+
+    /// <summary>Sends any bytes as a read request and decodes the reply.</summary>
+    public async Task<ReadReply> ReadRawAsync(TopologyNames names, ReadOnlyMemory<byte> body, TimeSpan? timeout = null)
     {
         var correlationId = "read-" + Guid.NewGuid().ToString("N");
         var properties = new BasicProperties
@@ -78,8 +82,16 @@ public sealed class RawAmqpClient : IAsyncDisposable
             ContentType = WireFormat.ContentType,
             Headers = new Dictionary<string, object?> { [MessageHeaders.MessageType] = "read" },
         };
-        await _channel.BasicPublishAsync(exchange: "", routingKey: names.ReadQueue, mandatory: true, basicProperties: properties, body: WireFormat.Serialize(request));
+        await _channel.BasicPublishAsync(exchange: "", routingKey: names.ReadQueue, mandatory: true, basicProperties: properties, body: body);
         return WireFormat.Deserialize<ReadReply>((await NextReplyAsync(correlationId, timeout)).Body);
+    }
+
+    /// <summary>Declares an exclusive queue bound to <paramref name="exchange"/> (e.g. the commits fanout) and returns its name.</summary>
+    public async Task<string> BindNewQueueAsync(string exchange)
+    {
+        var declared = await _channel.QueueDeclareAsync(queue: "", durable: false, exclusive: true, autoDelete: true);
+        await _channel.QueueBindAsync(declared.QueueName, exchange, routingKey: "");
+        return declared.QueueName;
     }
 
     public async Task<HealthReport> HealthAsync(TopologyNames names)

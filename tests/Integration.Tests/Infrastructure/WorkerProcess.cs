@@ -25,7 +25,8 @@ public sealed class WorkerProcess : IAsyncDisposable
         _process = process;
     }
 
-    public int Pid => _process.Id;
+    /// <summary>The process id (kept after the process was reaped and disposed).</summary>
+    public int Pid { get; private set; }
 
     public bool HasExited => _process.HasExited;
 
@@ -74,6 +75,7 @@ public sealed class WorkerProcess : IAsyncDisposable
         process.Exited += (_, _) => worker._ready.TrySetException(new InvalidOperationException("The worker exited before it was ready."));
 
         process.Start();
+        worker.Pid = process.Id;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 

@@ -58,11 +58,17 @@ public sealed class ReplayTests(BrokerFixture broker, ITestOutputHelper output) 
         async Task<long[]> ReplayTsAsync(long start, long end) =>
             (await client.ReplayAsync("agent", start, end, ct: Ct).ToListAsync(Ct)).Select(e => e.CommitTs).ToArray();
 
-        Assert.Equal([2L, 3L, 4L], await ReplayTsAsync(2, 4));
-        Assert.Equal([4L], await ReplayTsAsync(4, 4));
-        Assert.Equal([5L, 6L], await ReplayTsAsync(5, 0));
-        Assert.Equal([1L, 2L], await ReplayTsAsync(0, 2));
-        Assert.Equal([1L, 2L, 3L, 4L, 5L, 6L], await ReplayTsAsync(1, 6));
+        var middle = await ReplayTsAsync(2, 4);
+        var single = await ReplayTsAsync(4, 4);
+        var openEnd = await ReplayTsAsync(5, 0);
+        var openStart = await ReplayTsAsync(0, 2);
+        var exact = await ReplayTsAsync(1, 6);
+
+        Assert.Equal([2L, 3L, 4L], middle);
+        Assert.Equal([4L], single);
+        Assert.Equal([5L, 6L], openEnd);
+        Assert.Equal([1L, 2L], openStart);
+        Assert.Equal([1L, 2L, 3L, 4L, 5L, 6L], exact);
         Assert.Empty(await ReplayTsAsync(7, 0));
     }
 

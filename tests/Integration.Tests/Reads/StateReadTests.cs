@@ -87,6 +87,7 @@ public sealed class StateReadTests(BrokerFixture broker, ITestOutputHelper outpu
         var tombstone = Assert.Single(replay[1].Operations);
         Assert.Equal((OperationKind.Delete, "k", 2L), (tombstone.Kind, tombstone.Key, tombstone.Version));
         Assert.Null(tombstone.Value);
+        Assert.Null(tombstone.As<string>());
     }
 
     [Fact]
