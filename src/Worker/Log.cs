@@ -71,6 +71,9 @@ internal static partial class Log
     [LoggerMessage(45, LogLevel.Error, "The synced write of a group of {Count} failed; requeued it, nothing acked or replied")]
     public static partial void StorageWriteFailed(this ILogger logger, int count, Exception exception);
 
+    [LoggerMessage(56, LogLevel.Error, "The synced write of a group of {Count} failed again: {Reason}; requeued it")]
+    public static partial void StorageStillFailing(this ILogger logger, int count, string reason);
+
     [LoggerMessage(46, LogLevel.Error, "Applying a group of {Count} failed unexpectedly; requeued it")]
     public static partial void CommitGroupFailed(this ILogger logger, int count, Exception exception);
 
@@ -96,6 +99,12 @@ internal static partial class Log
 
     [LoggerMessage(53, LogLevel.Debug, "Dropped {Count} deliveries of a lost broker session; the broker redelivers them")]
     public static partial void DroppedStaleDeliveries(this ILogger logger, int count);
+
+    [LoggerMessage(54, LogLevel.Information, "Pruned {Count} inbox entries older than {Retention}")]
+    public static partial void InboxPruned(this ILogger logger, long count, TimeSpan retention);
+
+    [LoggerMessage(55, LogLevel.Warning, "Inbox pruning failed: {Reason}; trying again later")]
+    public static partial void InboxPruneFailed(this ILogger logger, string reason);
 
     // Reads.
     [LoggerMessage(60, LogLevel.Error, "A read request failed inside the worker")]

@@ -22,8 +22,9 @@ internal sealed class CommitWorkerService(
     WorkerHealth health,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
-    ILogger<CommitWorkerService> logger) : IHostedService
+    ILoggerFactory loggers) : IHostedService
 {
+    private readonly ILogger _logger = loggers.CreateLogger<CommitWorkerService>();
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _abort = new();
     private Task _run = Task.CompletedTask;
@@ -40,13 +41,14 @@ internal sealed class CommitWorkerService(
         catch (Exception ex)
         {
             // Whatever the cause (locked by another worker, damaged, wrong schema), nothing may be consumed without it.
-            logger.StoreOpenFailed(storePath, ex.Message);
+            _logger.StoreOpenFailed(storePath, ex.Message);
             throw;
         }
 
-        logger.StoreOpened(storePath, store.LastCommitTs);
+        _logger.StoreOpened(storePath, store.LastCommitTs);
         var names = new TopologyNames(settings.Broker.QueuePrefix);
-        var loop = new CommitLoop(services.GetRequiredService<CommitEngine>(), health, settings.Commit, names, time, logger);
+        var engine = services.GetRequiredService<CommitEngine>();
+        var loop = new CommitLoop(engine, health, settings.Commit, names, time, loggers.CreateLogger<CommitLoop>());
         var reads = services.GetRequiredService<ReadService>();
         _run = Task.Run(() => RunAsync(settings, names, storePath, store, loop, reads, _stopping.Token), CancellationToken.None);
         return Task.CompletedTask;
@@ -54,7 +56,7 @@ internal sealed class CommitWorkerService(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        logger.WorkerStopping();
+        _logger.WorkerStopping();
         await _stopping.CancelAsync();
         try
         {
@@ -63,19 +65,22 @@ internal sealed class CommitWorkerService(
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Out of time: cut the broker calls of the group in flight. Still wait, so the store is not closed under a write.
-            logger.StopTimedOut();
+            _logger.StopTimedOut();
             await _abort.CancelAsync();
             await _run;
         }
 
-        logger.WorkerStopped();
+        _logger.WorkerStopped();
     }
 
     private async Task RunAsync(
         StatehouseOptions settings, TopologyNames names, string storePath, StateStore store, CommitLoop loop, ReadService reads,
         CancellationToken stopping)
     {
-        var loopTask = RunLoopAsync(loop, stopping);
+        // The loop has its own stop signal: it keeps committing what was delivered until the consumers are cancelled.
+        using var loopStopping = new CancellationTokenSource();
+        var loopTask = RunLoopAsync(loop, loopStopping.Token);
+        var pruneTask = PruneInboxAsync(store, settings.Commit.InboxRetention, stopping);
         var reconnectDelay = TimeSpan.FromSeconds(settings.Broker.ReconnectDelaySeconds);
         BrokerSession? session = null;
         var ready = false;
@@ -88,22 +93,22 @@ internal sealed class CommitWorkerService(
                 {
                     var connection = await connector.ConnectAsync(stopping);
                     health.SetBrokerConnected(true);
-                    session = await BrokerSession.OpenAsync(connection, ++generation, settings, stopping);
+                    session = await BrokerSession.OpenAsync(connection, ++generation, settings, loggers, stopping);
                     await Topology.DeclareAsync(session.CommitChannel, names, settings.Broker.DeliveryLimit, stopping);
-                    await session.StartConsumingAsync(names, loop.Deliveries, reads, logger, stopping);
+                    await session.StartConsumingAsync(names, loop.Deliveries, reads, stopping);
                     health.SetConsuming(true);
                     if (!ready)
                     {
                         ready = true;
-                        logger.WorkerReady(names.CommitQueue, storePath, store.LastCommitTs);
+                        _logger.WorkerReady(names.CommitQueue, storePath, store.LastCommitTs);
                     }
                     else
                     {
-                        logger.ConsumingResumed(names.CommitQueue, session.Generation);
+                        _logger.ConsumingResumed(names.CommitQueue, session.Generation);
                     }
 
                     var reason = await session.Lost.WaitAsync(stopping);
-                    logger.BrokerSessionLost(reason);
+                    _logger.BrokerSessionLost(reason);
                 }
                 catch (OperationCanceledException) when (stopping.IsCancellationRequested)
                 {
@@ -112,7 +117,7 @@ internal sealed class CommitWorkerService(
                 catch (Exception ex)
                 {
                     // Typically a topology declared elsewhere with other arguments, or the broker going away mid-setup.
-                    logger.BrokerSessionFailed(ex.Message);
+                    _logger.BrokerSessionFailed(ex.Message);
                 }
 
                 health.SetConsuming(false);
@@ -140,7 +145,7 @@ internal sealed class CommitWorkerService(
             {
                 try
                 {
-                    await session.StopConsumingAsync(logger, _abort.Token);
+                    await session.StopConsumingAsync(_abort.Token);
                 }
                 catch (OperationCanceledException)
                 {
@@ -149,7 +154,9 @@ internal sealed class CommitWorkerService(
             }
 
             health.SetConsuming(false);
+            await loopStopping.CancelAsync();
             await loopTask;
+            await pruneTask;
             if (session is not null)
             {
                 await session.DisposeAsync();
@@ -159,9 +166,43 @@ internal sealed class CommitWorkerService(
         }
     }
 
+    /// <summary>
+    /// Prunes the inbox at start and then every tenth of the retention (between 10 s and 1 h), beside the commit loop:
+    /// its unsynced deletes never wait for, or hold up, a group commit.
+    /// </summary>
+    private async Task PruneInboxAsync(StateStore store, TimeSpan retention, CancellationToken stopping)
+    {
+        var pruner = new InboxPruner(store, time, retention);
+        var interval = TimeSpan.FromTicks(Math.Clamp(retention.Ticks / 10, TimeSpan.TicksPerSecond * 10, TimeSpan.TicksPerHour));
+        using var timer = new PeriodicTimer(interval, time);
+        try
+        {
+            do
+            {
+                try
+                {
+                    var pruned = await Task.Run(() => pruner.PruneOnce(stopping), stopping);
+                    if (pruned > 0)
+                    {
+                        _logger.InboxPruned(pruned, retention);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // A full or failing disk shows up in the commit loop too; pruning simply tries again next time.
+                    _logger.InboxPruneFailed(ex.Message);
+                }
+            }
+            while (await timer.WaitForNextTickAsync(stopping));
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
     private async Task RunLoopAsync(CommitLoop loop, CancellationToken stopping)
     {
-        await Task.Yield();
         try
         {
             await loop.RunAsync(stopping, _abort.Token);
@@ -169,7 +210,7 @@ internal sealed class CommitWorkerService(
         catch (Exception ex)
         {
             // The loop guards every group; reaching this is a bug. A worker that no longer commits must not look alive.
-            logger.CommitLoopCrashed(ex);
+            _logger.CommitLoopCrashed(ex);
             Environment.ExitCode = 1;
             lifetime.StopApplication();
         }

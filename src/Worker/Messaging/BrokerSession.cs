@@ -18,15 +18,19 @@ namespace Statehouse.Worker.Messaging;
 internal sealed class BrokerSession : IAsyncDisposable
 {
     private readonly IConnection _connection;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
     private readonly TaskCompletionSource<string> _lost = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _closing = new();
     private readonly List<IChannel> _channels = [];
     private CommitConsumer? _commitConsumer;
     private ReadConsumer? _readConsumer;
 
-    private BrokerSession(IConnection connection, long generation)
+    private BrokerSession(IConnection connection, long generation, ILoggerFactory loggers)
     {
         _connection = connection;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger<BrokerSession>();
         Generation = generation;
     }
 
@@ -49,9 +53,9 @@ internal sealed class BrokerSession : IAsyncDisposable
     public Task<string> Lost => _lost.Task;
 
     public static async Task<BrokerSession> OpenAsync(
-        IConnection connection, long generation, StatehouseOptions options, CancellationToken cancellationToken)
+        IConnection connection, long generation, StatehouseOptions options, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
-        var session = new BrokerSession(connection, generation);
+        var session = new BrokerSession(connection, generation, loggers);
         connection.ConnectionShutdownAsync += session.OnShutdownAsync;
         try
         {
@@ -78,10 +82,9 @@ internal sealed class BrokerSession : IAsyncDisposable
 
     /// <summary>Starts both consumers; from now on commit deliveries flow into <paramref name="commitDeliveries"/>.</summary>
     public async Task StartConsumingAsync(
-        TopologyNames names, ChannelWriter<CommitDelivery> commitDeliveries, ReadService reads, ILogger logger,
-        CancellationToken cancellationToken)
+        TopologyNames names, ChannelWriter<CommitDelivery> commitDeliveries, ReadService reads, CancellationToken cancellationToken)
     {
-        _readConsumer = new ReadConsumer(ReadChannel, reads, logger);
+        _readConsumer = new ReadConsumer(ReadChannel, reads, _loggers.CreateLogger<ReadConsumer>());
         await ReadChannel.BasicConsumeAsync(names.ReadQueue, autoAck: false, _readConsumer, cancellationToken);
 
         _commitConsumer = new CommitConsumer(CommitChannel, this, commitDeliveries);
@@ -92,16 +95,16 @@ internal sealed class BrokerSession : IAsyncDisposable
     /// Cancels both consumers and waits for the reads in flight. Deliveries already queued for the commit loop
     /// stay valid until the session is disposed.
     /// </summary>
-    public async Task StopConsumingAsync(ILogger logger, CancellationToken cancellationToken)
+    public async Task StopConsumingAsync(CancellationToken cancellationToken)
     {
         if (_commitConsumer is not null)
         {
-            await CancelAsync(_commitConsumer, logger, cancellationToken);
+            await CancelAsync(_commitConsumer, cancellationToken);
         }
 
         if (_readConsumer is not null)
         {
-            await CancelAsync(_readConsumer, logger, cancellationToken);
+            await CancelAsync(_readConsumer, cancellationToken);
             await _readConsumer.DrainAsync(cancellationToken);
         }
     }
@@ -142,7 +145,7 @@ internal sealed class BrokerSession : IAsyncDisposable
         return Task.CompletedTask;
     }
 
-    private static async Task CancelAsync(AsyncDefaultBasicConsumer consumer, ILogger logger, CancellationToken cancellationToken)
+    private async Task CancelAsync(AsyncDefaultBasicConsumer consumer, CancellationToken cancellationToken)
     {
         foreach (var tag in consumer.ConsumerTags)
         {
@@ -153,7 +156,7 @@ internal sealed class BrokerSession : IAsyncDisposable
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // A closed channel has no consumers left to cancel.
-                logger.ConsumerCancelFailed(tag, ex.Message);
+                _logger.ConsumerCancelFailed(tag, ex.Message);
             }
         }
     }

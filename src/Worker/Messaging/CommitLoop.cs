@@ -27,6 +27,7 @@ internal sealed class CommitLoop
     private readonly ILogger _logger;
     private readonly List<CommitDelivery> _group;
     private readonly List<CommitRequest> _requests;
+    private int _failures;
 
     public CommitLoop(
         CommitEngine engine, WorkerHealth health, CommitOptions options, TopologyNames names, TimeProvider time, ILogger logger)
@@ -57,7 +58,6 @@ internal sealed class CommitLoop
     public async Task RunAsync(CancellationToken stopping, CancellationToken abort)
     {
         var reader = _deliveries.Reader;
-        var failures = 0;
         while (!stopping.IsCancellationRequested)
         {
             try
@@ -82,14 +82,14 @@ internal sealed class CommitLoop
             _requests.Clear();
             if (applied)
             {
-                failures = 0;
+                _failures = 0;
                 continue;
             }
 
             // Storage or engine trouble: pause consumption so a broken disk is not hammered, longer each time.
-            failures++;
-            var backoff = Backoff(failures);
-            _logger.CommitBackoff(failures, backoff.TotalSeconds);
+            _failures++;
+            var backoff = Backoff(_failures);
+            _logger.CommitBackoff(_failures, backoff.TotalSeconds);
             try
             {
                 await Task.Delay(backoff, _time, stopping);
@@ -170,7 +170,16 @@ internal sealed class CommitLoop
         catch (StorageWriteException ex)
         {
             _health.StorageFailed(ex.Message);
-            _logger.StorageWriteFailed(_group.Count, ex);
+            if (_failures == 0)
+            {
+                _logger.StorageWriteFailed(_group.Count, ex);
+            }
+            else
+            {
+                // The stack trace was logged with the first failure; while the disk stays broken one line is enough.
+                _logger.StorageStillFailing(_group.Count, ex.Message);
+            }
+
             await RequeueAsync(session, lastTag, abort);
             return false;
         }
