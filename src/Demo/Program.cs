@@ -1,2 +1,10 @@
-// Placeholder: the demo lands with the client.
-return 0;
+using Statehouse.Demo;
+
+if (!DemoArguments.TryParse(args, Environment.GetEnvironmentVariable, out var arguments, out var error))
+{
+    var help = error == DemoArguments.Usage;
+    await (help ? Console.Out : Console.Error).WriteLineAsync(error);
+    return help ? 0 : 2;
+}
+
+return await DemoRun.RunAsync(arguments, Console.Out, Console.Error);

@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Logging;
+
+namespace Statehouse.Client;
+
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Information, "Statehouse client connected to {Endpoint} as '{ClientName}' (queue prefix '{QueuePrefix}', reply queue '{ReplyQueue}')")]
+    public static partial void Connected(ILogger logger, string endpoint, string clientName, string queuePrefix, string replyQueue);
+
+    [LoggerMessage(2, LogLevel.Warning, "No reply to {MessageType} {CorrelationId} within {TimeoutSeconds} s (attempt {Attempt} of {MaxAttempts}); publishing it again")]
+    public static partial void Resending(ILogger logger, string messageType, string correlationId, double timeoutSeconds, int attempt, int maxAttempts);
+
+    // The reason only, no stack trace: during a connection loss every request in flight fails the same way.
+    [LoggerMessage(3, LogLevel.Warning, "Publishing {MessageType} {CorrelationId} failed (attempt {Attempt} of {MaxAttempts}): {Reason}; publishing again after recovery or a pause, within the attempt")]
+    public static partial void PublishFailed(ILogger logger, string messageType, string correlationId, int attempt, int maxAttempts, string reason);
+
+    [LoggerMessage(4, LogLevel.Debug, "Ignoring a reply with correlation id {CorrelationId}: no request is waiting for it (late or duplicate)")]
+    public static partial void UnmatchedReply(ILogger logger, string? correlationId);
+
+    [LoggerMessage(5, LogLevel.Warning, "Broker connection lost ({Reason}); recovering automatically")]
+    public static partial void ConnectionLost(ILogger logger, string reason);
+
+    [LoggerMessage(6, LogLevel.Information, "Broker connection recovered")]
+    public static partial void ConnectionRecovered(ILogger logger);
+
+    [LoggerMessage(7, LogLevel.Information, "Reply queue renamed by connection recovery: '{Before}' -> '{After}'")]
+    public static partial void ReplyQueueRenamed(ILogger logger, string before, string after);
+
+    [LoggerMessage(8, LogLevel.Warning, "The publishing channel was closed by the broker ({Reason}); opening a new one")]
+    public static partial void PublishChannelReopened(ILogger logger, string reason);
+}

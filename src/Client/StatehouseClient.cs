@@ -1,0 +1,332 @@
+using System.Runtime.CompilerServices;
+using MessagePack;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Statehouse.Client.Exceptions;
+using Statehouse.Client.Messaging;
+using Statehouse.Contracts;
+
+namespace Statehouse.Client;
+
+/// <summary>
+/// A connection to Statehouse through RabbitMQ: transactions are published whole to the commit queue and answered by the
+/// worker; reads go through the read queue. Thread-safe: share one client for the whole process.
+/// </summary>
+public sealed class StatehouseClient : IAsyncDisposable
+{
+    private readonly StatehouseClientOptions _options;
+    private readonly BrokerLink _link;
+    private readonly TopologyNames _names;
+
+    private StatehouseClient(StatehouseClientOptions options, BrokerLink link)
+    {
+        _options = options;
+        _link = link;
+        _names = new TopologyNames(options.QueuePrefix);
+    }
+
+    /// <summary>The namespace used when a call names none.</summary>
+    public string DefaultNamespace => _options.Namespace;
+
+    /// <summary>The queue prefix the client publishes under.</summary>
+    public string QueuePrefix => _options.QueuePrefix;
+
+    /// <summary>Whether the broker connection is up; false while it is being recovered (requests then wait and resend).</summary>
+    public bool IsConnected => _link.IsOpen;
+
+    /// <summary>The queue replies arrive on (tests inspect it; it changes when connection recovery re-creates it).</summary>
+    internal string ReplyQueue => _link.ReplyQueue;
+
+    /// <summary>Connects to the broker and starts listening for replies.</summary>
+    /// <exception cref="ArgumentException">An option is invalid.</exception>
+    /// <exception cref="StatehouseUnavailableException">The broker cannot be reached.</exception>
+    public static async Task<StatehouseClient> ConnectAsync(StatehouseClientOptions options, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var copy = options.Clone();
+        var logger = (copy.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<StatehouseClient>();
+        var link = await BrokerLink.OpenAsync(copy, logger, ct).ConfigureAwait(false);
+        return new StatehouseClient(copy, link);
+    }
+
+    /// <summary>
+    /// Starts a transaction in <paramref name="namespace"/> (default: the client's). <paramref name="txnId"/> defaults to a
+    /// fresh GUID; pass the id of an earlier transaction to resend it (the worker applies an id at most once and answers
+    /// a resend with the first outcome, also from another process).
+    /// </summary>
+    public StatehouseTransaction BeginTransaction(string? @namespace = null, string? txnId = null)
+    {
+        if (txnId is not null && string.IsNullOrWhiteSpace(txnId))
+        {
+            throw new ArgumentException("A transaction id must not be empty or white space.", nameof(txnId));
+        }
+
+        return new StatehouseTransaction(this, Namespace(@namespace), txnId ?? Guid.NewGuid().ToString("N"), _options.ValueSerializerOptions);
+    }
+
+    /// <summary>The current state of a record; a missing or deleted key gives <see cref="StateResult{T}.Exists"/> = false.</summary>
+    public async Task<StateResult<T>> GetStateAsync<T>(string agentId, string key, string? @namespace = null, CancellationToken ct = default)
+    {
+        Guard.Record(agentId, key);
+        var reply = await ReadAsync(new ReadRequest(WireFormat.SchemaVersion, ReadKind.Get, Namespace(@namespace), agentId, key), ct).ConfigureAwait(false);
+        return ToStateOrMissing<T>(reply, key);
+    }
+
+    /// <summary>The record as it was at <paramref name="version"/> (a deleted version reads as not existing).</summary>
+    /// <exception cref="StatehouseNotFoundException">The record never had that version (VERSION_NOT_FOUND).</exception>
+    public async Task<StateResult<T>> GetStateAtVersionAsync<T>(string agentId, string key, long version, string? @namespace = null, CancellationToken ct = default)
+    {
+        Guard.Record(agentId, key);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(version);
+        var reply = await ReadAsync(
+            new ReadRequest(WireFormat.SchemaVersion, ReadKind.GetAtVersion, Namespace(@namespace), agentId, key, Version: version), ct).ConfigureAwait(false);
+        ThrowIfError(reply);
+        return ToState<T>(RequireRecordIn(reply), key);
+    }
+
+    /// <summary>The record as it was right after the transaction with <paramref name="commitTs"/> (not existing if not written by then).</summary>
+    public async Task<StateResult<T>> GetStateAsOfAsync<T>(string agentId, string key, long commitTs, string? @namespace = null, CancellationToken ct = default)
+    {
+        Guard.Record(agentId, key);
+        ArgumentOutOfRangeException.ThrowIfNegative(commitTs);
+        var reply = await ReadAsync(
+            new ReadRequest(WireFormat.SchemaVersion, ReadKind.GetAsOf, Namespace(@namespace), agentId, key, CommitTs: commitTs), ct).ConfigureAwait(false);
+        return ToStateOrMissing<T>(reply, key);
+    }
+
+    /// <summary>Every existing key of the agent starting with <paramref name="prefix"/>, in lexicographic order, read page by page.</summary>
+    public async IAsyncEnumerable<string> ListKeysAsync(
+        string agentId, string prefix = "", int pageSize = 0, string? @namespace = null, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        string? afterKey = null;
+        do
+        {
+            var page = await ListKeysPageAsync(agentId, prefix, afterKey, pageSize, @namespace, ct).ConfigureAwait(false);
+            foreach (var key in page.Keys)
+            {
+                yield return key;
+            }
+
+            afterKey = NextPageKey(afterKey, page.NextKey);
+        }
+        while (afterKey is not null);
+    }
+
+    /// <summary>One page of <see cref="ListKeysAsync"/>: keys after <paramref name="afterKey"/> (null: from the start); <paramref name="limit"/> 0 = the worker's default page size.</summary>
+    public async Task<KeyPage> ListKeysPageAsync(
+        string agentId, string prefix = "", string? afterKey = null, int limit = 0, string? @namespace = null, CancellationToken ct = default)
+    {
+        RequirePage(agentId, prefix, limit);
+        var reply = await ReadAsync(
+            new ReadRequest(WireFormat.SchemaVersion, ReadKind.ListKeys, Namespace(@namespace), agentId, Prefix: prefix, AfterKey: afterKey, Limit: limit),
+            ct).ConfigureAwait(false);
+        ThrowIfError(reply);
+        return new KeyPage(reply.Keys ?? [], reply.NextKey);
+    }
+
+    /// <summary>Every existing record of the agent whose key starts with <paramref name="prefix"/>, in key order, read page by page.</summary>
+    public async IAsyncEnumerable<ScanEntry<T>> ScanPrefixAsync<T>(
+        string agentId, string prefix = "", int pageSize = 0, string? @namespace = null, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        string? afterKey = null;
+        do
+        {
+            var page = await ScanPrefixPageAsync<T>(agentId, prefix, afterKey, pageSize, @namespace, ct).ConfigureAwait(false);
+            foreach (var entry in page.Entries)
+            {
+                yield return entry;
+            }
+
+            afterKey = NextPageKey(afterKey, page.NextKey);
+        }
+        while (afterKey is not null);
+    }
+
+    /// <summary>One page of <see cref="ScanPrefixAsync{T}"/>: records after <paramref name="afterKey"/> (null: from the start).</summary>
+    public async Task<ScanPage<T>> ScanPrefixPageAsync<T>(
+        string agentId, string prefix = "", string? afterKey = null, int limit = 0, string? @namespace = null, CancellationToken ct = default)
+    {
+        RequirePage(agentId, prefix, limit);
+        var reply = await ReadAsync(
+            new ReadRequest(WireFormat.SchemaVersion, ReadKind.ScanPrefix, Namespace(@namespace), agentId, Prefix: prefix, AfterKey: afterKey, Limit: limit),
+            ct).ConfigureAwait(false);
+        ThrowIfError(reply);
+        var entries = (reply.Records ?? []).Select(r => new ScanEntry<T>(r.Key, ToState<T>(r, r.Key))).ToList();
+        return new ScanPage<T>(entries, reply.NextKey);
+    }
+
+    /// <summary>
+    /// The agent's history in commit order: every committed transaction with <paramref name="startTs"/> ≤ commit_ts ≤
+    /// <paramref name="endTs"/> (0 = unbounded) that touched the agent, with only that agent's operations; read page by page.
+    /// </summary>
+    public async IAsyncEnumerable<ReplayEvent> ReplayAsync(
+        string agentId, long startTs = 0, long endTs = 0, int pageSize = 0, string? @namespace = null, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        var from = startTs;
+        while (true)
+        {
+            var page = await ReplayPageAsync(agentId, from, endTs, pageSize, @namespace, ct).ConfigureAwait(false);
+            foreach (var replayed in page.Events)
+            {
+                yield return replayed;
+            }
+
+            if (page.NextStartTs == 0)
+            {
+                yield break;
+            }
+
+            if (page.NextStartTs <= from)
+            {
+                throw new StatehouseException(ErrorCode.InternalError, $"The worker's replay page did not advance (next start {page.NextStartTs} after start {from}).");
+            }
+
+            from = page.NextStartTs;
+        }
+    }
+
+    /// <summary>One page of <see cref="ReplayAsync"/>; <paramref name="limit"/> = events per page (0 = the worker's default).</summary>
+    public async Task<ReplayPage> ReplayPageAsync(
+        string agentId, long startTs = 0, long endTs = 0, int limit = 0, string? @namespace = null, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(agentId);
+        ArgumentOutOfRangeException.ThrowIfNegative(startTs);
+        ArgumentOutOfRangeException.ThrowIfNegative(endTs);
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        var reply = await ReadAsync(
+            new ReadRequest(WireFormat.SchemaVersion, ReadKind.Replay, Namespace(@namespace), agentId, Limit: limit, StartTs: startTs, EndTs: endTs),
+            ct).ConfigureAwait(false);
+        ThrowIfError(reply);
+        var valueOptions = _options.ValueSerializerOptions;
+        var events = (reply.Events ?? [])
+            .Select(e => new ReplayEvent(
+                e.TxnId,
+                e.CommitTs,
+                e.AgentId,
+                e.Operations.Select(o => new ReplayOperation(o.Key, o.Kind, o.Version, AsMemory(o.Value), valueOptions)).ToList()))
+            .ToList();
+        return new ReplayPage(events, reply.NextStartTs);
+    }
+
+    /// <summary>The worker's health: whether it can commit, its last commit_ts, and why not when unhealthy.</summary>
+    public async Task<HealthReport> HealthAsync(CancellationToken ct = default)
+    {
+        var reply = await ReadAsync(new ReadRequest(WireFormat.SchemaVersion, ReadKind.Health, _options.Namespace), ct).ConfigureAwait(false);
+        return reply.Health ?? throw StatehouseErrors.FromReply(reply.ErrorCode == ErrorCode.None ? ErrorCode.InternalError : reply.ErrorCode,
+            reply.ErrorMessage ?? "The worker's health reply carried no report.");
+    }
+
+    /// <summary>The worker's version string.</summary>
+    public async Task<string> ServerVersionAsync(CancellationToken ct = default)
+    {
+        var reply = await ReadAsync(new ReadRequest(WireFormat.SchemaVersion, ReadKind.Version, _options.Namespace), ct).ConfigureAwait(false);
+        ThrowIfError(reply);
+        return reply.Health?.ServerVersion
+            ?? throw new StatehouseException(ErrorCode.InternalError, "The worker's version reply carried no version.");
+    }
+
+    /// <summary>Closes the connection; requests still waiting fail with <see cref="ObjectDisposedException"/>.</summary>
+    public ValueTask DisposeAsync() => _link.DisposeAsync();
+
+    internal async Task<CommitResult> CommitAsync(string @namespace, string txnId, IReadOnlyList<Operation> operations, CancellationToken ct)
+    {
+        var deadline = _options.EffectiveCommitDeadline() is { } span
+            ? _options.TimeProvider.GetUtcNow().Add(span).ToUnixTimeMilliseconds()
+            : 0;
+        var envelope = new CommitEnvelope(WireFormat.SchemaVersion, txnId, @namespace, operations, deadline);
+        var request = new BrokerRequest(
+            _names.CommitQueue, "commit", txnId, WireFormat.Serialize(envelope), _options.CommitTimeout, _options.MaxCommitAttempts, Persistent: true, txnId);
+        var body = await _link.SendAsync(request, ct).ConfigureAwait(false);
+        var reply = Decode<CommitReply>(body, txnId);
+        if (reply.Status == CommitStatus.Committed)
+        {
+            return new CommitResult(txnId, reply.CommitTs, reply.Versions);
+        }
+
+        throw StatehouseErrors.FromReply(reply.ErrorCode, reply.ErrorMessage, txnId, reply.Conflicts);
+    }
+
+    private async Task<ReadReply> ReadAsync(ReadRequest read, CancellationToken ct)
+    {
+        var request = new BrokerRequest(
+            _names.ReadQueue, "read", Guid.NewGuid().ToString("N"), WireFormat.Serialize(read), _options.ReadTimeout, _options.MaxReadAttempts, Persistent: false, null);
+        var body = await _link.SendAsync(request, ct).ConfigureAwait(false);
+        return Decode<ReadReply>(body, null);
+    }
+
+    private static T Decode<T>(byte[] body, string? txnId)
+    {
+        try
+        {
+            return WireFormat.Deserialize<T>(body);
+        }
+        catch (MessagePackSerializationException e)
+        {
+            throw new StatehouseException(ErrorCode.InternalError, $"The worker's reply could not be decoded as {typeof(T).Name}: {e.Message}", txnId, e);
+        }
+    }
+
+    private StateResult<T> ToStateOrMissing<T>(ReadReply reply, string key)
+    {
+        if (reply.ErrorCode == ErrorCode.KeyNotFound)
+        {
+            return new StateResult<T>(key, false, default, 0, 0, null);
+        }
+
+        ThrowIfError(reply);
+        return ToState<T>(RequireRecordIn(reply), key);
+    }
+
+    private StateResult<T> ToState<T>(StateRecord record, string key)
+    {
+        if (!record.Exists || record.Value is null)
+        {
+            return new StateResult<T>(key, false, default, record.Version, record.CommitTs, null);
+        }
+
+        var value = MessagePackSerializer.Deserialize<T>(record.Value, _options.ValueSerializerOptions);
+        return new StateResult<T>(key, true, value, record.Version, record.CommitTs, record.Value);
+    }
+
+    /// <summary>
+    /// Null stays null. Beware <c>bytes is null ? null : bytes</c>: its type is ReadOnlyMemory (null converts through the
+    /// array conversion), so a missing value would become an empty one.
+    /// </summary>
+    private static ReadOnlyMemory<byte>? AsMemory(byte[]? bytes) => bytes is null ? default(ReadOnlyMemory<byte>?) : bytes;
+
+    private static StateRecord RequireRecordIn(ReadReply reply) =>
+        reply.Record ?? throw new StatehouseException(ErrorCode.InternalError, "The worker's reply carried no record.");
+
+    private static void ThrowIfError(ReadReply reply)
+    {
+        if (reply.ErrorCode != ErrorCode.None)
+        {
+            throw StatehouseErrors.FromReply(reply.ErrorCode, reply.ErrorMessage);
+        }
+    }
+
+    private static string? NextPageKey(string? afterKey, string? nextKey)
+    {
+        if (nextKey is not null && nextKey == afterKey)
+        {
+            throw new StatehouseException(ErrorCode.InternalError, $"The worker's page did not advance (next key '{nextKey}' again).");
+        }
+
+        return nextKey;
+    }
+
+    private string Namespace(string? @namespace) => @namespace switch
+    {
+        null => _options.Namespace,
+        "" => throw new ArgumentException("A namespace must not be empty; pass null for the client's default.", nameof(@namespace)),
+        _ => @namespace,
+    };
+
+    private static void RequirePage(string agentId, string prefix, int limit)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(agentId);
+        ArgumentNullException.ThrowIfNull(prefix);
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+    }
+}

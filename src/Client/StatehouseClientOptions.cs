@@ -1,0 +1,141 @@
+using System.Text.RegularExpressions;
+using MessagePack;
+using MessagePack.Resolvers;
+using Microsoft.Extensions.Logging;
+using Statehouse.Contracts;
+
+namespace Statehouse.Client;
+
+/// <summary>Settings of a <see cref="StatehouseClient"/>. Validated by <see cref="Validate"/> when the client connects.</summary>
+public sealed partial class StatehouseClientOptions
+{
+    /// <summary>The longest single wait the client accepts (a <see cref="CancellationTokenSource"/> limit, with margin).</summary>
+    private static readonly TimeSpan s_maxTimeout = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// The default value serializer: attribute-annotated types use their attributes, everything else (plain records,
+    /// anonymous types, dictionaries, lists, primitives) is written as a map by property name. Untrusted-data
+    /// security is on because values are read back from a store that any client can write to.
+    /// </summary>
+    public static MessagePackSerializerOptions DefaultValueSerializerOptions { get; } = MessagePackSerializerOptions.Standard
+        .WithResolver(ContractlessStandardResolver.Instance)
+        .WithSecurity(MessagePackSecurity.UntrustedData);
+
+    /// <summary>AMQP URI of the broker (<c>amqp://</c> or <c>amqps://</c>).</summary>
+    public Uri Uri { get; set; } = new("amqp://guest:guest@localhost:5672/");
+
+    /// <summary>Prefix of the queue names (see <see cref="TopologyNames"/>); must match the worker's <c>Statehouse:Broker:QueuePrefix</c>.</summary>
+    public string QueuePrefix { get; set; } = TopologyNames.DefaultPrefix;
+
+    /// <summary>Namespace used when a call does not name one.</summary>
+    public string Namespace { get; set; } = "default";
+
+    /// <summary>How long one commit attempt (publish, broker confirm, worker reply) may take before the message is resent.</summary>
+    public TimeSpan CommitTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Attempts per commit: the first publish plus resends of the same message (same <c>txn_id</c>, applied at most
+    /// once by the worker) after each <see cref="CommitTimeout"/>. After the last one the commit throws
+    /// <see cref="Exceptions.StatehouseTimeoutException"/>.
+    /// </summary>
+    public int MaxCommitAttempts { get; set; } = 3;
+
+    /// <summary>
+    /// How long after the first publish the worker may still apply a transaction (sent as the envelope's deadline; a
+    /// later delivery is rejected with TXN_EXPIRED). <c>null</c>: <see cref="CommitTimeout"/> × <see cref="MaxCommitAttempts"/>
+    /// plus one minute, generous so that clock skew between client and worker does not reject live commits.
+    /// <see cref="Timeout.InfiniteTimeSpan"/>: no deadline.
+    /// </summary>
+    public TimeSpan? CommitDeadline { get; set; }
+
+    /// <summary>How long one read attempt may take before the request is resent (reads are idempotent).</summary>
+    public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Attempts per read: the first request plus resends after each <see cref="ReadTimeout"/>.</summary>
+    public int MaxReadAttempts { get; set; } = 2;
+
+    /// <summary>Pause between attempts to reconnect after the broker connection was lost (automatic recovery).</summary>
+    public TimeSpan ReconnectInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Connection name shown by the broker's management tools; defaults to <c>statehouse-client@host:pid</c>.</summary>
+    public string? ClientName { get; set; }
+
+    /// <summary>Serializer options for values (written into <c>Operation.Value</c>, read back from records and replays).</summary>
+    public MessagePackSerializerOptions ValueSerializerOptions { get; set; } = DefaultValueSerializerOptions;
+
+    /// <summary>Logger factory for the client's diagnostics; none by default.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>Clock for deadlines and timeouts (tests replace it).</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        if (Uri is null || !Uri.IsAbsoluteUri || (Uri.Scheme != "amqp" && Uri.Scheme != "amqps"))
+        {
+            throw new ArgumentException($"Uri must be an absolute amqp:// or amqps:// URI, got '{Uri}'.", nameof(Uri));
+        }
+
+        if (QueuePrefix is null || !QueuePrefixPattern().IsMatch(QueuePrefix))
+        {
+            throw new ArgumentException($"QueuePrefix must be 1-100 characters of A-Z a-z 0-9 . _ -, got '{QueuePrefix}'.", nameof(QueuePrefix));
+        }
+
+        if (string.IsNullOrEmpty(Namespace))
+        {
+            throw new ArgumentException("Namespace must not be empty.", nameof(Namespace));
+        }
+
+        RequireTimeout(CommitTimeout, nameof(CommitTimeout));
+        RequireTimeout(ReadTimeout, nameof(ReadTimeout));
+        RequireTimeout(ReconnectInterval, nameof(ReconnectInterval));
+        RequireAttempts(MaxCommitAttempts, nameof(MaxCommitAttempts));
+        RequireAttempts(MaxReadAttempts, nameof(MaxReadAttempts));
+
+        if (CommitDeadline is { } deadline && deadline != Timeout.InfiniteTimeSpan && deadline <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"CommitDeadline must be positive, null (automatic) or Timeout.InfiniteTimeSpan (none), got {deadline}.", nameof(CommitDeadline));
+        }
+
+        if (ValueSerializerOptions is null)
+        {
+            throw new ArgumentException("ValueSerializerOptions must not be null.", nameof(ValueSerializerOptions));
+        }
+
+        if (TimeProvider is null)
+        {
+            throw new ArgumentException("TimeProvider must not be null.", nameof(TimeProvider));
+        }
+    }
+
+    /// <summary>The span from a commit's start to its deadline, or null for none.</summary>
+    internal TimeSpan? EffectiveCommitDeadline() => CommitDeadline switch
+    {
+        null => (CommitTimeout * MaxCommitAttempts) + TimeSpan.FromMinutes(1),
+        { } d when d == Timeout.InfiniteTimeSpan => null,
+        { } d => d,
+    };
+
+    /// <summary>A copy, so that changing the options after connecting does not change a running client.</summary>
+    internal StatehouseClientOptions Clone() => (StatehouseClientOptions)MemberwiseClone();
+
+    private static void RequireTimeout(TimeSpan value, string name)
+    {
+        if (value <= TimeSpan.Zero || value > s_maxTimeout)
+        {
+            throw new ArgumentException($"{name} must be greater than zero and at most {s_maxTimeout.TotalDays} day, got {value}.", name);
+        }
+    }
+
+    private static void RequireAttempts(int value, string name)
+    {
+        if (value is < 1 or > 100)
+        {
+            throw new ArgumentException($"{name} must be between 1 and 100, got {value}.", name);
+        }
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,100}$", RegexOptions.CultureInvariant)]
+    private static partial Regex QueuePrefixPattern();
+}
