@@ -52,6 +52,29 @@ public sealed class BadEnvelopeTests(BrokerFixture broker, ITestOutputHelper out
     }
 
     [Fact]
+    public async Task Commit_DeadlinePassed_RepliesTxnExpiredAlsoToResendAndWritesNothing()
+    {
+        await Scope.StartWorkerAsync();
+        var raw = await Scope.CreateRawClientAsync();
+        var envelope = Envelopes.Write("expired", ("agent", "k", "v")) with
+        {
+            DeadlineUnixMs = DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeMilliseconds(),
+        };
+
+        await raw.PublishCommitAsync(Scope.Names, envelope);
+        var reply = await raw.NextCommitReplyAsync(envelope.TxnId);
+        var dead = await raw.NextMessageAsync(Scope.Names.DeadLetterQueue);
+        await raw.PublishCommitAsync(Scope.Names, envelope);
+        var resent = await raw.NextCommitReplyAsync(envelope.TxnId);
+
+        Assert.Equal((CommitStatus.Rejected, ErrorCode.TxnExpired), (reply.Status, reply.ErrorCode));
+        Assert.Equal(envelope.TxnId, dead.MessageId);
+        Assert.Equal(ErrorCode.TxnExpired.ToWireName(), dead.HeaderString(MessageHeaders.ErrorCode));
+        Assert.Equivalent(reply, resent, strict: true);
+        await AssertNothingWrittenAndStillCommitsAsync(raw);
+    }
+
+    [Fact]
     public async Task Commit_GarbageWithoutReplyTo_DeadLettersAndKeepsRunning()
     {
         await Scope.StartWorkerAsync();

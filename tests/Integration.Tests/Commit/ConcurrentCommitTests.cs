@@ -24,10 +24,12 @@ public sealed class ConcurrentCommitTests(BrokerFixture broker, ITestOutputHelpe
         await RunAndVerifyAsync(clients: 8, transactionsPerClient: 100, lanesPerClient: 4);
     }
 
-    [Fact]
-    public async Task CommitAsync_BatchSizeOne_CommitsCorrectly()
+    [Theory]
+    [InlineData("Statehouse:Commit:MaxBatchCount", "1")]
+    [InlineData("Statehouse:Commit:MaxBatchBytes", "1")]
+    public async Task CommitAsync_OneTransactionPerBatch_CommitsCorrectly(string setting, string value)
     {
-        await Scope.StartWorkerAsync(("Statehouse:Commit:MaxBatchCount", "1"));
+        await Scope.StartWorkerAsync((setting, value));
 
         await RunAndVerifyAsync(clients: 4, transactionsPerClient: 25, lanesPerClient: 2);
     }

@@ -124,6 +124,20 @@ public sealed class TransactionTests(BrokerFixture broker, ITestOutputHelper out
     }
 
     [Fact]
+    public async Task CommitAsync_ExpectZeroOnDeletedKey_CommitsAndContinuesVersions()
+    {
+        var client = await StartWorkerAndClientAsync();
+        await CommitAsync(client, tx => tx.Write("agent", "k", "v1"));
+        await CommitAsync(client, tx => tx.Delete("agent", "k"));
+
+        // A tombstone does not exist: "must not exist" holds, and the version still moves on from the delete.
+        var recreated = await CommitAsync(client, tx => tx.ExpectVersion("agent", "k", 0).Write("agent", "k", "v3"));
+
+        Assert.Equal(3, recreated.VersionOf("agent", "k"));
+        Assert.Equal("v3", (await client.GetStateAsync<string>("agent", "k", ct: Ct)).Value);
+    }
+
+    [Fact]
     public async Task CommitAsync_ConflictAmongGroupedTransactions_OnlyConflictingOneRejected()
     {
         var client = await StartWorkerAndClientAsync();
