@@ -79,6 +79,10 @@ public sealed class BrokerFixture : IAsyncLifetime
             Uri = uri,
             ClientProvidedName = "statehouse-integration-tests",
             RequestedConnectionTimeout = TimeSpan.FromSeconds(5),
+
+            // RabbitMQ's own ceiling: a test that provokes a huge reply must fail on its assertion, not take this
+            // shared connection down for the tests after it.
+            MaxInboundMessageBodySize = 128 << 20,
         };
 
         try

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using Statehouse.Client;
 using Statehouse.Contracts;
@@ -18,6 +19,7 @@ public sealed class StatehouseScope : IAsyncDisposable
     private readonly List<WorkerProcess> _workers = [];
     private readonly List<StatehouseClient> _clients = [];
     private readonly List<RawAmqpClient> _rawClients = [];
+    private readonly ILoggerFactory _loggerFactory;
 
     public StatehouseScope(BrokerFixture broker, ITestOutputHelper output)
     {
@@ -26,6 +28,7 @@ public sealed class StatehouseScope : IAsyncDisposable
         Prefix = "t-" + Guid.NewGuid().ToString("N")[..8];
         Names = new TopologyNames(Prefix);
         DataDirectory = Path.Combine(Path.GetTempPath(), "statehouse-tests", Prefix);
+        _loggerFactory = LoggerFactory.Create(logging => logging.AddProvider(new TestOutputLoggerProvider(output, "client")));
         Directory.CreateDirectory(DataDirectory);
     }
 
@@ -76,6 +79,7 @@ public sealed class StatehouseScope : IAsyncDisposable
             Uri = BrokerUri,
             QueuePrefix = Prefix,
             ClientName = $"integration-test {Prefix}",
+            LoggerFactory = _loggerFactory,
         };
         configure?.Invoke(options);
 
@@ -111,6 +115,7 @@ public sealed class StatehouseScope : IAsyncDisposable
             WriteLog($"worker #{i + 1} (pid {worker.Pid})", worker.Log);
         }
 
+        _loggerFactory.Dispose();
         await DeleteTopologyAsync();
         await IgnoreFailureAsync(() =>
         {

@@ -17,16 +17,7 @@ public sealed class LargeReadTests(BrokerFixture broker, ITestOutputHelper outpu
         // than RabbitMQ's largest message (128 MiB), so that reply cannot be published as one message.
         await Scope.StartWorkerAsync();
         var raw = await Scope.CreateRawClientAsync();
-        var value = new byte[ValueBytes];
-        value[0] = 0xC6; // bin32 header, then the payload length, then zeros
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(value.AsSpan(1), ValueBytes - 5);
-        for (var batch = 0; batch < Records / 15; batch++)
-        {
-            var operations = Enumerable.Range(batch * 15, 15).Select(i => Operation.Write("big", $"v{i:D3}", value)).ToList();
-            var envelope = new CommitEnvelope(WireFormat.SchemaVersion, Envelopes.NewTxnId("big"), "default", operations);
-            await raw.PublishCommitAsync(Scope.Names, envelope);
-            Assert.Equal(CommitStatus.Committed, (await raw.NextCommitReplyAsync(envelope.TxnId, TimeSpan.FromSeconds(60))).Status);
-        }
+        await LoadLargeValuesAsync(raw);
 
         var scan = new ReadRequest(WireFormat.SchemaVersion, ReadKind.ScanPrefix, "default", "big", Prefix: "v", Limit: 1000);
         var scanReply = raw.ReadAsync(Scope.Names, scan, TimeSpan.FromSeconds(20));
@@ -45,5 +36,44 @@ public sealed class LargeReadTests(BrokerFixture broker, ITestOutputHelper outpu
         }
 
         Assert.DoesNotContain("Lost the broker session", Scope.Worker.Log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ScanPrefixAsync_LargeValuesWithDefaultPaging_ReturnsEveryRecord()
+    {
+        // The worker's default page (100 records) of ~1 MB values is a ~100 MB reply: below the broker's limit, but
+        // above the 64 MiB an AMQP client accepts by default.
+        await Scope.StartWorkerAsync();
+        var raw = await Scope.CreateRawClientAsync();
+        await LoadLargeValuesAsync(raw);
+        var client = await Scope.ConnectClientAsync(o =>
+        {
+            o.ReadTimeout = TimeSpan.FromSeconds(15);
+            o.MaxReadAttempts = 1;
+        });
+
+        var keys = new List<string>();
+        await foreach (var entry in client.ScanPrefixAsync<byte[]>("big", "v", ct: Ct))
+        {
+            Assert.Equal(ValueBytes - 5, entry.State.Value!.Length);
+            keys.Add(entry.Key);
+        }
+
+        Assert.Equal(Enumerable.Range(0, Records).Select(i => $"v{i:D3}"), keys);
+    }
+
+    /// <summary>Writes <see cref="Records"/> values of ~1 MB (MessagePack bin32 of zeros), 15 per transaction.</summary>
+    private async Task LoadLargeValuesAsync(RawAmqpClient raw)
+    {
+        var value = new byte[ValueBytes];
+        value[0] = 0xC6;
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(value.AsSpan(1), ValueBytes - 5);
+        for (var batch = 0; batch < Records / 15; batch++)
+        {
+            var operations = Enumerable.Range(batch * 15, 15).Select(i => Operation.Write("big", $"v{i:D3}", value)).ToList();
+            var envelope = new CommitEnvelope(WireFormat.SchemaVersion, Envelopes.NewTxnId("big"), "default", operations);
+            await raw.PublishCommitAsync(Scope.Names, envelope);
+            Assert.Equal(CommitStatus.Committed, (await raw.NextCommitReplyAsync(envelope.TxnId, TimeSpan.FromSeconds(60))).Status);
+        }
     }
 }
