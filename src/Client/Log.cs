@@ -26,6 +26,6 @@ internal static partial class Log
     [LoggerMessage(7, LogLevel.Information, "Reply queue renamed by connection recovery: '{Before}' -> '{After}'")]
     public static partial void ReplyQueueRenamed(ILogger logger, string before, string after);
 
-    [LoggerMessage(8, LogLevel.Warning, "The publishing channel was closed by the broker ({Reason}); opening a new one")]
+    [LoggerMessage(8, LogLevel.Warning, "The publishing channel was closed ({Reason}) while the connection is up; opening a new one")]
     public static partial void PublishChannelReopened(ILogger logger, string reason);
 }

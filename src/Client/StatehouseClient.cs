@@ -226,6 +226,14 @@ public sealed class StatehouseClient : IAsyncDisposable
             ?? throw new StatehouseException(ErrorCode.InternalError, "The worker's version reply carried no version.");
     }
 
+    /// <summary>The worker's counters since it started (commits, rejections, duplicates, dead letters, synced writes, reads).</summary>
+    public async Task<WorkerStats> StatsAsync(CancellationToken ct = default)
+    {
+        var reply = await ReadAsync(new ReadRequest(WireFormat.SchemaVersion, ReadKind.Stats, _options.Namespace), ct).ConfigureAwait(false);
+        ThrowIfError(reply);
+        return reply.Stats ?? throw new StatehouseException(ErrorCode.InternalError, "The worker's stats reply carried no counters.");
+    }
+
     /// <summary>Closes the connection; requests still waiting fail with <see cref="ObjectDisposedException"/>.</summary>
     public ValueTask DisposeAsync() => _link.DisposeAsync();
 

@@ -11,4 +11,5 @@ public enum ReadKind : byte
     Replay = 6,
     Health = 7,
     Version = 8,
+    Stats = 9,
 }

@@ -44,6 +44,12 @@ internal sealed class CommitEngine(StateStore store, LimitOptions limits, TimePr
         return new CommitGroupResult(outcomes, group.Committed, group.LastCommitTs);
     }
 
+    /// <summary>
+    /// Reopens the store after a failed write (RocksDB refuses writes after an I/O error until reopened).
+    /// False, with the reason, while it still cannot be opened.
+    /// </summary>
+    public bool TryRecoverStorage(out string? error) => store.TryReopen(out error);
+
     private CommitOutcome ApplyOne(CommitRequest request, GroupState group)
     {
         if (request.Body.Length > limits.MaxMessageBytes)

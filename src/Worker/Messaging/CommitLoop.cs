@@ -160,6 +160,11 @@ internal sealed class CommitLoop
         CommitGroupResult result;
         try
         {
+            if (!_health.StorageWritable && !_engine.TryRecoverStorage(out var reopenError))
+            {
+                throw new StorageWriteException("The store cannot be reopened yet: " + reopenError);
+            }
+
             result = _engine.Apply(_requests);
             if (result.Outcomes.Count != _requests.Count)
             {
@@ -261,7 +266,7 @@ internal sealed class CommitLoop
         // Publisher confirms are on for this channel: this returns once the broker has the copy, and throws if it refused it.
         await session.DeadLetterChannel.BasicPublishAsync(_names.DeadLetterExchange, _names.CommitQueue, mandatory: false,
             MessageProperties.DeadLetter(delivery.Properties, reason, outcome.Reply.ErrorCode), delivery.Body, abort);
-        WorkerMetrics.DeadLetters.Add(1);
+        WorkerTotals.AddDeadLetter();
         _logger.DeadLettered(delivery.Properties.MessageId, outcome.Reply.ErrorCode.ToWireName(), reason);
     }
 
@@ -321,9 +326,7 @@ internal sealed class CommitLoop
             }
         }
 
-        WorkerMetrics.Commits.Add(committed);
-        WorkerMetrics.Rejected.Add(rejected);
-        WorkerMetrics.Duplicates.Add(duplicates);
+        WorkerTotals.AddOutcomes(committed, rejected, duplicates);
         return (committed, rejected, duplicates);
     }
 }

@@ -31,7 +31,7 @@ internal sealed class ReadConsumer(IChannel channel, ReadService reads, ILogger 
             }
 
             var reply = Answer(body);
-            WorkerMetrics.Reads.Add(1, new KeyValuePair<string, object?>(WorkerMetrics.ErrorCodeTag, reply.ErrorCode.ToWireName()));
+            WorkerTotals.AddRead(reply.ErrorCode.ToWireName());
             if (!string.IsNullOrEmpty(properties.ReplyTo))
             {
                 await Channel.BasicPublishAsync(string.Empty, properties.ReplyTo, mandatory: false,

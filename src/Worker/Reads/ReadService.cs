@@ -2,6 +2,7 @@ using MessagePack;
 using Statehouse.Contracts;
 using Statehouse.Worker.Hosting;
 using Statehouse.Worker.Storage;
+using Statehouse.Worker.Telemetry;
 
 namespace Statehouse.Worker.Reads;
 
@@ -36,9 +37,11 @@ internal sealed class ReadService(StateStore store, ReadOptions options, WorkerH
 
         try
         {
+            using var lease = store.EnterRead();
             return request.Kind switch
             {
                 ReadKind.Health or ReadKind.Version => new ReadReply(ErrorCode.None, Health: health.Snapshot(store.LastCommitTs)),
+                ReadKind.Stats => new ReadReply(ErrorCode.None, Stats: Stats()),
                 _ when Missing(request.Namespace, "namespace") is { } e => e,
                 _ when Missing(request.AgentId, "agent_id") is { } e => e,
                 ReadKind.Get or ReadKind.GetAtVersion or ReadKind.GetAsOf when Missing(request.Key, "key") is { } e => e,
@@ -51,11 +54,15 @@ internal sealed class ReadService(StateStore store, ReadOptions options, WorkerH
                 _ => ReadReply.Error(ErrorCode.InvalidRequest, $"unknown read kind {(int)request.Kind}"),
             };
         }
-        catch (Exception e) when (e is RocksDbSharp.RocksDbException or MessagePackSerializationException or ObjectDisposedException)
+        catch (Exception e) when (e is RocksDbSharp.RocksDbException or MessagePackSerializationException or ObjectDisposedException or StorageUnavailableException)
         {
             return ReadReply.Error(ErrorCode.StorageError, "read failed: " + e.Message);
         }
     }
+
+    private WorkerStats Stats() => new(
+        WorkerTotals.Committed, WorkerTotals.Rejected, WorkerTotals.Duplicates, WorkerTotals.DeadLetters,
+        store.SyncedWrites, WorkerTotals.Reads, store.LastCommitTs, WorkerTotals.StartedAtUnixMs);
 
     private static ReadReply? Missing(string? value, string what) =>
         string.IsNullOrEmpty(value) ? ReadReply.Error(ErrorCode.InvalidRequest, $"{what} is missing or empty") : null;
