@@ -77,6 +77,6 @@ public sealed class LimitTests(BrokerFixture broker, ITestOutputHelper output) :
 
         // Not consumed here: a 64 MiB delivery would exceed this test connection's own inbound limit.
         Assert.Equal(1u, await raw.MessageCountAsync(Scope.Names.DeadLetterQueue));
-        Assert.DoesNotContain("session lost", Scope.Worker.Log, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("Lost the broker session", Scope.Worker.Log, StringComparison.Ordinal);
     }
 }
