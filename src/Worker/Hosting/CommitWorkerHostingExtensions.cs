@@ -36,8 +36,11 @@ internal static class CommitWorkerHostingExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<WorkerHealth>();
-        // Opened when first resolved, which the worker service does first thing at start (after the settings passed).
-        services.TryAddSingleton(sp => StateStore.Open(Settings(sp).Storage.Path));
+        // Opened by the worker service first thing at start (after the settings passed), waiting as a standby while locked.
+        services.TryAddSingleton(sp => new StoreOpener(
+            Settings(sp).Storage.Path, Settings(sp).Storage.WaitForLock, TimeSpan.FromSeconds(Settings(sp).Storage.LockRetrySeconds),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StoreOpener>>()));
+        services.TryAddSingleton(sp => sp.GetRequiredService<StoreOpener>().Store);
         services.TryAddSingleton(sp => new CommitEngine(
             sp.GetRequiredService<StateStore>(), Settings(sp).Limits, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new ReadService(
@@ -60,6 +63,11 @@ internal static class CommitWorkerHostingExtensions
         {
             await host.StartAsync();
         }
+        catch (OperationCanceledException)
+        {
+            // Stopped before it started, e.g. a standby told to stop while it waited for the store.
+            return 0;
+        }
         catch (Exception ex)
         {
             logger.StartFailed(Describe(ex));
@@ -77,6 +85,7 @@ internal static class CommitWorkerHostingExtensions
     {
         OptionsValidationException invalid => "invalid settings: " + string.Join(" ", invalid.Failures),
         StoreOpenException store => "cannot open the store: " + store.Message,
+        StoreLockedException locked => "cannot open the store (Statehouse:Storage:WaitForLock is false): " + locked.Message,
         AggregateException many => string.Join(" ", many.InnerExceptions.Select(Describe)),
         _ => exception.Message,
     };

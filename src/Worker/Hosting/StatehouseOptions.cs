@@ -48,6 +48,16 @@ public sealed class StorageOptions
     /// <summary>Directory of the RocksDB store. Created on first start when empty or missing.</summary>
     [Required(AllowEmptyStrings = false)]
     public string Path { get; set; } = "./data";
+
+    /// <summary>
+    /// When another worker holds the store (its lock), wait as a hot standby and take over when it is released,
+    /// instead of exiting. The standby does not connect to the broker before it has the store.
+    /// </summary>
+    public bool WaitForLock { get; set; } = true;
+
+    /// <summary>Seconds between a standby's attempts to take the store's lock (bounds the takeover time).</summary>
+    [Range(0.01, 60)]
+    public double LockRetrySeconds { get; set; } = 0.2;
 }
 
 public sealed class CommitOptions

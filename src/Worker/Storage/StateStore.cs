@@ -77,7 +77,7 @@ internal sealed class StateStore : IDisposable
             error = null;
             return true;
         }
-        catch (StoreOpenException e)
+        catch (Exception e) when (e is StoreOpenException or StoreLockedException)
         {
             error = e.Message;
             return false;
@@ -227,7 +227,7 @@ internal sealed class StateStore : IDisposable
         }
         catch (RocksDbException e) when (e.Message.Contains("lock", StringComparison.OrdinalIgnoreCase))
         {
-            throw new StoreOpenException($"The store at '{Path}' is in use by another process (its LOCK is held): {e.Message}", e);
+            throw new StoreLockedException($"The store at '{Path}' is in use by another process (its LOCK is held): {e.Message}", e);
         }
         catch (RocksDbException e)
         {
