@@ -20,17 +20,44 @@ public sealed class WorkerStartupTests(BrokerFixture broker, ITestOutputHelper o
     }
 
     [Fact]
-    public async Task Start_SecondWorkerOnSameStore_ExitsAndFirstKeepsCommitting()
+    public async Task Start_SecondWorkerOnSameStoreWithoutWaitForLock_ExitsAndFirstKeepsCommitting()
     {
         var client = await StartWorkerAndClientAsync();
 
-        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => Scope.StartWorkerAsync());
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => Scope.StartWorkerAsync(("Statehouse:Storage:WaitForLock", "false")));
         var result = await CommitAsync(client, tx => tx.Write("agent", "k", "still the only writer"));
 
         Output.WriteLine(failure.Message);
         Assert.Contains("exited before it was ready", failure.Message, StringComparison.Ordinal);
         Assert.Contains(Scope.DataDirectory, failure.Message, StringComparison.Ordinal);
         Assert.Equal(1, result.CommitTs);
+    }
+
+    [Fact]
+    public async Task Start_SecondWorkerOnSameStore_WaitsAsStandbyAndTakesOverWhenFirstIsKilled()
+    {
+        var client = await StartWorkerAndClientAsync();
+        var primary = Scope.Worker;
+        await CommitAsync(client, tx => tx.Write("agent", "k", "v1"));
+
+        var standby = Scope.LaunchWorker();
+        await standby.WaitForLogAsync("Standby", Patience);
+        var whileStandby = await CommitAsync(client, tx => tx.Write("agent", "k", "v2"));
+        Assert.False(standby.IsReady);
+
+        // Published while no worker consumes: the standby must apply it once it has taken over.
+        await using var inGap = client.BeginTransaction();
+        inGap.Write("agent", "k", "v3");
+        await primary.KillAsync();
+        var gapCommit = inGap.CommitAsync(Ct);
+        await standby.WaitUntilReadyAsync();
+        var afterTakeover = await gapCommit;
+
+        Assert.Equal(2, whileStandby.CommitTs);
+        Assert.Equal(3, afterTakeover.CommitTs);
+        var state = await client.GetStateAsync<string>("agent", "k", ct: Ct);
+        Assert.Equal(("v3", 3L), (state.Value, state.Version));
+        Assert.Equal(4, (await CommitAsync(client, tx => tx.Write("agent", "k", "v4"))).CommitTs);
     }
 
     [Fact]

@@ -49,6 +49,24 @@ public sealed class StatehouseScope : IAsyncDisposable
     /// </summary>
     public async Task<WorkerProcess> StartWorkerAsync(params (string Key, string Value)[] settings)
     {
+        var worker = LaunchWorker(settings);
+        try
+        {
+            await worker.WaitUntilReadyAsync();
+        }
+        catch (InvalidOperationException)
+        {
+            _workers.Remove(worker);
+            await worker.DisposeAsync();
+            throw;
+        }
+
+        return worker;
+    }
+
+    /// <summary>Starts a worker like <see cref="StartWorkerAsync"/> but returns at once, ready or not (e.g. a standby).</summary>
+    public WorkerProcess LaunchWorker(params (string Key, string Value)[] settings)
+    {
         var all = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
         {
             ["Statehouse:Storage:Path"] = DataDirectory,
@@ -60,7 +78,7 @@ public sealed class StatehouseScope : IAsyncDisposable
             all[key] = value;
         }
 
-        var worker = await WorkerProcess.StartAsync(all);
+        var worker = WorkerProcess.Launch(all);
         _workers.Add(worker);
         return worker;
     }

@@ -6,7 +6,7 @@ namespace Statehouse.Integration.Tests.Infrastructure;
 
 /// <summary>
 /// The real worker (<c>Statehouse.Worker.dll</c>) as a child process, so that tests can SIGKILL it like a crash.
-/// Captures stdout and stderr; <see cref="StartAsync"/> returns once the worker logged <see cref="ReadyLine"/>.
+/// Captures stdout and stderr; <see cref="WaitUntilReadyAsync"/> returns once the worker logged <see cref="ReadyLine"/>.
 /// </summary>
 public sealed class WorkerProcess : IAsyncDisposable
 {
@@ -19,6 +19,7 @@ public sealed class WorkerProcess : IAsyncDisposable
     private readonly StringBuilder _log = new();
     private readonly Lock _logLock = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<(string Text, TaskCompletionSource Seen)> _watchers = [];
 
     private WorkerProcess(Process process)
     {
@@ -44,8 +45,8 @@ public sealed class WorkerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the worker with <c>--key=value</c> settings and waits (30 s) until it is ready to consume.</summary>
-    public static async Task<WorkerProcess> StartAsync(IEnumerable<KeyValuePair<string, string>> settings)
+    /// <summary>Starts the worker with <c>--key=value</c> settings; see <see cref="WaitUntilReadyAsync"/>.</summary>
+    public static WorkerProcess Launch(IEnumerable<KeyValuePair<string, string>> settings)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -78,21 +79,52 @@ public sealed class WorkerProcess : IAsyncDisposable
         worker.Pid = process.Id;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        return worker;
+    }
 
+    public bool IsReady => _ready.Task.IsCompletedSuccessfully;
+
+    /// <summary>
+    /// Waits (30 s) until the worker logged <see cref="ReadyLine"/>. On a timeout or an early exit the worker is
+    /// killed and an <see cref="InvalidOperationException"/> carries its whole output.
+    /// </summary>
+    public async Task WaitUntilReadyAsync()
+    {
         try
         {
-            await worker._ready.Task.WaitAsync(s_readyTimeout);
+            await _ready.Task.WaitAsync(s_readyTimeout);
         }
         catch (Exception e) when (e is TimeoutException or InvalidOperationException)
         {
             var reason = e is TimeoutException ? $"did not log '{ReadyLine}' within {s_readyTimeout.TotalSeconds} s" : "exited before it was ready";
-            await worker.KillAsync();
-            reason += $" (exit code {process.ExitCode})";
-            await worker.DisposeAsync();
-            throw new InvalidOperationException($"The worker (pid {worker.Pid}) {reason}. Its output:\n{worker.Log}", e);
+            await KillAsync();
+            reason += $" (exit code {_process.ExitCode})";
+            throw new InvalidOperationException($"The worker (pid {Pid}) {reason}. Its output:\n{Log}", e);
+        }
+    }
+
+    /// <summary>Waits until the worker has logged a line containing <paramref name="text"/>.</summary>
+    public async Task WaitForLogAsync(string text, TimeSpan timeout)
+    {
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_logLock)
+        {
+            if (_log.ToString().Contains(text, StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            _watchers.Add((text, seen));
         }
 
-        return worker;
+        try
+        {
+            await seen.Task.WaitAsync(timeout);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"The worker (pid {Pid}) did not log '{text}' within {timeout.TotalSeconds} s. Its output:\n{Log}", e);
+        }
     }
 
     /// <summary>SIGKILL: the process gets no chance to flush, finish a batch, ack or reply.</summary>
@@ -159,6 +191,11 @@ public sealed class WorkerProcess : IAsyncDisposable
         lock (_logLock)
         {
             _log.AppendLine(line);
+            foreach (var watcher in _watchers.Where(w => line.Contains(w.Text, StringComparison.Ordinal)).ToList())
+            {
+                watcher.Seen.TrySetResult();
+                _watchers.Remove(watcher);
+            }
         }
 
         if (line.Contains(ReadyLine, StringComparison.Ordinal))
