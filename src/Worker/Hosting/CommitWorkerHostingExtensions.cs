@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Statehouse.Worker.Commit;
 using Statehouse.Worker.Messaging;
 using Statehouse.Worker.Reads;
+using Statehouse.Worker.Security;
 using Statehouse.Worker.Storage;
 
 namespace Statehouse.Worker.Hosting;
@@ -41,10 +42,11 @@ internal static class CommitWorkerHostingExtensions
             Settings(sp).Storage.Path, Settings(sp).Storage.WaitForLock, TimeSpan.FromSeconds(Settings(sp).Storage.LockRetrySeconds),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StoreOpener>>()));
         services.TryAddSingleton(sp => sp.GetRequiredService<StoreOpener>().Store);
+        services.TryAddSingleton(sp => new NamespaceAuthorizer(Settings(sp).Authorization));
         services.TryAddSingleton(sp => new CommitEngine(
-            sp.GetRequiredService<StateStore>(), Settings(sp).Limits, sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<StateStore>(), Settings(sp).Limits, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<NamespaceAuthorizer>()));
         services.TryAddSingleton(sp => new ReadService(
-            sp.GetRequiredService<StateStore>(), Settings(sp).Reads, sp.GetRequiredService<WorkerHealth>()));
+            sp.GetRequiredService<StateStore>(), Settings(sp).Reads, sp.GetRequiredService<WorkerHealth>(), sp.GetRequiredService<NamespaceAuthorizer>()));
         services.TryAddSingleton<BrokerConnector>();
         services.TryAddSingleton<CommitWorkerService>();
         services.AddHostedService(sp => sp.GetRequiredService<CommitWorkerService>());

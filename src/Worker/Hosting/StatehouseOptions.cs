@@ -22,6 +22,31 @@ public sealed class StatehouseOptions
 
     [Required, ValidateObjectMembers]
     public ReadOptions Reads { get; set; } = new();
+
+    [Required, ValidateObjectMembers]
+    public AuthorizationOptions Authorization { get; set; } = new();
+}
+
+/// <summary>
+/// Optional per-namespace authorization by the AMQP <c>user_id</c> property, which RabbitMQ validates against the
+/// connection's user. Configured as <c>Statehouse:Authorization:Users:&lt;user&gt;:Write:0=&lt;namespace&gt;</c> (and <c>Read</c>);
+/// <c>*</c> grants every namespace; Write implies Read.
+/// </summary>
+public sealed class AuthorizationOptions
+{
+    /// <summary>When false (default) every message is accepted whatever its user_id.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>Broker user name → the namespaces it may write and read.</summary>
+    public Dictionary<string, NamespaceGrant> Users { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>The namespaces one broker user may write (commit to) and read.</summary>
+public sealed class NamespaceGrant
+{
+    public List<string> Write { get; set; } = [];
+
+    public List<string> Read { get; set; } = [];
 }
 
 public sealed class BrokerOptions

@@ -1,6 +1,7 @@
 using MessagePack;
 using Statehouse.Contracts;
 using Statehouse.Worker.Hosting;
+using Statehouse.Worker.Security;
 using Statehouse.Worker.Storage;
 using Statehouse.Worker.Telemetry;
 
@@ -10,10 +11,10 @@ namespace Statehouse.Worker.Reads;
 /// Answers read requests from RocksDB snapshots, concurrently with commits and with each other (thread-safe).
 /// Never throws: every problem becomes an error reply.
 /// </summary>
-internal sealed class ReadService(StateStore store, ReadOptions options, WorkerHealth health)
+internal sealed class ReadService(StateStore store, ReadOptions options, WorkerHealth health, NamespaceAuthorizer? authorizer = null)
 {
-    /// <summary>Decodes a request body and answers it.</summary>
-    public ReadReply Handle(ReadOnlyMemory<byte> body)
+    /// <summary>Decodes a request body and answers it, for the broker-checked <paramref name="userId"/> (AMQP user_id).</summary>
+    public ReadReply Handle(ReadOnlyMemory<byte> body, string? userId = null)
     {
         ReadRequest request;
         try
@@ -25,14 +26,20 @@ internal sealed class ReadService(StateStore store, ReadOptions options, WorkerH
             return ReadReply.Error(ErrorCode.InvalidRequest, "undecodable read request: " + (e.InnerException ?? e).Message);
         }
 
-        return request is null ? ReadReply.Error(ErrorCode.InvalidRequest, "the read request is nil") : Handle(request);
+        return request is null ? ReadReply.Error(ErrorCode.InvalidRequest, "the read request is nil") : Handle(request, userId);
     }
 
-    public ReadReply Handle(ReadRequest request)
+    public ReadReply Handle(ReadRequest request, string? userId = null)
     {
         if (request.SchemaVersion != WireFormat.SchemaVersion)
         {
             return ReadReply.Error(ErrorCode.InvalidRequest, $"unknown schema version {request.SchemaVersion} (this worker reads {WireFormat.SchemaVersion})");
+        }
+
+        var workerWide = request.Kind is ReadKind.Health or ReadKind.Version or ReadKind.Stats;
+        if (authorizer?.CheckRead(userId, workerWide ? null : request.Namespace ?? "") is { } denied)
+        {
+            return ReadReply.Error(denied.Code, denied.Message);
         }
 
         try
