@@ -51,7 +51,9 @@ public sealed class CrashRecoveryTests(BrokerFixture broker, ITestOutputHelper o
         var first = await raw.NextCommitReplyAsync(envelope.TxnId);
         var second = await raw.NextCommitReplyAsync(envelope.TxnId);
 
-        Assert.Equal(2u, queued);
+        // 2, or 3 when the kill beat the first commit's ack out of the worker (its reply had gone): the broker then
+        // redelivers that one too, and the worker must answer it from the inbox without applying it again.
+        Assert.InRange(queued, 2u, 3u);
         Assert.Equal(CommitStatus.Committed, first.Status);
         Assert.Equal(2, first.CommitTs);
         Assert.Equivalent(first, second, strict: true);
