@@ -152,4 +152,11 @@ public sealed class ReadOptions
     /// <summary>Largest page a request may ask for.</summary>
     [Range(1, 100_000)]
     public int MaxPageSize { get; set; } = 1000;
+
+    /// <summary>
+    /// Value bytes after which a scan or replay page ends early (it still holds at least one record), so a reply stays
+    /// far below the broker's message size limit (16 MiB by default on RabbitMQ 4) and the client's.
+    /// </summary>
+    [Range(1024, 256L << 20)]
+    public int MaxPageBytes { get; set; } = 8 << 20;
 }

@@ -152,6 +152,7 @@ internal sealed class ReadService(
         var keys = new List<string>();
         var records = new List<StateRecord>();
         string? nextKey = null;
+        long bytes = 0;
 
         using var snapshot = store.OpenSnapshot();
         using var iterator = store.NewIterator(store.State, snapshot.ReadOptions);
@@ -179,7 +180,7 @@ internal sealed class ReadService(
             }
 
             var key = KeyCodec.DecodeKey(iterator.GetKeySpan(), agentPrefix.Length);
-            if (keys.Count == limit)
+            if (keys.Count == limit || (withValues && keys.Count > 0 && bytes + (record.Value?.Length ?? 0) > options.MaxPageBytes))
             {
                 nextKey = keys[^1];
                 break;
@@ -189,6 +190,7 @@ internal sealed class ReadService(
             if (withValues)
             {
                 records.Add(ToState(key, record));
+                bytes += record.Value?.Length ?? 0;
             }
         }
 
@@ -209,6 +211,7 @@ internal sealed class ReadService(
         var agentPrefix = KeyCodec.AgentPrefix(request.Namespace, request.AgentId);
         var events = new List<CommitEvent>();
         long nextStartTs = 0;
+        long bytes = 0;
 
         using var snapshot = store.OpenSnapshot();
         using var iterator = store.NewIterator(store.AgentLog, snapshot.ReadOptions);
@@ -226,14 +229,16 @@ internal sealed class ReadService(
                 break;
             }
 
-            if (events.Count == limit)
+            if (events.Count == limit || (events.Count > 0 && bytes > options.MaxPageBytes))
             {
                 nextStartTs = commitTs;
                 break;
             }
 
             var entry = StorageFormat.Deserialize<LogEntry>(iterator.Value());
-            events.Add(new CommitEvent(entry.TxnId, commitTs, request.AgentId, [.. entry.Operations.Select(o => ToEventOperation(request.Namespace, o, snapshot))]));
+            var operations = entry.Operations.Select(o => ToEventOperation(request.Namespace, o, snapshot)).ToList();
+            bytes += operations.Sum(o => (long)(o.Value?.Length ?? 0));
+            events.Add(new CommitEvent(entry.TxnId, commitTs, request.AgentId, operations));
         }
 
         return new ReadReply(ErrorCode.None, Events: events, NextStartTs: nextStartTs);
