@@ -17,6 +17,7 @@ internal sealed class ResearchRun
     private readonly StatehouseClient _client;
     private readonly AgentArguments _args;
     private readonly TextWriter _output;
+    private readonly TextWriter _errors;
     private readonly string _agent;
 
     /// <summary>Outputs of the steps committed so far, by step number: the inputs of later steps refer to them.</summary>
@@ -25,11 +26,12 @@ internal sealed class ResearchRun
     /// <summary>The version of <c>progress</c> this run last wrote or read; the next commit expects it unchanged.</summary>
     private long _progressVersion;
 
-    private ResearchRun(StatehouseClient client, AgentArguments args, TextWriter output)
+    private ResearchRun(StatehouseClient client, AgentArguments args, TextWriter output, TextWriter errors)
     {
         _client = client;
         _args = args;
         _output = output;
+        _errors = errors;
         _agent = AgentKeys.AgentId(args.RunId);
     }
 
@@ -51,7 +53,7 @@ internal sealed class ResearchRun
             await output.WriteLineAsync($"Research agent, run {args.RunId} (Statehouse agent '{AgentKeys.AgentId(args.RunId)}')");
             await output.WriteLineAsync($"Statehouse: broker {args.Endpoint}, queue prefix '{args.Prefix}'");
             await using var client = await StatehouseClient.ConnectAsync(options);
-            return await new ResearchRun(client, args, output).RunAsync();
+            return await new ResearchRun(client, args, output, errors).RunAsync();
         }
         catch (StatehouseTimeoutException e)
         {
@@ -109,7 +111,7 @@ internal sealed class ResearchRun
         await _output.WriteLineAsync($"Question: {question}");
         if (Planner.Plan(question) is not { } plan)
         {
-            await _output.WriteLineAsync($"This small planner cannot plan that; it understands {Planner.Understands}.");
+            await _errors.WriteLineAsync($"This small planner cannot plan that; it understands {Planner.Understands}.");
             return null;
         }
 
@@ -124,7 +126,7 @@ internal sealed class ResearchRun
         }
         catch (StatehouseConflictException)
         {
-            await _output.WriteLineAsync($"Run {_args.RunId} already exists in Statehouse. Continue it with --resume --run-id {_args.RunId}.");
+            await _errors.WriteLineAsync($"Run {_args.RunId} already exists in Statehouse. Continue it with --resume --run-id {_args.RunId}.");
             return null;
         }
 
@@ -145,7 +147,7 @@ internal sealed class ResearchRun
         var plan = await _client.GetStateAsync<ResearchPlan>(_agent, AgentKeys.Plan);
         if (!progress.Exists || !plan.Exists || progress.Value is null || plan.Value is null)
         {
-            await _output.WriteLineAsync($"Statehouse has no run {_args.RunId} (no '{AgentKeys.Progress}' for agent '{_agent}'). Start one without --resume.");
+            await _errors.WriteLineAsync($"Statehouse has no run {_args.RunId} (no '{AgentKeys.Progress}' for agent '{_agent}'). Start one without --resume.");
             return null;
         }
 
@@ -174,7 +176,12 @@ internal sealed class ResearchRun
             }
 
             _outputs[number] = step.Value.Output;
-            await _output.WriteLineAsync($"  {number}. {step.Value.Tool,-10}  = {step.Value.Output}   (committed at commit_ts {step.CommitTs})");
+            await _output.WriteLineAsync($"  {number}. {step.Value.Tool,-10}  = {Shorten(step.Value.Output),-10}  (committed at commit_ts {step.CommitTs})");
+        }
+
+        if (next <= progress.Value.StepCount)
+        {
+            await _output.WriteLineAsync($"Continuing with step {next}.");
         }
 
         return plan.Value;
@@ -187,7 +194,11 @@ internal sealed class ResearchRun
         await _output.WriteLineAsync($"Step {step.Number}/{stepCount}: {step.Tool} ({step.Purpose})");
         var input = step.ResolveInput(_outputs);
         var output = Toolbox.Run(step.Tool, input);
-        await _output.WriteLineAsync($"  input   {input}");
+        if (input != output)
+        {
+            await _output.WriteLineAsync($"  input   {input}");
+        }
+
         await _output.WriteLineAsync($"  output  {output}");
 
         if (step.Number == _args.CrashAtStep)
@@ -215,13 +226,15 @@ internal sealed class ResearchRun
         catch (StatehouseConflictException e)
         {
             var actual = string.Join(", ", e.Conflicts.Select(c => $"'{c.Key}' is at v{c.Version}"));
-            await _output.WriteLineAsync($"  Not saved: another process is driving run {_args.RunId} ({actual}). Nothing was written; stopping.");
+            await _errors.WriteLineAsync($"  Not saved: another process is driving run {_args.RunId} ({actual}). Nothing was written; stopping.");
             return false;
         }
 
         _outputs[step.Number] = output;
         return true;
     }
+
+    private static string Shorten(string text) => text.Length <= 40 ? text : string.Concat(text.AsSpan(0, 39), "…");
 
     private async Task CrashAsync(int step)
     {
