@@ -19,7 +19,7 @@ output=.state/test-output.log
 set +e
 # Build once (in parallel), then run the test projects one after another: each starts real worker processes and
 # brokers, and on a 2-core machine running them side by side only makes their timeouts the thing under test.
-dotnet build Statehouse.Queue.sln -c Release 2>&1 | tail -n 3
+dotnet build Statehouse.Queue.sln -c Release -nologo -clp:ErrorsOnly\;Summary 2>&1
 rc=${PIPESTATUS[0]}
 if ((rc == 0)); then
   dotnet test Statehouse.Queue.sln -c Release --no-build -m:1 --logger "console;verbosity=normal" \
