@@ -119,4 +119,11 @@ internal static partial class Log
 
     [LoggerMessage(63, LogLevel.Information, "Standby: took over the store at {StorePath} after waiting {WaitedSeconds:F1} s")]
     public static partial void StandbyTakingOver(this ILogger logger, string storePath, double waitedSeconds);
+
+    // Metrics and health.
+    [LoggerMessage(70, LogLevel.Information, "Serving metrics at {MetricsUrl} and health at {HealthUrl}")]
+    public static partial void MonitoringListening(this ILogger logger, string metricsUrl, string healthUrl);
+
+    [LoggerMessage(71, LogLevel.Debug, "Could not count the messages ready in {Queue}: {Reason}")]
+    public static partial void QueueProbeFailed(this ILogger logger, string queue, string reason);
 }

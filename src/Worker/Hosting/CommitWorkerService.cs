@@ -7,6 +7,7 @@ using Statehouse.Worker.Commit;
 using Statehouse.Worker.Messaging;
 using Statehouse.Worker.Reads;
 using Statehouse.Worker.Storage;
+using Statehouse.Worker.Telemetry;
 
 namespace Statehouse.Worker.Hosting;
 
@@ -50,6 +51,7 @@ internal sealed class CommitWorkerService(
         }
 
         _logger.StoreOpened(storePath, store.LastCommitTs);
+        WorkerTotals.SetLastCommitTs(store.LastCommitTs);
         var names = new TopologyNames(settings.Broker.QueuePrefix);
         var engine = services.GetRequiredService<CommitEngine>();
         var loop = new CommitLoop(engine, health, settings.Commit, names, time, loggers.CreateLogger<CommitLoop>());
@@ -86,6 +88,10 @@ internal sealed class CommitWorkerService(
         var pruneTask = PruneInboxAsync(store, settings.Commit.InboxRetention, stopping);
         var reconnectDelay = TimeSpan.FromSeconds(settings.Broker.ReconnectDelaySeconds);
         BrokerSession? session = null;
+        var probeTask = settings.Broker.QueueProbeSeconds > 0
+            ? new CommitQueueProbe(names, TimeSpan.FromSeconds(settings.Broker.QueueProbeSeconds), time, loggers.CreateLogger<CommitQueueProbe>())
+                .RunAsync(() => session, stopping)
+            : Task.CompletedTask;
         var ready = false;
         long generation = 0;
         try
@@ -160,6 +166,7 @@ internal sealed class CommitWorkerService(
             await loopStopping.CancelAsync();
             await loopTask;
             await pruneTask;
+            await probeTask;
             if (session is not null)
             {
                 await session.DisposeAsync();

@@ -28,6 +28,9 @@ public sealed class StatehouseOptions
 
     [Required, ValidateObjectMembers]
     public BackupOptions Backup { get; set; } = new();
+
+    [Required, ValidateObjectMembers]
+    public HttpOptions Http { get; set; } = new();
 }
 
 public sealed class BackupOptions
@@ -35,6 +38,27 @@ public sealed class BackupOptions
     /// <summary>Directory under which online backups (RocksDB checkpoints) are written, one sub-directory each.</summary>
     [Required(AllowEmptyStrings = false)]
     public string Directory { get; set; } = "./backups";
+}
+
+/// <summary>
+/// The HTTP endpoint for operators: <c>/metrics</c> (Prometheus text) and <c>/health</c> (JSON). Off by default, so that
+/// several workers on one machine (tests, a standby) never fight over a port; without authentication, so loopback only
+/// unless <see cref="AllowNonLoopback"/> says otherwise.
+/// </summary>
+public sealed class HttpOptions
+{
+    public bool Enabled { get; set; }
+
+    /// <summary>IP address to listen on.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string Address { get; set; } = "127.0.0.1";
+
+    /// <summary>TCP port; 0 takes any free port (the worker logs the one it got).</summary>
+    [Range(0, 65_535)]
+    public int Port { get; set; } = 9464;
+
+    /// <summary>Allows an <see cref="Address"/> other than loopback (e.g. 0.0.0.0 in a container).</summary>
+    public bool AllowNonLoopback { get; set; }
 }
 
 /// <summary>
@@ -76,6 +100,10 @@ public sealed class BrokerOptions
     /// <summary>Seconds between attempts to reach the broker after a failure.</summary>
     [Range(0.1, 300)]
     public double ReconnectDelaySeconds { get; set; } = 2;
+
+    /// <summary>Seconds between polls of the commit queue's ready-message count (a metric); 0 = never poll.</summary>
+    [Range(0, 3600)]
+    public double QueueProbeSeconds { get; set; } = 5;
 }
 
 public sealed class StorageOptions

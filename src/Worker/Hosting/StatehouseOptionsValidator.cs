@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Options;
 
 namespace Statehouse.Worker.Hosting;
@@ -36,6 +37,20 @@ internal sealed class StatehouseOptionsValidator : IValidateOptions<StatehouseOp
         {
             failures.Add(
                 $"Statehouse:Reads:DefaultPageSize ({reads.DefaultPageSize}) must not exceed Statehouse:Reads:MaxPageSize ({reads.MaxPageSize}).");
+        }
+
+        if (options.Http is { Address: { } address } http)
+        {
+            if (!IPAddress.TryParse(address, out var ip))
+            {
+                failures.Add($"Statehouse:Http:Address must be an IP address (got '{address}').");
+            }
+            else if (!IPAddress.IsLoopback(ip) && !http.AllowNonLoopback)
+            {
+                // The endpoints have no authentication: exposing them beyond this machine must be a decision.
+                failures.Add(
+                    $"Statehouse:Http:Address ({address}) is not a loopback address; set Statehouse:Http:AllowNonLoopback=true to serve it anyway.");
+            }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

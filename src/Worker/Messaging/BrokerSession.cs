@@ -25,6 +25,7 @@ internal sealed class BrokerSession : IAsyncDisposable
     private readonly List<IChannel> _channels = [];
     private CommitConsumer? _commitConsumer;
     private ReadConsumer? _readConsumer;
+    private IChannel? _probeChannel;
 
     private BrokerSession(IConnection connection, long generation, ILoggerFactory loggers)
     {
@@ -109,6 +110,29 @@ internal sealed class BrokerSession : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Messages ready in <paramref name="queue"/> (a passive declare), on a channel of its own that is not part of the
+    /// session: a failed declare closes that channel only. For one caller at a time.
+    /// </summary>
+    public async Task<uint> CountReadyAsync(string queue, CancellationToken cancellationToken)
+    {
+        try
+        {
+            _probeChannel ??= await _connection.CreateChannelAsync(cancellationToken: cancellationToken);
+            return await _probeChannel.MessageCountAsync(queue, cancellationToken);
+        }
+        catch
+        {
+            if (_probeChannel is { } broken)
+            {
+                _probeChannel = null;
+                await DisposeQuietlyAsync(broken);
+            }
+
+            throw;
+        }
+    }
+
     public void MarkLost(string reason)
     {
         if (_lost.TrySetResult(reason))
@@ -123,6 +147,11 @@ internal sealed class BrokerSession : IAsyncDisposable
         for (var i = _channels.Count - 1; i >= 0; i--)
         {
             await DisposeQuietlyAsync(_channels[i]);
+        }
+
+        if (_probeChannel is { } probe)
+        {
+            await DisposeQuietlyAsync(probe);
         }
 
         // _closing stays undisposed: a consumer callback still running may read its token, and it owns no timer.

@@ -239,6 +239,7 @@ internal sealed class CommitLoop
         var elapsed = _time.GetElapsedTime(started);
         WorkerMetrics.BatchSize.Record(_group.Count);
         WorkerMetrics.CommitDuration.Record(elapsed.TotalSeconds);
+        WorkerTotals.SetLastCommitTs(result.LastCommitTs);
         _logger.GroupCommitted(_group.Count, counts.Committed, counts.Rejected, counts.Duplicates, result.LastCommitTs,
             elapsed.TotalMilliseconds);
         return GroupOutcome.Done;
@@ -352,11 +353,13 @@ internal sealed class CommitLoop
             else
             {
                 rejected++;
-                _logger.TransactionRejected(reply.TxnId, reply.ErrorCode.ToWireName(), reply.ErrorMessage);
+                var code = reply.ErrorCode.ToWireName();
+                WorkerTotals.AddRejected(code);
+                _logger.TransactionRejected(reply.TxnId, code, reply.ErrorMessage);
             }
         }
 
-        WorkerTotals.AddOutcomes(committed, rejected, duplicates);
+        WorkerTotals.AddOutcomes(committed, duplicates);
         return (committed, rejected, duplicates);
     }
 }

@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using RocksDbSharp;
+using Statehouse.Worker.Telemetry;
 
 namespace Statehouse.Worker.Storage;
 
@@ -101,6 +103,7 @@ internal sealed class StateStore : IDisposable
     /// </summary>
     public void Write(WriteBatch batch, long lastCommitTs)
     {
+        var started = Stopwatch.GetTimestamp();
         try
         {
             Current.Db.Write(batch, s_syncedWrite);
@@ -110,6 +113,7 @@ internal sealed class StateStore : IDisposable
             throw new StorageWriteException($"Synced write to '{Path}' failed: {e.Message}", e);
         }
 
+        WorkerMetrics.SyncDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         Interlocked.Increment(ref _syncedWrites);
         Volatile.Write(ref _lastCommitTs, lastCommitTs);
     }

@@ -2,7 +2,8 @@ namespace Statehouse.Worker.Telemetry;
 
 /// <summary>
 /// Running totals beside the meter's instruments, so the worker can report its own counters (the Stats read)
-/// without an exporter. One worker per process, so process-wide totals are the worker's.
+/// without an exporter, and the latest values its observable gauges report. One worker per process, so
+/// process-wide totals are the worker's.
 /// </summary>
 internal static class WorkerTotals
 {
@@ -11,6 +12,8 @@ internal static class WorkerTotals
     private static long s_duplicates;
     private static long s_deadLetters;
     private static long s_reads;
+    private static long s_lastCommitTs = -1;
+    private static long s_commitQueueReady = -1;
 
     public static long StartedAtUnixMs { get; } = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
@@ -24,15 +27,30 @@ internal static class WorkerTotals
 
     public static long Reads => Interlocked.Read(ref s_reads);
 
-    public static void AddOutcomes(int committed, int rejected, int duplicates)
+    /// <summary>The last committed commit_ts, once the store is open.</summary>
+    public static long? LastCommitTs => Interlocked.Read(ref s_lastCommitTs) is var ts and >= 0 ? ts : null;
+
+    /// <summary>Messages ready in the commit queue at the last poll; null while unknown (no broker session, poll failed).</summary>
+    public static long? CommitQueueReady => Interlocked.Read(ref s_commitQueueReady) is var ready and >= 0 ? ready : null;
+
+    /// <summary>Counts a group's committed and duplicate messages; rejections are counted one by one, with their code.</summary>
+    public static void AddOutcomes(int committed, int duplicates)
     {
         WorkerMetrics.Commits.Add(committed);
-        WorkerMetrics.Rejected.Add(rejected);
         WorkerMetrics.Duplicates.Add(duplicates);
         Interlocked.Add(ref s_committed, committed);
-        Interlocked.Add(ref s_rejected, rejected);
         Interlocked.Add(ref s_duplicates, duplicates);
     }
+
+    public static void AddRejected(string errorCode)
+    {
+        WorkerMetrics.Rejected.Add(1, new KeyValuePair<string, object?>(WorkerMetrics.ErrorCodeTag, errorCode));
+        Interlocked.Increment(ref s_rejected);
+    }
+
+    public static void SetLastCommitTs(long commitTs) => Interlocked.Exchange(ref s_lastCommitTs, commitTs);
+
+    public static void SetCommitQueueReady(long? ready) => Interlocked.Exchange(ref s_commitQueueReady, ready ?? -1);
 
     public static void AddDeadLetter()
     {
