@@ -8,6 +8,7 @@ using Statehouse.Worker.Messaging;
 using Statehouse.Worker.Reads;
 using Statehouse.Worker.Security;
 using Statehouse.Worker.Storage;
+using Statehouse.Worker.Telemetry;
 
 namespace Statehouse.Worker.Hosting;
 
@@ -50,6 +51,9 @@ internal static class CommitWorkerHostingExtensions
             sp.GetRequiredService<StateStore>(), Settings(sp).Reads, sp.GetRequiredService<WorkerHealth>(),
             sp.GetRequiredService<NamespaceAuthorizer>(), sp.GetRequiredService<BackupService>()));
         services.TryAddSingleton<BrokerConnector>();
+        // Started first and stopped last: health answers while a standby waits for the store and until the worker stopped.
+        services.TryAddSingleton<MonitoringServer>();
+        services.AddHostedService(sp => sp.GetRequiredService<MonitoringServer>());
         services.TryAddSingleton<CommitWorkerService>();
         services.AddHostedService(sp => sp.GetRequiredService<CommitWorkerService>());
         services.Configure<HostOptions>(host => host.ShutdownTimeout = s_shutdownTimeout);

@@ -13,6 +13,9 @@ internal sealed class StoreOpener(string path, bool waitForLock, TimeSpan retryI
 
     public StateStore Store => _store ?? throw new InvalidOperationException("The store is not open yet.");
 
+    /// <summary>False while starting, or while waiting as a standby for another worker's lock.</summary>
+    public bool IsOpen => Volatile.Read(ref _store) is not null;
+
     public async Task<StateStore> OpenAsync(CancellationToken cancellationToken)
     {
         var waitingSince = time.GetTimestamp();
