@@ -233,13 +233,14 @@ internal sealed class CommitLoop
             _logger.StorageRecovered();
         }
 
+        // Counted before the replies go out, so that a client holding its reply finds it counted.
         var counts = RecordOutcomes(result.Outcomes);
+        WorkerTotals.SetLastCommitTs(result.LastCommitTs);
         await CompleteAsync(session, lastTag, result.Outcomes, abort);
 
         var elapsed = _time.GetElapsedTime(started);
         WorkerMetrics.BatchSize.Record(_group.Count);
         WorkerMetrics.CommitDuration.Record(elapsed.TotalSeconds);
-        WorkerTotals.SetLastCommitTs(result.LastCommitTs);
         _logger.GroupCommitted(_group.Count, counts.Committed, counts.Rejected, counts.Duplicates, result.LastCommitTs,
             elapsed.TotalMilliseconds);
         return GroupOutcome.Done;
