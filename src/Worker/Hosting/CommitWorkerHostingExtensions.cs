@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using Statehouse.Worker.Commit;
 using Statehouse.Worker.Messaging;
@@ -57,6 +58,9 @@ internal static class CommitWorkerHostingExtensions
         services.TryAddSingleton<CommitWorkerService>();
         services.AddHostedService(sp => sp.GetRequiredService<CommitWorkerService>());
         services.Configure<HostOptions>(host => host.ShutdownTimeout = s_shutdownTimeout);
+        // Every console formatter reads Logging:Console:FormatterOptions, whose timestamp format ends in a space that
+        // separates it from the level in simple output; in a JSON value (Logging:Console:FormatterName=json) it is noise.
+        services.PostConfigure<JsonConsoleFormatterOptions>(json => json.TimestampFormat = json.TimestampFormat?.TrimEnd());
         return builder;
     }
 

@@ -8,9 +8,14 @@ namespace Statehouse.Observability.Tests.Telemetry;
 public sealed class JsonLogTests(CommittedWorkerFixture fixture)
 {
     [Fact]
-    public void Logs_JsonFormatter_EveryLineIsOneJsonObject()
+    public void Logs_JsonFormatter_EveryLineIsOneJsonObjectWithAUtcTimestamp()
     {
-        Assert.All(fixture.Worker.Lines, line => Assert.Equal(JsonValueKind.Object, JsonDocument.Parse(line).RootElement.ValueKind));
+        Assert.All(fixture.Worker.Lines, line =>
+        {
+            var root = JsonDocument.Parse(line).RootElement;
+            Assert.Equal(JsonValueKind.Object, root.ValueKind);
+            Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", root.GetProperty("Timestamp").GetString());
+        });
     }
 
     [Fact]
