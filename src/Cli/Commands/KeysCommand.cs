@@ -8,6 +8,9 @@ namespace Statehouse.Cli.Commands;
 /// <summary><c>keys AGENT [--prefix P]</c>: every existing key of the agent, in order, read page after page.</summary>
 internal static class KeysCommand
 {
+    /// <summary>Keys per request: keys are small, so large pages (the worker caps them at its Reads:MaxPageSize).</summary>
+    private const int PageSize = 1000;
+
     public static Command Create(GlobalOptions globals)
     {
         var agent = Arguments.Agent();
@@ -28,7 +31,7 @@ internal static class KeysCommand
             var keys = await context.Output.WithProgressAsync($"reading keys of agent '{agentId}'", async report =>
             {
                 var all = new List<string>();
-                await foreach (var key in client.ListKeysAsync(agentId, keyPrefix, ct: ct).ConfigureAwait(false))
+                await foreach (var key in client.ListKeysAsync(agentId, keyPrefix, PageSize, ct: ct).ConfigureAwait(false))
                 {
                     all.Add(key);
                     if (all.Count % 500 == 0)
