@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using Statehouse.Cli.Commands;
 using Statehouse.Cli.Hosting;
 using Statehouse.Cli.Output;
@@ -57,7 +58,13 @@ internal static class CliApplication
     {
         var output = new CliOutput(json);
         var message = string.Join(" ", parse.Errors.Select(e => e.Message));
-        var help = parse.CommandResult.Command is RootCommand ? "statehouse --help" : $"statehouse {parse.CommandResult.Command.Name} --help";
+        var path = new List<string>();
+        for (var result = parse.CommandResult; result is not null; result = result.Parent as CommandResult)
+        {
+            path.Insert(0, result.Command.Name);
+        }
+
+        var help = string.Join(' ', path) + " --help";
         output.Error($"{message}\nRun '{help}' for usage.", new Failure(ExitCodes.Usage, message).ToJson());
         return ExitCodes.Usage;
     }
