@@ -36,6 +36,10 @@ public sealed class PutGetDeleteTests(BrokerFixture broker, ITestOutputHelper ou
         var version = Assert.Single(json["versions"]!.AsArray());
         Assert.Equal("step", (string?)version!["key"]);
         Assert.Equal(2, (long?)version["version"]);
+
+        // "-" reads the value from stdin.
+        (await RunWithInputAsync("""["from", "stdin"]""", "put", "agent-a", "list", "-")).ExpectExit(0);
+        Assert.Equal("""["from","stdin"]""", (await RunAsync("get", "agent-a", "list", "--json")).ExpectExit(0).Json()["value"]!.ToJsonString());
     }
 
     [Fact]
