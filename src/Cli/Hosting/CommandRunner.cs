@@ -6,9 +6,6 @@ namespace Statehouse.Cli.Hosting;
 /// <summary>Runs a command's body with its <see cref="CliContext"/> and turns every failure into a message and an exit code.</summary>
 internal static class CommandRunner
 {
-    /// <summary>Exit code of an unexpected exception: a bug, reported with its stack trace.</summary>
-    public const int InternalError = 70;
-
     public delegate Task<int> Body(CliContext context, ParseResult parse, CancellationToken ct);
 
     public static void SetBody(this Command command, GlobalOptions globals, Body body) =>
@@ -26,7 +23,7 @@ internal static class CommandRunner
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            output.Note("interrupted");
+            output.Error("interrupted", new Failure(ExitCodes.Interrupted, "interrupted").ToJson());
             return ExitCodes.Interrupted;
         }
         catch (Exception e)
@@ -37,8 +34,8 @@ internal static class CommandRunner
                 return failure.ExitCode;
             }
 
-            output.Error($"unexpected failure (a bug): {e}", new Failure(InternalError, e.ToString()).ToJson());
-            return InternalError;
+            output.Error($"unexpected failure (a bug): {e}", new Failure(ExitCodes.InternalError, e.ToString()).ToJson());
+            return ExitCodes.InternalError;
         }
     }
 }

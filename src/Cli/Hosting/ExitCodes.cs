@@ -17,6 +17,9 @@ internal static class ExitCodes
     /// <summary>The worker rejected the request (CONFLICT, INVALID_REQUEST, TXN_EXPIRED, ...).</summary>
     public const int Rejected = 4;
 
+    /// <summary>An unexpected exception: a bug in the CLI, reported with its stack trace.</summary>
+    public const int InternalError = 70;
+
     /// <summary>Interrupted by Ctrl-C or SIGTERM before the command finished (a following tail exits 0 instead).</summary>
     public const int Interrupted = 130;
 }
