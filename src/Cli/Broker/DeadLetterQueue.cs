@@ -1,0 +1,101 @@
+using RabbitMQ.Client;
+using Statehouse.Contracts;
+
+namespace Statehouse.Cli.Broker;
+
+/// <summary>
+/// The dead-letter queue <c>&lt;prefix&gt;.commit.dead</c>, read with basic.get without acking: the messages taken
+/// stay in the broker's hands and go back to their places (nack with requeue) unless requeued to the commit queue.
+/// Closing the channel also gives every unsettled message back, so a crash of the CLI loses nothing.
+/// </summary>
+internal sealed class DeadLetterQueue : IAsyncDisposable
+{
+    /// <summary>Headers the broker and the worker add on the way to the dead-letter queue; a requeued message drops them.</summary>
+    private static readonly string[] s_addedHeaderPrefixes =
+        [MessageHeaders.Error, "x-death", "x-first-death-", "x-last-death-", "x-delivery-count"];
+
+    private readonly IChannel _channel;
+    private readonly TopologyNames _names;
+    private readonly List<DeadLetter> _held = [];
+    private readonly HashSet<ulong> _settled = [];
+
+    private DeadLetterQueue(IChannel channel, TopologyNames names, uint count)
+    {
+        _channel = channel;
+        _names = names;
+        CountAtOpen = count;
+    }
+
+    /// <summary>Messages ready in the queue when it was opened (taking stops there: later arrivals are not listed).</summary>
+    public uint CountAtOpen { get; }
+
+    public static async Task<DeadLetterQueue> OpenAsync(AmqpSession session, TopologyNames names, CancellationToken ct)
+    {
+        var count = await session.RequireQueueAsync(names.DeadLetterQueue, names.Prefix, ct).ConfigureAwait(false);
+        var channel = await session.ChannelAsync(confirms: true, ct).ConfigureAwait(false);
+        return new DeadLetterQueue(channel, names, count);
+    }
+
+    /// <summary>Takes messages from the head of the queue, without acking, until <paramref name="count"/> are held.</summary>
+    public async Task<IReadOnlyList<DeadLetter>> TakeAsync(long count, CancellationToken ct)
+    {
+        var limit = Math.Min(count, CountAtOpen);
+        while (_held.Count < limit)
+        {
+            var got = await _channel.BasicGetAsync(_names.DeadLetterQueue, autoAck: false, ct).ConfigureAwait(false);
+            if (got is null)
+            {
+                break;
+            }
+
+            _held.Add(new DeadLetter(_held.Count + 1, got.DeliveryTag, new BasicProperties(got.BasicProperties), got.Body.ToArray()));
+        }
+
+        return _held;
+    }
+
+    /// <summary>
+    /// Publishes the message again to the commit queue, with its original properties (without the dead-lettering
+    /// headers), waits for the broker's confirm, and only then acks it here: a failure in between leaves a copy in
+    /// both queues, never in none (the worker applies a txn_id once).
+    /// </summary>
+    public async Task RequeueAsync(DeadLetter letter, CancellationToken ct)
+    {
+        var properties = new BasicProperties(letter.Properties)
+        {
+            Headers = letter.Properties.Headers?
+                .Where(h => !Array.Exists(s_addedHeaderPrefixes, p => h.Key.StartsWith(p, StringComparison.Ordinal)))
+                .ToDictionary(h => h.Key, h => h.Value),
+        };
+        await _channel.BasicPublishAsync(string.Empty, _names.CommitQueue, mandatory: true, properties, letter.Body, ct).ConfigureAwait(false);
+        await _channel.BasicAckAsync(letter.DeliveryTag, multiple: false, ct).ConfigureAwait(false);
+        _settled.Add(letter.DeliveryTag);
+    }
+
+    /// <summary>Gives every message still held back to the queue, in its place.</summary>
+    public async Task ReleaseAsync(CancellationToken ct)
+    {
+        foreach (var letter in _held)
+        {
+            if (_settled.Add(letter.DeliveryTag))
+            {
+                await _channel.BasicNackAsync(letter.DeliveryTag, multiple: false, requeue: true, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            // Unsettled messages return to the queue when the channel closes.
+            await _channel.CloseAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or IOException)
+        {
+            // Closed with its connection: the broker requeued them already.
+        }
+
+        _channel.Dispose();
+    }
+}

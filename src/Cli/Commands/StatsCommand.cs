@@ -1,0 +1,35 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Statehouse.Cli.Hosting;
+
+namespace Statehouse.Cli.Commands;
+
+/// <summary><c>stats</c>: the worker's counters since it started.</summary>
+internal static class StatsCommand
+{
+    public static Command Create(GlobalOptions globals)
+    {
+        var command = new Command("stats", "Show the worker's counters since it started (commits, rejections, duplicates, dead letters, synced writes, reads)");
+        command.SetBody(globals, async (context, _, ct) =>
+        {
+            var client = await context.ClientAsync(ct).ConfigureAwait(false);
+            var stats = await client.StatsAsync(ct).ConfigureAwait(false);
+            context.Output.WriteObject(new JsonObject
+            {
+                ["committed"] = stats.Committed,
+                ["rejected"] = stats.Rejected,
+                ["duplicates"] = stats.Duplicates,
+                ["dead_letters"] = stats.DeadLetters,
+                ["synced_writes"] = stats.SyncedWrites,
+                // The average group size: how many commits shared one fsync.
+                ["commits_per_synced_write"] = stats.SyncedWrites == 0 ? null : Math.Round((double)stats.Committed / stats.SyncedWrites, 2),
+                ["reads"] = stats.Reads,
+                ["last_commit_ts"] = stats.LastCommitTs,
+                ["started_at"] = DateTimeOffset.FromUnixTimeMilliseconds(stats.StartedAtUnixMs).ToString("O", CultureInfo.InvariantCulture),
+            });
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

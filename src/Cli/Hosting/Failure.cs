@@ -1,0 +1,51 @@
+using System.Text.Json.Nodes;
+using RabbitMQ.Client.Exceptions;
+using Statehouse.Client.Exceptions;
+using Statehouse.Contracts;
+
+namespace Statehouse.Cli.Hosting;
+
+/// <summary>What went wrong, as an exit code, a message for people, and the same as a JSON object for <c>--json</c>.</summary>
+internal sealed record Failure(int ExitCode, string Message, ErrorCode Code = ErrorCode.None, IReadOnlyList<RecordVersion>? Conflicts = null)
+{
+    /// <summary>Maps the exceptions a command can end with; null for one that is a bug (it keeps its stack trace).</summary>
+    public static Failure? From(Exception exception, CliSettings? settings) => exception switch
+    {
+        CliException e => new Failure(e.ExitCode, e.Message),
+        StatehouseConflictException e => new Failure(ExitCodes.Rejected, e.Message, e.Code, e.Conflicts),
+        StatehouseNotFoundException e => new Failure(ExitCodes.NotFound, e.Message, e.Code),
+        StatehouseTimeoutException e => new Failure(ExitCodes.Unavailable, TimeoutMessage(e, settings)),
+        StatehouseUnavailableException e => new Failure(ExitCodes.Unavailable, e.Message),
+        StatehouseException e => new Failure(ExitCodes.Rejected, e.Message, e.Code),
+        BrokerUnreachableException or AlreadyClosedException or OperationInterruptedException or PublishException =>
+            new Failure(ExitCodes.Unavailable, $"Broker failure: {exception.GetBaseException().Message}"),
+        ArgumentException e => new Failure(ExitCodes.Usage, e.Message),
+        _ => null,
+    };
+
+    public JsonObject ToJson()
+    {
+        var json = new JsonObject
+        {
+            ["error"] = Message,
+            ["code"] = Code == ErrorCode.None ? null : Code.ToWireName(),
+            ["exit_code"] = ExitCode,
+        };
+        if (Conflicts is { Count: > 0 })
+        {
+            json["conflicts"] = new JsonArray(Conflicts
+                .Select(c => (JsonNode)new JsonObject { ["agent"] = c.AgentId, ["key"] = c.Key, ["actual_version"] = c.Version })
+                .ToArray());
+        }
+
+        return json;
+    }
+
+    private static string TimeoutMessage(StatehouseTimeoutException e, CliSettings? settings)
+    {
+        var waited = CliContext.Seconds(e.TotalTimeout);
+        var where = settings is null ? "" : $" (broker {settings.Endpoint}, queue prefix '{settings.QueuePrefix}')";
+        var outcome = e.TxnId is null ? "" : $" The outcome of transaction {e.TxnId} is unknown until its deadline.";
+        return $"No reply from the worker within {waited}: is it running{where}?{outcome}";
+    }
+}

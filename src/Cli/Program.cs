@@ -1,0 +1,3 @@
+using Statehouse.Cli;
+
+return await CliApplication.RunAsync(args);

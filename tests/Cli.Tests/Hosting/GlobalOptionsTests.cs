@@ -1,0 +1,124 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using Statehouse.Cli.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Statehouse.Cli.Tests.Hosting;
+
+/// <summary>Global options, environment variables, health, version, stats, and the exit codes of failures.</summary>
+public sealed class GlobalOptionsTests(BrokerFixture broker, ITestOutputHelper output) : CliTest(broker, output)
+{
+    [Fact]
+    public async Task Health_Version_Stats_ReportTheWorker()
+    {
+        await RunAsync("put", "a", "k", "1");
+
+        var health = (await RunAsync("health", "--json")).ExpectExit(0).Json();
+        Assert.True((bool?)health["healthy"]);
+        Assert.Equal(1, (long?)health["last_commit_ts"]);
+        Assert.Contains(((string?)(await RunAsync("health")).ExpectExit(0).Lines[0])!.Split(' ', StringSplitOptions.RemoveEmptyEntries), w => w == "true");
+
+        var version = (await RunAsync("version", "--json")).ExpectExit(0).Json();
+        Assert.False(string.IsNullOrEmpty((string?)version["server_version"]));
+        Assert.False(string.IsNullOrEmpty((string?)version["cli_version"]));
+
+        var stats = (await RunAsync("stats", "--json")).ExpectExit(0).Json();
+        Assert.Equal(1, (long?)stats["committed"]);
+        Assert.Equal(1, (long?)stats["last_commit_ts"]);
+        Assert.True((long?)stats["synced_writes"] >= 1);
+        Assert.True((long?)stats["reads"] >= 2);
+        Assert.Contains((await RunAsync("stats")).ExpectExit(0).Lines, l => l.StartsWith("committed ", StringComparison.Ordinal) && l.EndsWith(" 1", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Namespace_SeparatesRecords()
+    {
+        await RunAsync("--namespace", "tenant-1", "put", "a", "k", "\"one\"");
+        (await RunAsync("get", "a", "k")).ExpectExit(1);
+        var json = (await RunAsync("get", "a", "k", "-N", "tenant-1", "--json")).ExpectExit(0).Json();
+        Assert.Equal("tenant-1", (string?)json["namespace"]);
+        Assert.Equal("one", (string?)json["value"]);
+    }
+
+    [Fact]
+    public async Task Environment_GivesBrokerAndPrefix()
+    {
+        var result = await RunRawAsync(null, ["health", "--json"], new Dictionary<string, string?>
+        {
+            ["STATEHOUSE_AMQP"] = Broker.BrokerUri.ToString(),
+            ["STATEHOUSE_PREFIX"] = Prefix,
+        });
+        Assert.True((bool?)result.ExpectExit(0).Json()["healthy"]);
+    }
+
+    [Fact]
+    public async Task Unreachable_Broker_ExitsThree()
+    {
+        var closedPort = ClosedPort();
+        var result = (await RunRawAsync(null, ["--amqp", $"amqp://guest:guest@127.0.0.1:{closedPort}/", "get", "a", "k"])).ExpectExit(3);
+        Assert.Contains($"127.0.0.1:{closedPort}", result.Stderr);
+
+        var json = (await RunRawAsync(null, ["--amqp", $"amqp://guest:guest@127.0.0.1:{closedPort}/", "--json", "tail", "a", "-f"])).ExpectExit(3);
+        Assert.Equal(3, (int?)JsonNode.Parse(json.Stderr)!["exit_code"]);
+    }
+
+    [Fact]
+    public async Task NoWorkerForPrefix_ExitsThree()
+    {
+        var result = (await RunRawAsync(null, ["--amqp", Broker.BrokerUri.ToString(), "--prefix", Prefix + "-none", "--timeout", "5", "health"])).ExpectExit(3);
+        Assert.Contains(Prefix + "-none", result.Stderr);
+        (await RunRawAsync(null, ["--amqp", Broker.BrokerUri.ToString(), "--prefix", Prefix + "-none", "dead-letters", "list"])).ExpectExit(3);
+    }
+
+    [Fact]
+    public async Task StoppedWorker_TimesOutWithExitThree()
+    {
+        await Worker.TerminateAsync();
+        await Worker.WaitForExitAsync(Patience);
+
+        // The queues remain, nobody answers: the read times out after --timeout.
+        var result = (await RunAsync("--timeout", "2", "get", "a", "k")).ExpectExit(3);
+        Assert.Contains("No reply from the worker", result.Stderr);
+    }
+
+    [Fact]
+    public async Task UsageErrors_ExitTwo()
+    {
+        string[][] wrong =
+        [
+            [],
+            ["get", "a"],
+            ["get", "a", "k", "--version", "1", "--as-of", "1"],
+            ["get", "a", "k", "--version", "0"],
+            ["no-such-command"],
+            ["put", "a", "k", "{not json"],
+            ["replay", "a", "--start-ts", "5", "--end-ts", "2"],
+            ["dump", "a", "--format", "yaml"],
+            ["tail", "a", "--max-events", "1"],
+            ["--timeout", "0", "health"],
+            ["--amqp", "http://localhost/", "health"],
+        ];
+
+        foreach (var arguments in wrong)
+        {
+            var result = (await RunAsync(arguments)).ExpectExit(2);
+            Assert.Equal("", result.Stdout);
+            Assert.NotEqual("", result.Stderr);
+        }
+
+        var json = (await RunAsync("--json", "get", "a")).ExpectExit(2);
+        Assert.Equal(2, (int?)JsonNode.Parse(json.Stderr)!["exit_code"]);
+        Assert.Contains("Usage:", (await RunAsync("--help")).ExpectExit(0).Stdout);
+    }
+
+    private static int ClosedPort()
+    {
+        // A port the system just handed out and nobody listens on any more.
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}
