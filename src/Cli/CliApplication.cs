@@ -33,6 +33,8 @@ internal static class CliApplication
             CommitCommand.Create(globals),
             DeadLettersCommand.Create(globals),
             StatsCommand.Create(globals),
+            BackupCommand.Create(globals),
+            RestoreCommand.Create(globals),
         ];
         foreach (var command in commands)
         {

@@ -17,7 +17,7 @@ public abstract class CliTest : IAsyncLifetime
     protected static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
     private static readonly string s_cliDll = Beside("statehouse.dll");
-    private static readonly string s_workerDll = Beside("Statehouse.Worker.dll");
+    private static readonly string s_workerDll = WorkerBuildOutput();
 
     /// <summary>The CLI reads these; the developer's own settings must not leak into a test.</summary>
     private static readonly Dictionary<string, string?> s_cleanEnvironment = new()
@@ -67,9 +67,15 @@ public abstract class CliTest : IAsyncLifetime
             return;
         }
 
+        await StartWorkerAsync(DataDirectory);
+    }
+
+    /// <summary>Starts a worker on this test's queues with its store in <paramref name="dataDirectory"/> and waits until it consumes.</summary>
+    protected async Task<ChildProcess> StartWorkerAsync(string dataDirectory)
+    {
         var worker = ChildProcess.Start(s_workerDll,
         [
-            $"--Statehouse:Storage:Path={DataDirectory}",
+            $"--Statehouse:Storage:Path={dataDirectory}",
             $"--Statehouse:Broker:Uri={Broker.BrokerUri}",
             $"--Statehouse:Broker:QueuePrefix={Prefix}",
             .. WorkerSettings,
@@ -81,6 +87,7 @@ public abstract class CliTest : IAsyncLifetime
         });
         _workers.Add(worker);
         await worker.WaitForLineAsync("Statehouse worker ready", Patience);
+        return worker;
     }
 
     /// <summary>Runs <c>statehouse --amqp URI --prefix PREFIX args...</c> to its end.</summary>
@@ -161,7 +168,26 @@ public abstract class CliTest : IAsyncLifetime
         return cli;
     }
 
-    /// <summary>The test project references the CLI and the worker: their dlls and runtimeconfig files are copied beside it.</summary>
+    /// <summary>
+    /// The worker runs from its own build output: it needs the ASP.NET Core shared framework, and referencing it from
+    /// this project would make the CLI copied beside the tests resolve its dependencies from that framework.
+    /// </summary>
+    private static string WorkerBuildOutput()
+    {
+        var configuration = typeof(CliTest).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Statehouse.Queue.sln")))
+            {
+                var path = Path.Combine(directory.FullName, "src", "Worker", "bin", configuration, "net10.0", "Statehouse.Worker.dll");
+                return File.Exists(path) ? path : throw new FileNotFoundException($"The worker is not built ({configuration}): build the solution.", path);
+            }
+        }
+
+        throw new FileNotFoundException($"Statehouse.Queue.sln not found above {AppContext.BaseDirectory}.");
+    }
+
+    /// <summary>The test project references the CLI: its dll and runtimeconfig file are copied beside it.</summary>
     private static string Beside(string dll)
     {
         var path = Path.Combine(AppContext.BaseDirectory, dll);
