@@ -59,12 +59,12 @@ internal sealed class SoakRun
         bounded.CancelAfter(args.MaxDuration);
 
         SoakRun? run = null;
-        var passed = false;
+        var code = 2;
         try
         {
             run = Create(args, output);
-            passed = await run.ExecuteAsync(bounded.Token);
-            return passed ? 0 : 1;
+            code = await run.ExecuteAsync(bounded.Token) ? 0 : 1;
+            return code;
         }
         catch (SoakSetupException e)
         {
@@ -74,7 +74,7 @@ internal sealed class SoakRun
         catch (SoakFailureException e)
         {
             await errors.WriteLineAsync($"soak: FAILED: {e.Message}");
-            return 1;
+            return code = 1;
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -86,13 +86,20 @@ internal sealed class SoakRun
             await errors.WriteLineAsync(
                 $"soak: FAILED: exceeded --max-seconds {args.MaxDuration.TotalSeconds} ({run?.Progress ?? 0} of {args.Transactions} transactions finished, " +
                 $"{run?._kills ?? 0} kills); something hung: see the logs");
-            return 1;
+            return code = 1;
+        }
+        catch (Exception e) when (e is StatehouseException or InvalidDataException or IOException)
+        {
+            // A read through the worker that failed after every attempt, a journal that does not parse: the run is broken.
+            await errors.WriteLineAsync($"soak: FAILED: {e}");
+            return code = 1;
         }
         finally
         {
             if (run is not null)
             {
-                await run.CleanUpAsync(deleteData: passed && !args.Keep, errors);
+                // A failed run keeps its store, journals and logs for the bug report; one that could not run has nothing to show.
+                await run.CleanUpAsync(deleteData: code != 1 && !args.Keep, errors);
             }
         }
 

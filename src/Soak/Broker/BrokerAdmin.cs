@@ -29,7 +29,8 @@ internal sealed class BrokerAdmin : IAsyncDisposable
         }
         catch (BrokerUnreachableException e)
         {
-            throw new SoakSetupException($"cannot reach the broker at {endpoint}: {e.InnerException?.Message ?? e.Message} (start one with scripts/broker.sh start)");
+            var cause = e.GetBaseException();
+            throw new SoakSetupException($"cannot reach the broker at {endpoint}: {cause.Message} (start one with scripts/broker.sh start)");
         }
     }
 
