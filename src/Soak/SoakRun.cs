@@ -31,6 +31,7 @@ internal sealed class SoakRun
     private readonly List<ChildProcess> _clients = [];
     private readonly int[] _progress;
     private readonly List<double> _restartSeconds = [];
+    private readonly List<WorkerStats> _incarnationStats = [];
     private readonly TaskCompletionSource _workerDied = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private BrokerAdmin? _broker;
     private StatehouseClient? _reader;
@@ -168,8 +169,10 @@ internal sealed class SoakRun
 
         var journal = await ReadJournalsAsync(ct);
         var observation = await ObserveAsync(ct);
+        await RecordStatsAsync(ct);
+        var deadLetters = await _broker!.DeadLetterCountAsync(ct);
         var report = InvariantChecker.Check(journal, observation);
-        await ReportAsync(journal, report);
+        await ReportAsync(journal, report, deadLetters);
         return report.Passed;
     }
 
@@ -241,6 +244,7 @@ internal sealed class SoakRun
                 _lateKills++;
             }
 
+            await RecordStatsAsync(ct);
             var victim = _worker!;
             var progress = Progress;
             var killedAt = Stopwatch.GetTimestamp();
@@ -262,6 +266,24 @@ internal sealed class SoakRun
             progressAtReady = Progress;
             await _output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"soak: kill {_kills}/{_args.Kills} of pid {victim.Pid} at {progress}/{_args.Transactions} transactions; worker back (pid {_worker.Pid}) after {back:0.00} s"));
+        }
+    }
+
+    /// <summary>
+    /// The counters of the incarnation about to be killed (or of the last one): summed over incarnations they show how
+    /// often the worker answered a resend or redelivery from its inbox. Read just before the kill, so slightly low.
+    /// </summary>
+    private async Task RecordStatsAsync(CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(5));
+        try
+        {
+            _incarnationStats.Add(await _reader!.StatsAsync(timeout.Token));
+        }
+        catch (Exception e) when (e is StatehouseException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        {
+            // A slow read must not delay the kill; the figures are informative only.
         }
     }
 
@@ -369,7 +391,7 @@ internal sealed class SoakRun
         }
     }
 
-    private async Task ReportAsync(List<JournalEntry> journal, CheckReport report)
+    private async Task ReportAsync(List<JournalEntry> journal, CheckReport report, uint deadLetters)
     {
         var committed = journal.Count(e => e.Status == JournalStatus.Committed);
         var rejected = journal.Where(e => e.Status == JournalStatus.Rejected).ToList();
@@ -383,6 +405,16 @@ internal sealed class SoakRun
         await _output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"soak: committed={committed} rejected={rejected.Count}{(reasons.Length > 0 ? $" ({reasons})" : "")} in_doubt={inDoubt} " +
             $"(applied {report.InDoubtApplied}); {restarts}; {journal.Count / seconds:0} transactions/s overall"));
+        await _output.WriteLineAsync(
+            $"soak: worker counters over {_incarnationStats.Count} of {_kills + 1} incarnations (read just before each kill): " +
+            $"committed {_incarnationStats.Sum(s => s.Committed)}, rejected {_incarnationStats.Sum(s => s.Rejected)}, " +
+            $"answered from the inbox (resends, redeliveries) {_incarnationStats.Sum(s => s.Duplicates)}, synced writes {_incarnationStats.Sum(s => s.SyncedWrites)}; " +
+            $"dead-lettered {deadLetters}");
+        if (deadLetters > 0)
+        {
+            // Every soak transaction is valid: a dead letter means the worker gave up on one (its client saw it in doubt or rejected).
+            await _output.WriteLineAsync($"soak: warning: {deadLetters} message(s) in {_names.DeadLetterQueue}; see worker.log");
+        }
 
         if (!report.Passed)
         {

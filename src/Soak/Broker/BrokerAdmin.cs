@@ -35,12 +35,10 @@ internal sealed class BrokerAdmin : IAsyncDisposable
     }
 
     /// <summary>Messages ready in the commit queue (not counting those delivered and not yet acked).</summary>
-    public async Task<uint> CommitQueueDepthAsync(CancellationToken ct)
-    {
-        await using var channel = await _connection.CreateChannelAsync(cancellationToken: ct);
-        var declared = await channel.QueueDeclarePassiveAsync(_names.CommitQueue, ct);
-        return declared.MessageCount;
-    }
+    public Task<uint> CommitQueueDepthAsync(CancellationToken ct) => DepthAsync(_names.CommitQueue, ct);
+
+    /// <summary>Messages the worker dead-lettered over the whole run (nobody consumes the dead-letter queue).</summary>
+    public Task<uint> DeadLetterCountAsync(CancellationToken ct) => DepthAsync(_names.DeadLetterQueue, ct);
 
     /// <summary>Deletes every queue and exchange of the soak's prefix; best effort, failures are returned as text.</summary>
     public async Task<IReadOnlyList<string>> DeleteTopologyAsync(CancellationToken ct)
@@ -71,6 +69,13 @@ internal sealed class BrokerAdmin : IAsyncDisposable
                 into.Add($"{what}: {e.Message}");
             }
         }
+    }
+
+    private async Task<uint> DepthAsync(string queue, CancellationToken ct)
+    {
+        await using var channel = await _connection.CreateChannelAsync(cancellationToken: ct);
+        var declared = await channel.QueueDeclarePassiveAsync(queue, ct);
+        return declared.MessageCount;
     }
 
     public async ValueTask DisposeAsync()
