@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using Statehouse.Soak.Load;
 
 namespace Statehouse.Soak;
 
@@ -11,6 +12,7 @@ internal sealed record SoakArguments(
     int Clients,
     int InFlight,
     int Agents,
+    int CommitAttempts,
     TimeSpan MaxDuration,
     string? DataDirectory,
     bool Keep,
@@ -21,13 +23,16 @@ internal sealed record SoakArguments(
 
     public const string Usage = """
         Usage: Statehouse.Soak [--amqp URI] [--transactions N] [--kills K] [--clients P] [--in-flight I] [--agents A]
-                               [--max-seconds S] [--data DIR] [--keep] [--seed SEED] [--worker-log-level LEVEL]
+                               [--commit-attempts C] [--max-seconds S] [--data DIR] [--keep] [--seed SEED]
+                               [--worker-log-level LEVEL]
           --amqp              broker URI, loopback only (env STATEHOUSE_AMQP; default amqp://guest:guest@127.0.0.1:5672/)
           --transactions      transactions over all clients (default 2000)
           --kills             SIGKILLs of the worker at random moments, each followed by a restart (default 5)
           --clients           client processes (default 4)
           --in-flight         transactions in flight per client (default 4)
           --agents            agents the transactions write to (default 20, 8 keys each)
+          --commit-attempts   attempts per commit, 2 s each, before a client calls it in doubt (default 60; try 2
+                              to make in-doubt transactions that the restarted worker may still apply)
           --max-seconds       hard bound on the whole run; exceeding it stops everything and fails (default 600)
           --data              directory for the store, journals and logs; must be empty or new
                               (default .state/soak/<run> in the repository, else under the temp directory)
@@ -40,7 +45,7 @@ internal sealed record SoakArguments(
         """;
 
     private static readonly string[] s_valued =
-        ["--amqp", "--transactions", "--kills", "--clients", "--in-flight", "--agents", "--max-seconds", "--data", "--seed", "--worker-log-level"];
+        ["--amqp", "--transactions", "--kills", "--clients", "--in-flight", "--agents", "--commit-attempts", "--max-seconds", "--data", "--seed", "--worker-log-level"];
 
     private static readonly string[] s_flags = ["--keep"];
 
@@ -67,6 +72,7 @@ internal sealed record SoakArguments(
             || !line.TryInt("--clients", 4, 1, 64, out var clients, out error)
             || !line.TryInt("--in-flight", 4, 1, 256, out var inFlight, out error)
             || !line.TryInt("--agents", 20, 2, 10_000, out var agents, out error)
+            || !line.TryInt("--commit-attempts", Workload.MaxCommitAttempts, 1, 100, out var attempts, out error)
             || !line.TryInt("--max-seconds", 600, 1, 7 * 24 * 3600, out var maxSeconds, out error)
             || !line.TryInt("--seed", Random.Shared.Next(), int.MinValue, int.MaxValue, out var seed, out error))
         {
@@ -88,7 +94,7 @@ internal sealed record SoakArguments(
         }
 
         parsed = new SoakArguments(
-            amqp, transactions, kills, clients, inFlight, agents, TimeSpan.FromSeconds(maxSeconds), line.Value("--data"), line.Flag("--keep"), seed, level);
+            amqp, transactions, kills, clients, inFlight, agents, attempts, TimeSpan.FromSeconds(maxSeconds), line.Value("--data"), line.Flag("--keep"), seed, level);
         return true;
     }
 

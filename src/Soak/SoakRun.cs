@@ -204,7 +204,7 @@ internal sealed class SoakRun
             var index = i;
             var share = (_args.Transactions / _args.Clients) + (i < _args.Transactions % _args.Clients ? 1 : 0);
             var arguments = new ClientArguments(
-                _args.Amqp, _names.Prefix, index, share, _args.InFlight, _args.Agents, _args.Seed, Path.Combine(_directory, $"journal-{index}.jsonl"));
+                _args.Amqp, _names.Prefix, index, share, _args.InFlight, _args.Agents, _args.CommitAttempts, _args.Seed, Path.Combine(_directory, $"journal-{index}.jsonl"));
             _clients.Add(ChildProcess.Start(
                 $"client {index}", soakDll, arguments.ToArguments(), Path.Combine(_directory, $"client-{index}.log"), logOutput: false,
                 line =>

@@ -14,6 +14,7 @@ public sealed class SoakArgumentsTests
         Assert.Equal(5, parsed.Kills);
         Assert.Equal(4, parsed.Clients);
         Assert.Equal(4, parsed.InFlight);
+        Assert.Equal(60, parsed.CommitAttempts);
         Assert.Equal(TimeSpan.FromSeconds(600), parsed.MaxDuration);
         Assert.False(parsed.Keep);
     }
@@ -45,11 +46,12 @@ public sealed class SoakArgumentsTests
     [Fact]
     public void TryParse_Options_Read()
     {
-        string[] args = ["--transactions", "100000", "--kills", "50", "--clients", "8", "--in-flight", "2", "--max-seconds", "3600", "--seed", "7", "--keep"];
+        string[] args =
+            ["--transactions", "100000", "--kills", "50", "--clients", "8", "--in-flight", "2", "--commit-attempts", "2", "--max-seconds", "3600", "--seed", "7", "--keep"];
 
         Assert.True(SoakArguments.TryParse(args, s_noEnvironment, out var parsed, out var error), error);
 
-        Assert.Equal((100_000, 50, 8, 2, 7, true), (parsed.Transactions, parsed.Kills, parsed.Clients, parsed.InFlight, parsed.Seed, parsed.Keep));
+        Assert.Equal((100_000, 50, 8, 2, 2, 7, true), (parsed.Transactions, parsed.Kills, parsed.Clients, parsed.InFlight, parsed.CommitAttempts, parsed.Seed, parsed.Keep));
         Assert.Equal(TimeSpan.FromHours(1), parsed.MaxDuration);
     }
 }

@@ -4,11 +4,12 @@ using System.Globalization;
 namespace Statehouse.Soak.Load;
 
 /// <summary>Command line of the hidden client sub-mode (<c>Statehouse.Soak client ...</c>), written by the orchestrator.</summary>
-internal sealed record ClientArguments(Uri Amqp, string Prefix, int Index, int Count, int InFlight, int Agents, int Seed, string JournalPath)
+internal sealed record ClientArguments(
+    Uri Amqp, string Prefix, int Index, int Count, int InFlight, int Agents, int CommitAttempts, int Seed, string JournalPath)
 {
     public const string Verb = "client";
 
-    private static readonly string[] s_valued = ["--amqp", "--prefix", "--index", "--count", "--in-flight", "--agents", "--seed", "--journal"];
+    private static readonly string[] s_valued = ["--amqp", "--prefix", "--index", "--count", "--in-flight", "--agents", "--commit-attempts", "--seed", "--journal"];
 
     /// <summary>The arguments that start a client process with these settings (after the verb).</summary>
     public IReadOnlyList<string> ToArguments() =>
@@ -20,6 +21,7 @@ internal sealed record ClientArguments(Uri Amqp, string Prefix, int Index, int C
         "--count", Count.ToString(CultureInfo.InvariantCulture),
         "--in-flight", InFlight.ToString(CultureInfo.InvariantCulture),
         "--agents", Agents.ToString(CultureInfo.InvariantCulture),
+        "--commit-attempts", CommitAttempts.ToString(CultureInfo.InvariantCulture),
         "--seed", Seed.ToString(CultureInfo.InvariantCulture),
         "--journal", JournalPath,
     ];
@@ -37,6 +39,7 @@ internal sealed record ClientArguments(Uri Amqp, string Prefix, int Index, int C
             || !line.TryInt("--count", -1, 0, int.MaxValue, out var count, out error)
             || !line.TryInt("--in-flight", -1, 1, 256, out var inFlight, out error)
             || !line.TryInt("--agents", -1, 2, 10_000, out var agents, out error)
+            || !line.TryInt("--commit-attempts", Workload.MaxCommitAttempts, 1, 100, out var attempts, out error)
             || !line.TryInt("--seed", 0, int.MinValue, int.MaxValue, out var seed, out error))
         {
             return false;
@@ -49,7 +52,7 @@ internal sealed record ClientArguments(Uri Amqp, string Prefix, int Index, int C
             return false;
         }
 
-        parsed = new ClientArguments(amqp, prefix, index, count, inFlight, agents, seed, journal);
+        parsed = new ClientArguments(amqp, prefix, index, count, inFlight, agents, attempts, seed, journal);
         return true;
     }
 }

@@ -45,7 +45,7 @@ internal static class ClientRun
             Uri = args.Amqp,
             QueuePrefix = args.Prefix,
             CommitTimeout = Workload.CommitTimeout,
-            MaxCommitAttempts = Workload.MaxCommitAttempts,
+            MaxCommitAttempts = args.CommitAttempts,
             ReadTimeout = Workload.ReadTimeout,
             MaxReadAttempts = 2,
             ClientName = $"statehouse-soak-client-{args.Index}",

@@ -15,7 +15,10 @@ internal static class Workload
     /// <summary>Short, so that a commit whose worker died is resent soon after the restart.</summary>
     public static readonly TimeSpan CommitTimeout = TimeSpan.FromSeconds(2);
 
-    /// <summary>2 s × 60: a client rides through two minutes without a worker before it calls a commit in doubt.</summary>
+    /// <summary>
+    /// Default attempts per commit, 2 s × 60: a client rides through two minutes without a worker before it calls a
+    /// commit in doubt. Fewer (<c>--commit-attempts</c>) make in-doubt transactions that the worker may still apply.
+    /// </summary>
     public const int MaxCommitAttempts = 60;
 
     public static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(2);
