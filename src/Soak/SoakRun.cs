@@ -31,7 +31,7 @@ internal sealed class SoakRun
     private readonly List<ChildProcess> _clients = [];
     private readonly int[] _progress;
     private readonly List<double> _restartSeconds = [];
-    private readonly List<WorkerStats> _incarnationStats = [];
+    private readonly Dictionary<long, WorkerStats> _statsByIncarnation = [];
     private readonly TaskCompletionSource _workerDied = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private BrokerAdmin? _broker;
     private StatehouseClient? _reader;
@@ -163,13 +163,24 @@ internal sealed class SoakRun
         _reader = await ConnectReaderAsync(ct);
         StartClients();
 
-        var kills = KillAsync(ct);
-        await WaitForClientsAsync(kills, ct);
+        using var stopSampling = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var sampling = SampleStatsAsync(stopSampling.Token);
+        try
+        {
+            await WaitForClientsAsync(KillAsync(ct), ct);
+        }
+        finally
+        {
+            await stopSampling.CancelAsync();
+        }
+
+        await sampling;
         await RequireCleanClientExitsAsync();
 
         var journal = await ReadJournalsAsync(ct);
         var observation = await ObserveAsync(ct);
         await RecordStatsAsync(ct);
+        ct.ThrowIfCancellationRequested();
         var deadLetters = await _broker!.DeadLetterCountAsync(ct);
         var report = InvariantChecker.Check(journal, observation);
         await ReportAsync(journal, report, deadLetters);
@@ -239,12 +250,11 @@ internal sealed class SoakRun
             }
 
             await Task.Delay(_random.Next(0, 200), ct);
-            if (ClientsFinished)
+            if (Progress >= _args.Transactions || ClientsFinished)
             {
                 _lateKills++;
             }
 
-            await RecordStatsAsync(ct);
             var victim = _worker!;
             var progress = Progress;
             var killedAt = Stopwatch.GetTimestamp();
@@ -270,20 +280,38 @@ internal sealed class SoakRun
     }
 
     /// <summary>
-    /// The counters of the incarnation about to be killed (or of the last one): summed over incarnations they show how
-    /// often the worker answered a resend or redelivery from its inbox. Read just before the kill, so slightly low.
+    /// Samples the worker's own counters every second while the clients run (not at the kill, which must not wait for
+    /// a read). Summed over incarnations they show how often the worker answered a resend or redelivery from its inbox;
+    /// the last sample of a killed incarnation is up to a second old, so the sums are a little low.
     /// </summary>
+    private async Task SampleStatsAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            await RecordStatsAsync(ct);
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
     private async Task RecordStatsAsync(CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(5));
         try
         {
-            _incarnationStats.Add(await _reader!.StatsAsync(timeout.Token));
+            var stats = await _reader!.StatsAsync(timeout.Token);
+            _statsByIncarnation[stats.StartedAtUnixMs] = stats;
         }
-        catch (Exception e) when (e is StatehouseException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        catch (Exception e) when (e is StatehouseException or OperationCanceledException)
         {
-            // A slow read must not delay the kill; the figures are informative only.
+            // The worker is down or slow; the figures are informative only.
         }
     }
 
@@ -393,6 +421,7 @@ internal sealed class SoakRun
 
     private async Task ReportAsync(List<JournalEntry> journal, CheckReport report, uint deadLetters)
     {
+        var stats = _statsByIncarnation.Values.ToList();
         var committed = journal.Count(e => e.Status == JournalStatus.Committed);
         var rejected = journal.Where(e => e.Status == JournalStatus.Rejected).ToList();
         var inDoubt = journal.Count(e => e.Status == JournalStatus.InDoubt);
@@ -406,9 +435,9 @@ internal sealed class SoakRun
             $"soak: committed={committed} rejected={rejected.Count}{(reasons.Length > 0 ? $" ({reasons})" : "")} in_doubt={inDoubt} " +
             $"(applied {report.InDoubtApplied}); {restarts}; {journal.Count / seconds:0} transactions/s overall"));
         await _output.WriteLineAsync(
-            $"soak: worker counters over {_incarnationStats.Count} of {_kills + 1} incarnations (read just before each kill): " +
-            $"committed {_incarnationStats.Sum(s => s.Committed)}, rejected {_incarnationStats.Sum(s => s.Rejected)}, " +
-            $"answered from the inbox (resends, redeliveries) {_incarnationStats.Sum(s => s.Duplicates)}, synced writes {_incarnationStats.Sum(s => s.SyncedWrites)}; " +
+            $"soak: worker counters over {stats.Count} of {_kills + 1} incarnations (sampled every second): " +
+            $"committed {stats.Sum(s => s.Committed)}, rejected {stats.Sum(s => s.Rejected)}, " +
+            $"answered from the inbox (resends, redeliveries) {stats.Sum(s => s.Duplicates)}, synced writes {stats.Sum(s => s.SyncedWrites)}; " +
             $"dead-lettered {deadLetters}");
         if (deadLetters > 0)
         {
