@@ -1,0 +1,94 @@
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+using Statehouse.Contracts;
+
+namespace Statehouse.Soak.Broker;
+
+/// <summary>
+/// The soak's own AMQP connection: proves the broker is there before anything starts, reads the commit queue's depth
+/// to know when the worker has caught up, and deletes the soak's queues and exchanges at the end.
+/// </summary>
+internal sealed class BrokerAdmin : IAsyncDisposable
+{
+    private readonly IConnection _connection;
+    private readonly TopologyNames _names;
+
+    private BrokerAdmin(IConnection connection, TopologyNames names)
+    {
+        _connection = connection;
+        _names = names;
+    }
+
+    /// <exception cref="SoakSetupException">The broker cannot be reached.</exception>
+    public static async Task<BrokerAdmin> ConnectAsync(Uri uri, string endpoint, TopologyNames names, CancellationToken ct)
+    {
+        var factory = new ConnectionFactory { Uri = uri, ClientProvidedName = "statehouse-soak", AutomaticRecoveryEnabled = false };
+        try
+        {
+            return new BrokerAdmin(await factory.CreateConnectionAsync(ct), names);
+        }
+        catch (BrokerUnreachableException e)
+        {
+            var cause = e.GetBaseException();
+            throw new SoakSetupException($"cannot reach the broker at {endpoint}: {cause.Message} (start one with scripts/broker.sh start)");
+        }
+    }
+
+    /// <summary>Messages ready in the commit queue (not counting those delivered and not yet acked).</summary>
+    public Task<uint> CommitQueueDepthAsync(CancellationToken ct) => DepthAsync(_names.CommitQueue, ct);
+
+    /// <summary>Messages the worker dead-lettered over the whole run (nobody consumes the dead-letter queue).</summary>
+    public Task<uint> DeadLetterCountAsync(CancellationToken ct) => DepthAsync(_names.DeadLetterQueue, ct);
+
+    /// <summary>Deletes every queue and exchange of the soak's prefix; best effort, failures are returned as text.</summary>
+    public async Task<IReadOnlyList<string>> DeleteTopologyAsync(CancellationToken ct)
+    {
+        var failures = new List<string>();
+        foreach (var queue in new[] { _names.CommitQueue, _names.DeadLetterQueue, _names.ReadQueue })
+        {
+            await TryAsync(failures, $"queue {queue}", channel => channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false, cancellationToken: ct));
+        }
+
+        foreach (var exchange in new[] { _names.DeadLetterExchange, _names.CommitsExchange })
+        {
+            await TryAsync(failures, $"exchange {exchange}", channel => channel.ExchangeDeleteAsync(exchange, ifUnused: false, noWait: false, cancellationToken: ct));
+        }
+
+        return failures;
+
+        // One channel per deletion: a failed one closes its channel, not the others'.
+        async Task TryAsync(List<string> into, string what, Func<IChannel, Task> delete)
+        {
+            try
+            {
+                await using var channel = await _connection.CreateChannelAsync(cancellationToken: ct);
+                await delete(channel);
+            }
+            catch (Exception e) when (e is OperationInterruptedException or AlreadyClosedException or OperationCanceledException or TimeoutException)
+            {
+                into.Add($"{what}: {e.Message}");
+            }
+        }
+    }
+
+    private async Task<uint> DepthAsync(string queue, CancellationToken ct)
+    {
+        await using var channel = await _connection.CreateChannelAsync(cancellationToken: ct);
+        var declared = await channel.QueueDeclarePassiveAsync(queue, ct);
+        return declared.MessageCount;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _connection.CloseAsync();
+        }
+        catch (AlreadyClosedException)
+        {
+            // Gone with the broker; nothing to close.
+        }
+
+        _connection.Dispose();
+    }
+}

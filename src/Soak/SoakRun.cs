@@ -1,0 +1,511 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Statehouse.Client;
+using Statehouse.Client.Exceptions;
+using Statehouse.Contracts;
+using Statehouse.Soak.Broker;
+using Statehouse.Soak.Checking;
+using Statehouse.Soak.Journal;
+using Statehouse.Soak.Load;
+using Statehouse.Soak.Processes;
+
+namespace Statehouse.Soak;
+
+/// <summary>
+/// One soak: the real worker and client processes on a fresh store and queue prefix, the worker SIGKILLed and restarted
+/// at random moments while the clients commit, then the invariants checked through ordinary client reads.
+/// Every process it starts it also ends (by pid), whatever happens, and it deletes its queues at the end.
+/// </summary>
+internal sealed class SoakRun
+{
+    private const int ShownViolations = 20;
+
+    private readonly SoakArguments _args;
+    private readonly TextWriter _output;
+    private readonly string _directory;
+    private readonly TopologyNames _names;
+    private readonly WorkerSettings _workerSettings;
+    private readonly Random _random;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly List<ChildProcess> _clients = [];
+    private readonly int[] _progress;
+    private readonly List<double> _restartSeconds = [];
+    private readonly Dictionary<long, WorkerStats> _statsByIncarnation = [];
+    private readonly TaskCompletionSource _workerDied = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private BrokerAdmin? _broker;
+    private StatehouseClient? _reader;
+    private WorkerProcess? _worker;
+    private int _kills;
+    private int _lateKills;
+
+    private SoakRun(SoakArguments args, TextWriter output, string directory, string prefix)
+    {
+        _args = args;
+        _output = output;
+        _directory = directory;
+        _names = new TopologyNames(prefix);
+        _workerSettings = new WorkerSettings(Path.Combine(directory, "store"), args.Amqp, prefix, args.WorkerLogLevel, Path.Combine(directory, "worker.log"));
+        _random = new Random(args.Seed);
+        _progress = new int[args.Clients];
+    }
+
+    /// <summary>Runs the soak and prints one summary line. Exit code: 0 passed, 1 violation or failure, 2 could not run.</summary>
+    public static async Task<int> MainAsync(SoakArguments args, TextWriter output, TextWriter errors)
+    {
+        using var stop = new CancellationTokenSource();
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
+        bounded.CancelAfter(args.MaxDuration);
+
+        SoakRun? run = null;
+        var code = 2;
+        try
+        {
+            run = Create(args, output);
+            code = await run.ExecuteAsync(bounded.Token) ? 0 : 1;
+            return code;
+        }
+        catch (SoakSetupException e)
+        {
+            await errors.WriteLineAsync($"soak: cannot run: {e.Message}");
+            return 2;
+        }
+        catch (SoakFailureException e)
+        {
+            await errors.WriteLineAsync($"soak: FAILED: {e.Message}");
+            return code = 1;
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            await errors.WriteLineAsync("soak: interrupted; stopping every process it started");
+            return 2;
+        }
+        catch (OperationCanceledException) when (bounded.IsCancellationRequested)
+        {
+            await errors.WriteLineAsync(
+                $"soak: FAILED: exceeded --max-seconds {args.MaxDuration.TotalSeconds} ({run?.Progress ?? 0} of {args.Transactions} transactions finished, " +
+                $"{run?._kills ?? 0} kills); something hung: see the logs");
+            return code = 1;
+        }
+        catch (Exception e) when (e is StatehouseException or InvalidDataException or IOException)
+        {
+            // A read through the worker that failed after every attempt, a journal that does not parse: the run is broken.
+            await errors.WriteLineAsync($"soak: FAILED: {e}");
+            return code = 1;
+        }
+        finally
+        {
+            if (run is not null)
+            {
+                // A failed run keeps its store, journals and logs for the bug report; one that could not run has nothing to show.
+                await run.CleanUpAsync(deleteData: code != 1 && !args.Keep, errors);
+            }
+        }
+
+        void OnSignal(PosixSignalContext context)
+        {
+            // Cancel instead of dying, so that the clean-up ends the worker and clients.
+            context.Cancel = true;
+            stop.Cancel();
+        }
+    }
+
+    /// <summary>Transactions finished over all clients, as their progress lines report.</summary>
+    private int Progress
+    {
+        get
+        {
+            var sum = 0;
+            for (var i = 0; i < _progress.Length; i++)
+            {
+                sum += Volatile.Read(ref _progress[i]);
+            }
+
+            return sum;
+        }
+    }
+
+    private bool ClientsFinished => _clients.TrueForAll(c => c.Exited.IsCompleted);
+
+    private static SoakRun Create(SoakArguments args, TextWriter output)
+    {
+        var prefix = $"soak-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
+        var directory = Path.GetFullPath(args.DataDirectory
+            ?? Path.Combine(RepositoryRoot.Find() is { } root ? Path.Combine(root, ".state", "soak") : Path.Combine(Path.GetTempPath(), "statehouse-soak"), prefix));
+        if (Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).Any())
+        {
+            throw new SoakSetupException($"the data directory {directory} is not empty; the soak needs a fresh store (give another --data)");
+        }
+
+        try
+        {
+            Directory.CreateDirectory(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SoakSetupException($"cannot create the data directory {directory}: {e.Message}");
+        }
+
+        return new SoakRun(args, output, directory, prefix);
+    }
+
+    private async Task<bool> ExecuteAsync(CancellationToken ct)
+    {
+        await _output.WriteLineAsync(
+            $"soak: run {_names.Prefix}, seed {_args.Seed}: {_args.Transactions} transactions from {_args.Clients} clients × {_args.InFlight} in flight " +
+            $"over {_args.Agents} agents, {_args.Kills} kills; broker {_args.Endpoint}; data {_directory}");
+
+        _broker = await BrokerAdmin.ConnectAsync(_args.Amqp, _args.Endpoint, _names, ct);
+        _worker = await WorkerProcess.StartAsync(_workerSettings, 1, ct);
+        Watch(_worker);
+        _reader = await ConnectReaderAsync(ct);
+        StartClients();
+
+        using var stopSampling = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var sampling = SampleStatsAsync(stopSampling.Token);
+        try
+        {
+            await WaitForClientsAsync(KillAsync(ct), ct);
+        }
+        finally
+        {
+            await stopSampling.CancelAsync();
+        }
+
+        await sampling;
+        await RequireCleanClientExitsAsync();
+
+        var journal = await ReadJournalsAsync(ct);
+        var observation = await ObserveAsync(ct);
+        await RecordStatsAsync(ct);
+        ct.ThrowIfCancellationRequested();
+        var deadLetters = await _broker!.DeadLetterCountAsync(ct);
+        var report = InvariantChecker.Check(journal, observation);
+        await ReportAsync(journal, report, deadLetters);
+        return report.Passed;
+    }
+
+    private async Task<StatehouseClient> ConnectReaderAsync(CancellationToken ct)
+    {
+        var options = new StatehouseClientOptions
+        {
+            Uri = _args.Amqp,
+            QueuePrefix = _names.Prefix,
+            ReadTimeout = TimeSpan.FromSeconds(10),
+            MaxReadAttempts = 3,
+            ClientName = "statehouse-soak-checker",
+        };
+        try
+        {
+            return await StatehouseClient.ConnectAsync(options, ct);
+        }
+        catch (StatehouseUnavailableException e)
+        {
+            throw new SoakSetupException($"the checker cannot connect to the broker at {_args.Endpoint}: {e.Message}");
+        }
+    }
+
+    private void StartClients()
+    {
+        var soakDll = typeof(SoakRun).Assembly.Location;
+        for (var i = 0; i < _args.Clients; i++)
+        {
+            var index = i;
+            var share = (_args.Transactions / _args.Clients) + (i < _args.Transactions % _args.Clients ? 1 : 0);
+            var arguments = new ClientArguments(
+                _args.Amqp, _names.Prefix, index, share, _args.InFlight, _args.Agents, _args.CommitAttempts, _args.Seed, Path.Combine(_directory, $"journal-{index}.jsonl"));
+            _clients.Add(ChildProcess.Start(
+                $"client {index}", soakDll, arguments.ToArguments(), Path.Combine(_directory, $"client-{index}.log"), logOutput: false,
+                line =>
+                {
+                    if (line.StartsWith(ClientRun.ProgressPrefix, StringComparison.Ordinal)
+                        && int.TryParse(line.AsSpan(ClientRun.ProgressPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var done))
+                    {
+                        Volatile.Write(ref _progress[index], done);
+                    }
+                }));
+        }
+    }
+
+    /// <summary>
+    /// Kills the worker at K random points of the clients' progress (between 5 % and 85 % of the transactions, plus a
+    /// random delay of up to 200 ms so that a kill lands anywhere in a group), each after the previous incarnation
+    /// finished at least one transaction, and restarts it each time.
+    /// </summary>
+    private async Task KillAsync(CancellationToken ct)
+    {
+        var thresholds = Enumerable.Range(0, _args.Kills)
+            .Select(_ => (int)(_args.Transactions * (0.05 + (0.8 * _random.NextDouble()))))
+            .Order()
+            .ToArray();
+        var progressAtReady = 0;
+        for (var i = 0; i < thresholds.Length; i++)
+        {
+            var target = Math.Max(thresholds[i], progressAtReady + 1);
+            while (Progress < target && !ClientsFinished)
+            {
+                await Task.Delay(10, ct);
+            }
+
+            await Task.Delay(_random.Next(0, 200), ct);
+            if (Progress >= _args.Transactions || ClientsFinished)
+            {
+                _lateKills++;
+            }
+
+            var victim = _worker!;
+            var progress = Progress;
+            var killedAt = Stopwatch.GetTimestamp();
+            await victim.KillAsync(ct);
+            await victim.DisposeAsync();
+            _kills++;
+            try
+            {
+                _worker = await WorkerProcess.StartAsync(_workerSettings, victim.Incarnation + 1, ct);
+            }
+            catch (SoakSetupException e)
+            {
+                throw new SoakFailureException($"the worker did not come back after kill {_kills}: {e.Message}");
+            }
+
+            Watch(_worker);
+            var back = Stopwatch.GetElapsedTime(killedAt).TotalSeconds;
+            _restartSeconds.Add(back);
+            progressAtReady = Progress;
+            await _output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"soak: kill {_kills}/{_args.Kills} of pid {victim.Pid} at {progress}/{_args.Transactions} transactions; worker back (pid {_worker.Pid}) after {back:0.00} s"));
+        }
+    }
+
+    /// <summary>
+    /// Samples the worker's own counters every second while the clients run (not at the kill, which must not wait for
+    /// a read). Summed over incarnations they show how often the worker answered a resend or redelivery from its inbox;
+    /// the last sample of a killed incarnation is up to a second old, so the sums are a little low.
+    /// </summary>
+    private async Task SampleStatsAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            await RecordStatsAsync(ct);
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task RecordStatsAsync(CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(5));
+        try
+        {
+            var stats = await _reader!.StatsAsync(timeout.Token);
+            _statsByIncarnation[stats.StartedAtUnixMs] = stats;
+        }
+        catch (Exception e) when (e is StatehouseException or OperationCanceledException)
+        {
+            // The worker is down or slow; the figures are informative only.
+        }
+    }
+
+    /// <summary>A worker that exits without being killed is a failure in itself.</summary>
+    private void Watch(WorkerProcess worker)
+    {
+        _ = WatchAsync();
+
+        async Task WatchAsync()
+        {
+            var code = await worker.Exited;
+            if (!worker.KillRequested)
+            {
+                _workerDied.TrySetException(new SoakFailureException(
+                    $"the worker (incarnation {worker.Incarnation}, pid {worker.Pid}) exited on its own with code {code}; " +
+                    $"log {_workerSettings.LogPath}, last lines:\n{worker.Tail(20)}"));
+            }
+        }
+    }
+
+    private async Task WaitForClientsAsync(Task kills, CancellationToken ct)
+    {
+        var clients = Task.WhenAll(_clients.Select(c => c.Exited));
+        var pending = new List<Task> { clients, kills, _workerDied.Task };
+        while (!clients.IsCompleted || !kills.IsCompleted)
+        {
+            var done = await Task.WhenAny(pending).WaitAsync(ct);
+            await done;
+            pending.Remove(done);
+        }
+
+        if (_lateKills > 0)
+        {
+            await _output.WriteLineAsync($"soak: warning: {_lateKills} kill(s) came after the clients had finished (too few transactions for the kills?)");
+        }
+    }
+
+    private async Task RequireCleanClientExitsAsync()
+    {
+        foreach (var client in _clients)
+        {
+            var code = await client.Exited;
+            if (code != 0)
+            {
+                throw new SoakFailureException($"{client.Name} (pid {client.Pid}) exited with code {code}; log {client.LogPath}, last lines:\n{client.Tail(20)}");
+            }
+        }
+    }
+
+    private async Task<List<JournalEntry>> ReadJournalsAsync(CancellationToken ct)
+    {
+        var journal = new List<JournalEntry>();
+        for (var i = 0; i < _args.Clients; i++)
+        {
+            journal.AddRange(await JournalFile.ReadAsync(Path.Combine(_directory, $"journal-{i}.jsonl"), ct));
+        }
+
+        if (journal.Count != _args.Transactions)
+        {
+            throw new SoakFailureException($"the clients journaled {journal.Count} of {_args.Transactions} transactions");
+        }
+
+        return journal;
+    }
+
+    /// <summary>
+    /// Waits until the worker has taken everything from the commit queue and its last commit_ts stands still (a resend
+    /// of an in-doubt transaction may still be queued), then reads the store; again if a commit arrived while reading.
+    /// </summary>
+    private async Task<Observation> ObserveAsync(CancellationToken ct)
+    {
+        const int Attempts = 3;
+        for (var attempt = 1; attempt <= Attempts; attempt++)
+        {
+            long last = -1;
+            while (true)
+            {
+                ThrowIfWorkerDied();
+                var depth = await _broker!.CommitQueueDepthAsync(ct);
+                var health = await _reader!.HealthAsync(ct);
+                if (depth == 0 && health.LastCommitTs == last)
+                {
+                    break;
+                }
+
+                last = health.LastCommitTs;
+                await Task.Delay(500, ct);
+            }
+
+            if (await StoreReader.ReadAsync(_reader!, _args.Agents, ct) is { } observation)
+            {
+                ThrowIfWorkerDied();
+                return observation;
+            }
+        }
+
+        throw new SoakFailureException($"commits kept arriving after the clients had finished ({Attempts} attempts to read a still store)");
+    }
+
+    private void ThrowIfWorkerDied()
+    {
+        if (_workerDied.Task.IsFaulted)
+        {
+            _workerDied.Task.GetAwaiter().GetResult();
+        }
+    }
+
+    private async Task ReportAsync(List<JournalEntry> journal, CheckReport report, uint deadLetters)
+    {
+        var stats = _statsByIncarnation.Values.ToList();
+        var committed = journal.Count(e => e.Status == JournalStatus.Committed);
+        var rejected = journal.Where(e => e.Status == JournalStatus.Rejected).ToList();
+        var inDoubt = journal.Count(e => e.Status == JournalStatus.InDoubt);
+        var seconds = _clock.Elapsed.TotalSeconds;
+        var reasons = string.Join(", ", rejected.GroupBy(e => e.ErrorCode).OrderBy(g => g.Key).Select(g => $"{g.Key}={g.Count()}"));
+        var restarts = _restartSeconds.Count == 0
+            ? "no restarts"
+            : string.Create(CultureInfo.InvariantCulture,
+                $"worker back after a kill in {_restartSeconds.Min():0.00}/{_restartSeconds.Average():0.00}/{_restartSeconds.Max():0.00} s (min/avg/max)");
+        await _output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"soak: committed={committed} rejected={rejected.Count}{(reasons.Length > 0 ? $" ({reasons})" : "")} in_doubt={inDoubt} " +
+            $"(applied {report.InDoubtApplied}); {restarts}; {journal.Count / seconds:0} transactions/s overall"));
+        await _output.WriteLineAsync(
+            $"soak: worker counters over {stats.Count} of {_kills + 1} incarnations (sampled every second): " +
+            $"committed {stats.Sum(s => s.Committed)}, rejected {stats.Sum(s => s.Rejected)}, " +
+            $"answered from the inbox (resends, redeliveries) {stats.Sum(s => s.Duplicates)}, synced writes {stats.Sum(s => s.SyncedWrites)}; " +
+            $"dead-lettered {deadLetters}");
+        if (deadLetters > 0)
+        {
+            // Every soak transaction is valid: a dead letter means the worker gave up on one (its client saw it in doubt or rejected).
+            await _output.WriteLineAsync($"soak: warning: {deadLetters} message(s) in {_names.DeadLetterQueue}; see worker.log");
+        }
+
+        if (!report.Passed)
+        {
+            var path = Path.Combine(_directory, "violations.txt");
+            await File.WriteAllLinesAsync(path, report.Violations);
+            foreach (var violation in report.Violations.Take(ShownViolations))
+            {
+                await _output.WriteLineAsync("soak: VIOLATION " + violation);
+            }
+
+            await _output.WriteLineAsync($"soak: {report.Violations.Count} violation(s), all listed in {path}");
+        }
+
+        var counters = string.Join(' ', Enum.GetValues<ViolationKind>().Select(k => $"{CheckReport.Name(k)}={report.Count(k)}"));
+        await _output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"{counters} kills={_kills} transactions={journal.Count} acknowledged={committed + rejected.Count} in_doubt={inDoubt} " +
+            $"max_commit_ts={report.MaxCommitTs} seconds={seconds:0.0}"));
+    }
+
+    /// <summary>Ends every process the soak started, deletes its queues, and its data unless kept.</summary>
+    private async Task CleanUpAsync(bool deleteData, TextWriter errors)
+    {
+        foreach (var client in _clients)
+        {
+            await client.DisposeAsync();
+        }
+
+        if (_worker is not null)
+        {
+            await _worker.DisposeAsync();
+        }
+
+        if (_reader is not null)
+        {
+            await _reader.DisposeAsync();
+        }
+
+        if (_broker is not null)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            foreach (var failure in await _broker.DeleteTopologyAsync(timeout.Token))
+            {
+                await errors.WriteLineAsync($"soak: could not delete {failure}");
+            }
+
+            await _broker.DisposeAsync();
+        }
+
+        if (deleteData)
+        {
+            try
+            {
+                Directory.Delete(_directory, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                await errors.WriteLineAsync($"soak: could not delete {_directory}: {e.Message}");
+            }
+        }
+        else
+        {
+            await _output.WriteLineAsync($"soak: data kept in {_directory} (store, journal-*.jsonl, worker.log, client-*.log)");
+        }
+    }
+}
