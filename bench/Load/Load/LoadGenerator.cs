@@ -7,7 +7,7 @@ namespace Statehouse.Bench.Load;
 /// Drives a target with the load's shape. Closed loop: every slot (client × in-flight) commits, waits for the reply,
 /// and commits again, so the offered load is whatever the system sustains. Open loop: transactions start on a fixed
 /// schedule, and latency counts from the scheduled start, so a stall is not hidden by the generator waiting on it.
-/// Only transactions that complete inside the measured window are counted.
+/// Throughput counts the transactions that complete inside the measured window; latency those that also started in it.
 /// </summary>
 internal sealed class LoadGenerator
 {
@@ -171,11 +171,17 @@ internal sealed class LoadGenerator
             await _target.CommitAsync(slot, sequence, ct);
             var ended = Stopwatch.GetTimestamp();
             _progress.AddCompleted();
-            if (ended >= Volatile.Read(ref _windowStart) && ended < Volatile.Read(ref _windowEnd))
+            var windowStart = Volatile.Read(ref _windowStart);
+            if (ended >= windowStart && ended < Volatile.Read(ref _windowEnd))
             {
+                // Throughput counts what completed in the window; latency only what also started in it, so a slow
+                // warm-up (JIT, connections, caches) does not leak into the percentiles.
                 Interlocked.Increment(ref _measured);
-                var micros = (long)Stopwatch.GetElapsedTime(startedAt, ended).TotalMicroseconds;
-                _histogram.RecordValue(Math.Clamp(micros, 1, MaxMicros));
+                if (startedAt >= windowStart)
+                {
+                    var micros = (long)Stopwatch.GetElapsedTime(startedAt, ended).TotalMicroseconds;
+                    _histogram.RecordValue(Math.Clamp(micros, 1, MaxMicros));
+                }
             }
 
             return true;

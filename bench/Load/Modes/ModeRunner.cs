@@ -55,7 +55,7 @@ internal sealed class ModeRunner(RunSettings settings, IProgressView view)
         view.Status(mode, "creating the table");
         var table = "bench_" + settings.RunId.Replace('-', '_');
         await using var target = await PostgresTarget.CreateAsync(connectionString, settings.Shape, table, ct);
-        var sampler = new ResourceSampler("PostgreSQL (postgres)", () => ProcFs.FindByName("postgres"), statsClient: null);
+        var sampler = new ResourceSampler("PostgreSQL (postgres)", () => ProcFs.FindByName("postgres"), BrokerPort, statsClient: null);
         var result = await DriveAsync(mode, plan, target, sampler, ct);
         return Build(mode, plan, result, sampler, peakRss: null);
     }
@@ -77,7 +77,7 @@ internal sealed class ModeRunner(RunSettings settings, IProgressView view)
             ResourceSampler sampler;
             await using (var target = await StatehouseTarget.ConnectAsync(settings.BrokerUri, prefix, settings.Shape, ct))
             {
-                sampler = new ResourceSampler($"{serverName} (pid {server.Pid})", () => [server.Pid], withStats ? target.First : null);
+                sampler = new ResourceSampler($"{serverName} (pid {server.Pid})", () => [server.Pid], BrokerPort, withStats ? target.First : null);
                 result = await DriveAsync(mode, plan, target, sampler, ct);
             }
 
@@ -124,6 +124,8 @@ internal sealed class ModeRunner(RunSettings settings, IProgressView view)
         peakRss,
         sampler.Committed,
         sampler.SyncedWrites);
+
+    private int BrokerPort => settings.BrokerUri.IsDefaultPort || settings.BrokerUri.Port < 0 ? 5672 : settings.BrokerUri.Port;
 
     private string Prefix(string mode) => $"bench-{settings.RunId}-{mode}";
 

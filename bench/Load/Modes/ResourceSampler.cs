@@ -10,7 +10,7 @@ namespace Statehouse.Bench.Modes;
 /// Takes CPU times (server, broker, this process, the machine) and the worker's counters when the measured window
 /// opens and closes, and turns them into shares of the window.
 /// </summary>
-internal sealed class ResourceSampler(string serverName, Func<IReadOnlyList<int>> serverPids, StatehouseClient? statsClient) : IWindowObserver
+internal sealed class ResourceSampler(string serverName, Func<IReadOnlyList<int>> serverPids, int brokerPort, StatehouseClient? statsClient) : IWindowObserver
 {
     private const string BrokerProcess = "beam.smp";
     private Snapshot? _start;
@@ -33,9 +33,7 @@ internal sealed class ResourceSampler(string serverName, Func<IReadOnlyList<int>
     public async Task OnWindowStartAsync(CancellationToken ct)
     {
         // The same processes are measured at both ends: those serving when the window opens.
-        var pids = serverPids();
-        var brokers = ProcFs.FindByName(BrokerProcess);
-        _start = await TakeAsync(pids, brokers, ct);
+        _start = await TakeAsync(serverPids(), ProcFs.FindListening(BrokerProcess, brokerPort), ct);
     }
 
     public async Task OnWindowEndAsync(CancellationToken ct)
@@ -45,40 +43,47 @@ internal sealed class ResourceSampler(string serverName, Func<IReadOnlyList<int>
             return;
         }
 
-        _end = await TakeAsync(_start.Pids, _start.BrokerPids, ct);
+        _end = await TakeAsync(_start.Server.Keys, _start.Broker.Keys, ct);
     }
 
-    private async Task<Snapshot> TakeAsync(IReadOnlyList<int> pids, IReadOnlyList<int> brokers, CancellationToken ct)
+    private async Task<Snapshot> TakeAsync(IEnumerable<int> pids, IEnumerable<int> brokers, CancellationToken ct)
     {
         var stats = statsClient is null ? null : await statsClient.StatsAsync(ct);
         var (busy, total) = ProcFs.MachineTicks();
         return new Snapshot(
-            Stopwatch.GetTimestamp(), pids, brokers,
-            pids.Count == 0 ? null : ProcFs.CpuTime(pids),
-            brokers.Count == 0 ? null : ProcFs.CpuTime(brokers),
-            ProcFs.CpuTime(Environment.ProcessId) ?? TimeSpan.Zero,
+            Stopwatch.GetTimestamp(),
+            ProcFs.CpuTimes(pids),
+            ProcFs.CpuTimes(brokers),
+            ProcFs.CpuTimes([Environment.ProcessId]),
             busy, total, stats?.Committed, stats?.SyncedWrites);
     }
 
-    private CpuShare? Share(string name, Func<Snapshot, TimeSpan?> cpu)
+    /// <summary>CPU used between the two snapshots by the processes present in both (one that came or went in between is left out).</summary>
+    private CpuShare? Share(string name, Func<Snapshot, Dictionary<int, TimeSpan>> cpu)
     {
-        if (_start is not { } a || _end is not { } b || cpu(a) is not { } from || cpu(b) is not { } to)
+        if (_start is not { } a || _end is not { } b)
+        {
+            return null;
+        }
+
+        var from = cpu(a);
+        var to = cpu(b);
+        var common = from.Keys.Where(to.ContainsKey).ToList();
+        if (common.Count == 0)
         {
             return null;
         }
 
         var seconds = Stopwatch.GetElapsedTime(a.Timestamp, b.Timestamp).TotalSeconds;
-        var used = (to - from).TotalSeconds;
+        var used = common.Sum(pid => (to[pid] - from[pid]).TotalSeconds);
         return new CpuShare(name, used, seconds > 0 ? 100 * used / seconds : 0);
     }
 
     private sealed record Snapshot(
         long Timestamp,
-        IReadOnlyList<int> Pids,
-        IReadOnlyList<int> BrokerPids,
-        TimeSpan? Server,
-        TimeSpan? Broker,
-        TimeSpan Self,
+        Dictionary<int, TimeSpan> Server,
+        Dictionary<int, TimeSpan> Broker,
+        Dictionary<int, TimeSpan> Self,
         long MachineBusy,
         long MachineTotal,
         long? Committed,

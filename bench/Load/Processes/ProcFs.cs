@@ -23,9 +23,47 @@ internal static class ProcFs
         return TimeSpan.FromSeconds(ticks / TicksPerSecond);
     }
 
-    /// <summary>Sum of <see cref="CpuTime"/> over several processes (those gone count as zero).</summary>
-    public static TimeSpan CpuTime(IEnumerable<int> pids) =>
-        pids.Aggregate(TimeSpan.Zero, (sum, pid) => sum + (CpuTime(pid) ?? TimeSpan.Zero));
+    /// <summary><see cref="CpuTime(int)"/> of each process still there.</summary>
+    public static Dictionary<int, TimeSpan> CpuTimes(IEnumerable<int> pids)
+    {
+        var times = new Dictionary<int, TimeSpan>();
+        foreach (var pid in pids)
+        {
+            if (CpuTime(pid) is { } cpu)
+            {
+                times[pid] = cpu;
+            }
+        }
+
+        return times;
+    }
+
+    /// <summary>
+    /// The processes named <paramref name="comm"/> that listen on TCP <paramref name="port"/> (found through the socket
+    /// inodes of /proc/net/tcp*), or all processes of that name when none can be matched: on a shared machine there may
+    /// be other Erlang VMs (every rabbitmqctl call is one) besides the broker.
+    /// </summary>
+    public static IReadOnlyList<int> FindListening(string comm, int port)
+    {
+        var sockets = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var table in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
+        {
+            foreach (var line in (TryRead(table) ?? "").Split('\n').Skip(1))
+            {
+                var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                const string listen = "0A";
+                if (fields.Length > 9 && fields[3] == listen
+                    && int.Parse(fields[1][(fields[1].LastIndexOf(':') + 1)..], NumberStyles.HexNumber, CultureInfo.InvariantCulture) == port)
+                {
+                    sockets.Add($"socket:[{fields[9]}]");
+                }
+            }
+        }
+
+        var candidates = FindByName(comm);
+        var listening = candidates.Where(pid => HasAnySocket(pid, sockets)).ToList();
+        return listening.Count > 0 ? listening : candidates;
+    }
 
     /// <summary>Resident set size now (VmRSS), in bytes.</summary>
     public static long? RssBytes(int pid) => StatusKilobytes(pid, "VmRSS:") * 1024;
@@ -63,6 +101,19 @@ internal static class ProcFs
         // idle + iowait
         var idle = values[3] + values[4];
         return (total - idle, total);
+    }
+
+    private static bool HasAnySocket(int pid, HashSet<string> sockets)
+    {
+        try
+        {
+            return Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd")
+                .Any(fd => new FileInfo(fd).LinkTarget is { } target && sockets.Contains(target));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     public static string? TryRead(string path)
