@@ -57,7 +57,7 @@ internal sealed class ModeRunner(RunSettings settings, IProgressView view)
         await using var target = await PostgresTarget.CreateAsync(connectionString, settings.Shape, table, ct);
         var sampler = new ResourceSampler("PostgreSQL (postgres)", () => ProcFs.FindByName("postgres"), BrokerPort, statsClient: null);
         var result = await DriveAsync(mode, plan, target, sampler, ct);
-        return Build(mode, plan, result, sampler, peakRss: null);
+        return Finish(mode, plan, result, sampler, peakRss: null);
     }
 
     private async Task<ModeResult> RunStatehouseAsync(
@@ -89,7 +89,7 @@ internal sealed class ModeRunner(RunSettings settings, IProgressView view)
                 view.Status(mode, $"the {serverName} exited with code {exitCode}; its log: {server.LogPath}");
             }
 
-            return Build(mode, plan, result, sampler, peakRss);
+            return Finish(mode, plan, result, sampler, peakRss);
         }
         finally
         {
@@ -101,10 +101,14 @@ internal sealed class ModeRunner(RunSettings settings, IProgressView view)
     {
         var progress = new LoadProgress();
         view.Track(mode, progress, plan.PlannedSeconds, plan.Count);
-        var result = await new LoadGenerator(target, settings.Shape, plan, progress).RunAsync(sampler, ct);
+        return await new LoadGenerator(target, settings.Shape, plan, progress).RunAsync(sampler, ct);
+    }
+
+    private ModeResult Finish(string mode, LoadPlan plan, LoadResult result, ResourceSampler sampler, long? peakRss)
+    {
         view.Done(mode, string.Create(CultureInfo.InvariantCulture,
             $"{result.TxPerSecond:0} tx/s, p99 {result.Latency.P99Ms:0.0} ms, {result.Errors} errors"));
-        return result;
+        return Build(mode, plan, result, sampler, peakRss);
     }
 
     private static ModeResult Build(string mode, LoadPlan plan, LoadResult result, ResourceSampler sampler, long? peakRss) => new(

@@ -13,7 +13,7 @@ internal static class SvgChart
     private const int LabelWidth = 170;
     private const int BarArea = 220;
     private const int RowHeight = 30;
-    private const int Top = 78;
+    private const int Top = 92;
 
     public static string Render(BenchRun run)
     {

@@ -50,9 +50,9 @@ internal sealed class RssCheck(RunSettings settings, IProgressView view)
 
             var peak = ProcFs.PeakRssBytes(worker.Pid) ?? 0;
             var end = ProcFs.RssBytes(worker.Pid) ?? 0;
-            view.Done(Row, $"{result.TxPerSecond:0} tx/s, peak RSS {peak / (1 << 20)} MB");
             view.Status(Row, "stopping the worker");
             await worker.StopAsync(TimeSpan.FromSeconds(30));
+            view.Done(Row, $"{result.TxPerSecond:0} tx/s, peak RSS {peak / (1 << 20)} MB");
 
             var early = MeanRss(samples, count, 0.1, 0.2);
             var late = MeanRss(samples, count, 0.9, 1.01);
