@@ -234,6 +234,19 @@ public sealed class StatehouseClient : IAsyncDisposable
         return reply.Stats ?? throw new StatehouseException(ErrorCode.InternalError, "The worker's stats reply carried no counters.");
     }
 
+    /// <summary>
+    /// Asks the worker for an online backup: a consistent checkpoint of its whole store, taken while commits continue,
+    /// written under the worker's <c>Statehouse:Backup:Directory</c> (on the worker's machine) and recorded with the
+    /// commit_ts it is consistent at. With authorization on, only a user granted every namespace ("*") may do this.
+    /// </summary>
+    public async Task<BackupInfo> BackupAsync(string? name = null, CancellationToken ct = default)
+    {
+        var request = new ReadRequest(WireFormat.SchemaVersion, ReadKind.Backup, _options.Namespace, Key: name ?? "");
+        var reply = await ReadAsync(request, ct).ConfigureAwait(false);
+        ThrowIfError(reply);
+        return reply.Backup ?? throw new StatehouseException(ErrorCode.InternalError, "The worker's backup reply carried no backup.");
+    }
+
     /// <summary>Closes the connection; requests still waiting fail with <see cref="ObjectDisposedException"/>.</summary>
     public ValueTask DisposeAsync() => _link.DisposeAsync();
 

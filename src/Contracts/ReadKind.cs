@@ -12,4 +12,7 @@ public enum ReadKind : byte
     Health = 7,
     Version = 8,
     Stats = 9,
+
+    /// <summary>Admin: take an online backup (checkpoint) named <see cref="ReadRequest.Key"/> (optional).</summary>
+    Backup = 10,
 }

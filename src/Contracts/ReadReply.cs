@@ -5,7 +5,7 @@ namespace Statehouse.Contracts;
 /// <summary>
 /// The answer to a <see cref="ReadRequest"/>. <see cref="ErrorCode"/> is <see cref="ErrorCode.None"/> on success.
 /// Get kinds fill <see cref="Record"/>; ListKeys fills <see cref="Keys"/>; ScanPrefix fills <see cref="Records"/>;
-/// Replay fills <see cref="Events"/>; Health and Version fill <see cref="Health"/>; Stats fills <see cref="Stats"/>.
+/// Replay fills <see cref="Events"/>; Health and Version fill <see cref="Health"/>; Stats fills <see cref="Stats"/>; Backup fills <see cref="Backup"/>.
 /// Paged kinds set <see cref="NextKey"/> (ListKeys/ScanPrefix) or <see cref="NextStartTs"/> (Replay) when more remains.
 /// </summary>
 [MessagePackObject]
@@ -19,7 +19,8 @@ public sealed record ReadReply(
     [property: Key(6)] string? NextKey = null,
     [property: Key(7)] long NextStartTs = 0,
     [property: Key(8)] HealthReport? Health = null,
-    [property: Key(9)] WorkerStats? Stats = null)
+    [property: Key(9)] WorkerStats? Stats = null,
+    [property: Key(10)] BackupInfo? Backup = null)
 {
     public static ReadReply Error(ErrorCode code, string message) => new(code, message);
 }

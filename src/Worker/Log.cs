@@ -112,4 +112,11 @@ internal static partial class Log
 
     [LoggerMessage(61, LogLevel.Warning, "Could not reply to a read request: {Reason}; it will be redelivered")]
     public static partial void ReadReplyFailed(this ILogger logger, string reason);
+
+    [LoggerMessage(62, LogLevel.Warning,
+        "Standby: the store at {StorePath} is held by another worker; waiting to take over ({Reason})")]
+    public static partial void StandbyWaiting(this ILogger logger, string storePath, string reason);
+
+    [LoggerMessage(63, LogLevel.Information, "Standby: took over the store at {StorePath} after waiting {WaitedSeconds:F1} s")]
+    public static partial void StandbyTakingOver(this ILogger logger, string storePath, double waitedSeconds);
 }

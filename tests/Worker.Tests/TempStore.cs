@@ -11,13 +11,13 @@ namespace Statehouse.Worker.Tests;
 /// <summary>A real RocksDB store in a fresh temporary directory, with an engine and a read service over it.</summary>
 internal sealed class TempStore : IDisposable
 {
-    public TempStore(LimitOptions? limits = null)
+    public TempStore(LimitOptions? limits = null, Statehouse.Worker.Security.NamespaceAuthorizer? authorizer = null)
     {
         Directory = Path.Combine(Path.GetTempPath(), "statehouse-tests", Guid.NewGuid().ToString("N"));
         Limits = limits ?? new LimitOptions();
         Store = StateStore.Open(Directory);
-        Engine = new CommitEngine(Store, Limits, Time);
-        Reads = new ReadService(Store, new ReadOptions { DefaultPageSize = 100, MaxPageSize = 1000 }, new WorkerHealth());
+        Engine = new CommitEngine(Store, Limits, Time, authorizer);
+        Reads = new ReadService(Store, new ReadOptions { DefaultPageSize = 100, MaxPageSize = 1000 }, new WorkerHealth(), authorizer);
     }
 
     public string Directory { get; }

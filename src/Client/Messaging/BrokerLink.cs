@@ -38,9 +38,17 @@ internal sealed class BrokerLink : IAsyncDisposable
     private TaskCompletionSource _recovered = NewSignal();
     private int _disposed;
 
-    private BrokerLink(IConnection connection, IChannel publishChannel, IChannel replyChannel, string replyQueue, ILogger logger, TimeProvider time)
+    /// <summary>
+    /// The connection's user, sent as the AMQP user_id of every request. The broker rejects a user_id that differs
+    /// from the connection's user, so the worker can trust it to authorize namespaces.
+    /// </summary>
+    private readonly string _userId;
+
+    private BrokerLink(
+        IConnection connection, IChannel publishChannel, IChannel replyChannel, string replyQueue, string userId, ILogger logger, TimeProvider time)
     {
         _connection = connection;
+        _userId = userId;
         _publishChannel = publishChannel;
         _replyChannel = replyChannel;
         _replyQueue = replyQueue;
@@ -86,7 +94,7 @@ internal sealed class BrokerLink : IAsyncDisposable
             var declared = await replyChannel.QueueDeclareAsync(
                 queue: string.Empty, durable: false, exclusive: true, autoDelete: true, arguments: null, cancellationToken: ct).ConfigureAwait(false);
 
-            var link = new BrokerLink(connection, publishChannel, replyChannel, declared.QueueName, logger, options.TimeProvider);
+            var link = new BrokerLink(connection, publishChannel, replyChannel, declared.QueueName, factory.UserName, logger, options.TimeProvider);
             var consumer = new AsyncEventingBasicConsumer(replyChannel);
             consumer.ReceivedAsync += link.OnReplyAsync;
             connection.ConnectionShutdownAsync += link.OnConnectionShutdownAsync;
@@ -240,6 +248,7 @@ internal sealed class BrokerLink : IAsyncDisposable
             CorrelationId = request.CorrelationId,
             MessageId = request.CorrelationId,
             ReplyTo = _replyQueue,
+            UserId = _userId,
             Headers = new Dictionary<string, object?> { [MessageHeaders.MessageType] = request.MessageType },
         };
         if (request.Persistent)

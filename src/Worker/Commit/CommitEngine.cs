@@ -3,6 +3,7 @@ using MessagePack;
 using RocksDbSharp;
 using Statehouse.Contracts;
 using Statehouse.Worker.Hosting;
+using Statehouse.Worker.Security;
 using Statehouse.Worker.Storage;
 
 namespace Statehouse.Worker.Commit;
@@ -12,7 +13,7 @@ namespace Statehouse.Worker.Commit;
 /// one that fails validation or an expect-version check contributes nothing but its inbox record, and later
 /// transactions see the effects of earlier ones. Used by the single commit loop only (not thread-safe).
 /// </summary>
-internal sealed class CommitEngine(StateStore store, LimitOptions limits, TimeProvider time)
+internal sealed class CommitEngine(StateStore store, LimitOptions limits, TimeProvider time, NamespaceAuthorizer? authorizer = null)
 {
     private readonly EnvelopeValidator _validator = new(limits);
 
@@ -44,6 +45,12 @@ internal sealed class CommitEngine(StateStore store, LimitOptions limits, TimePr
         return new CommitGroupResult(outcomes, group.Committed, group.LastCommitTs);
     }
 
+    /// <summary>
+    /// Reopens the store after a failed write (RocksDB refuses writes after an I/O error until reopened).
+    /// False, with the reason, while it still cannot be opened.
+    /// </summary>
+    public bool TryRecoverStorage(out string? error) => store.TryReopen(out error);
+
     private CommitOutcome ApplyOne(CommitRequest request, GroupState group)
     {
         if (request.Body.Length > limits.MaxMessageBytes)
@@ -73,24 +80,33 @@ internal sealed class CommitEngine(StateStore store, LimitOptions limits, TimePr
         }
 
         var txnId = envelope.TxnId;
+        // Authorization comes before the inbox: a user must not learn another namespace's replies by guessing txn_ids.
+        if (!string.IsNullOrEmpty(envelope.Namespace) && authorizer?.CheckWrite(request.UserId, envelope.Namespace) is { } denied)
+        {
+            return Unrecorded(txnId, denied.Code, denied.Message);
+        }
+
         if (group.FindReply(txnId) is { } earlier)
         {
-            return new CommitOutcome(earlier.Reply, earlier.ReplyBytes, Duplicate: true, DeadLetterReason: null);
+            return earlier.Namespace is null || earlier.Namespace == envelope.Namespace
+                ? new CommitOutcome(earlier.Outcome.Reply, earlier.Outcome.ReplyBytes, Duplicate: true, DeadLetterReason: null)
+                : Unrecorded(txnId, ErrorCode.InvalidRequest,
+                    $"txn_id '{txnId}' was already used for a transaction in another namespace; every transaction needs its own txn_id");
         }
 
         if (_validator.Validate(envelope, group.Now) is { } failure)
         {
-            return group.Record(CommitReply.Rejected(txnId, failure.Code, failure.Message), failure.Message);
+            return group.Record(envelope.Namespace, CommitReply.Rejected(txnId, failure.Code, failure.Message), failure.Message);
         }
 
         var conflicts = FindConflicts(envelope, group);
         if (conflicts.Count > 0)
         {
             var message = string.Join("; ", conflicts.Select(c => $"'{c.AgentId}'/'{c.Key}' is at version {c.Version}"));
-            return group.Record(CommitReply.Rejected(txnId, ErrorCode.Conflict, "expected versions do not hold: " + message, conflicts), null);
+            return group.Record(envelope.Namespace, CommitReply.Rejected(txnId, ErrorCode.Conflict, "expected versions do not hold: " + message, conflicts), null);
         }
 
-        return group.Record(Commit(envelope, group), null);
+        return group.Record(envelope.Namespace, Commit(envelope, group), null);
     }
 
     private static List<RecordVersion> FindConflicts(CommitEnvelope envelope, GroupState group)
@@ -168,7 +184,7 @@ internal sealed class CommitEngine(StateStore store, LimitOptions limits, TimePr
     private sealed class GroupState(StateStore store, WriteBatch batch, DateTimeOffset now)
     {
         private readonly Dictionary<(string Ns, string Agent, string Key), StoredRecord> _pending = [];
-        private readonly Dictionary<string, CommitOutcome> _replies = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, (CommitOutcome Outcome, string? Namespace)> _replies = new(StringComparer.Ordinal);
 
         public DateTimeOffset Now { get; } = now;
 
@@ -215,12 +231,12 @@ internal sealed class CommitEngine(StateStore store, LimitOptions limits, TimePr
             }
         }
 
-        /// <summary>The reply already given to <paramref name="txnId"/>, in this group or in the inbox.</summary>
-        public CommitOutcome? FindReply(string txnId)
+        /// <summary>The reply already given to <paramref name="txnId"/>, in this group or in the inbox, and its namespace.</summary>
+        public (CommitOutcome Outcome, string? Namespace)? FindReply(string txnId)
         {
-            if (_replies.TryGetValue(txnId, out var outcome))
+            if (_replies.TryGetValue(txnId, out var earlier))
             {
-                return outcome;
+                return earlier;
             }
 
             var stored = store.Get(store.Inbox, Encoding.UTF8.GetBytes(txnId));
@@ -230,18 +246,19 @@ internal sealed class CommitEngine(StateStore store, LimitOptions limits, TimePr
             }
 
             var entry = StorageFormat.Deserialize<InboxEntry>(stored);
-            return new CommitOutcome(WireFormat.Deserialize<CommitReply>(entry.Reply), entry.Reply, Duplicate: true, DeadLetterReason: null);
+            var reply = WireFormat.Deserialize<CommitReply>(entry.Reply);
+            return (new CommitOutcome(reply, entry.Reply, Duplicate: true, DeadLetterReason: null), entry.Namespace);
         }
 
         /// <summary>Stores the reply in the inbox, in the same batch as the transaction's effects.</summary>
-        public CommitOutcome Record(CommitReply reply, string? deadLetterReason)
+        public CommitOutcome Record(string ns, CommitReply reply, string? deadLetterReason)
         {
             var bytes = WireFormat.Serialize(reply);
-            var entry = new InboxEntry(Now.ToUnixTimeMilliseconds(), bytes);
+            var entry = new InboxEntry(Now.ToUnixTimeMilliseconds(), bytes, ns);
             batch.Put(Encoding.UTF8.GetBytes(reply.TxnId), StorageFormat.Serialize(entry), store.Inbox);
             NeedsWrite = true;
             var outcome = new CommitOutcome(reply, bytes, Duplicate: false, deadLetterReason);
-            _replies[reply.TxnId] = outcome;
+            _replies[reply.TxnId] = (outcome, ns);
             return outcome;
         }
     }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Statehouse.Worker.Commit;
 using Statehouse.Worker.Messaging;
 using Statehouse.Worker.Reads;
+using Statehouse.Worker.Security;
 using Statehouse.Worker.Storage;
 
 namespace Statehouse.Worker.Hosting;
@@ -36,12 +37,18 @@ internal static class CommitWorkerHostingExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<WorkerHealth>();
-        // Opened when first resolved, which the worker service does first thing at start (after the settings passed).
-        services.TryAddSingleton(sp => StateStore.Open(Settings(sp).Storage.Path));
+        // Opened by the worker service first thing at start (after the settings passed), waiting as a standby while locked.
+        services.TryAddSingleton(sp => new StoreOpener(
+            Settings(sp).Storage.Path, Settings(sp).Storage.WaitForLock, TimeSpan.FromSeconds(Settings(sp).Storage.LockRetrySeconds),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StoreOpener>>()));
+        services.TryAddSingleton(sp => sp.GetRequiredService<StoreOpener>().Store);
+        services.TryAddSingleton(sp => new NamespaceAuthorizer(Settings(sp).Authorization));
         services.TryAddSingleton(sp => new CommitEngine(
-            sp.GetRequiredService<StateStore>(), Settings(sp).Limits, sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<StateStore>(), Settings(sp).Limits, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<NamespaceAuthorizer>()));
+        services.TryAddSingleton(sp => new BackupService(sp.GetRequiredService<StateStore>(), Settings(sp).Backup, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new ReadService(
-            sp.GetRequiredService<StateStore>(), Settings(sp).Reads, sp.GetRequiredService<WorkerHealth>()));
+            sp.GetRequiredService<StateStore>(), Settings(sp).Reads, sp.GetRequiredService<WorkerHealth>(),
+            sp.GetRequiredService<NamespaceAuthorizer>(), sp.GetRequiredService<BackupService>()));
         services.TryAddSingleton<BrokerConnector>();
         services.TryAddSingleton<CommitWorkerService>();
         services.AddHostedService(sp => sp.GetRequiredService<CommitWorkerService>());
@@ -60,6 +67,11 @@ internal static class CommitWorkerHostingExtensions
         {
             await host.StartAsync();
         }
+        catch (OperationCanceledException)
+        {
+            // Stopped before it started, e.g. a standby told to stop while it waited for the store.
+            return 0;
+        }
         catch (Exception ex)
         {
             logger.StartFailed(Describe(ex));
@@ -77,6 +89,7 @@ internal static class CommitWorkerHostingExtensions
     {
         OptionsValidationException invalid => "invalid settings: " + string.Join(" ", invalid.Failures),
         StoreOpenException store => "cannot open the store: " + store.Message,
+        StoreLockedException locked => "cannot open the store (Statehouse:Storage:WaitForLock is false): " + locked.Message,
         AggregateException many => string.Join(" ", many.InnerExceptions.Select(Describe)),
         _ => exception.Message,
     };

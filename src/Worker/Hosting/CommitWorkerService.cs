@@ -29,14 +29,18 @@ internal sealed class CommitWorkerService(
     private readonly CancellationTokenSource _abort = new();
     private Task _run = Task.CompletedTask;
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var storePath = Path.GetFullPath(settings.Storage.Path);
         StateStore store;
         try
         {
-            store = services.GetRequiredService<StateStore>();
+            store = await services.GetRequiredService<StoreOpener>().OpenAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            throw;
         }
         catch (Exception ex)
         {
@@ -51,7 +55,6 @@ internal sealed class CommitWorkerService(
         var loop = new CommitLoop(engine, health, settings.Commit, names, time, loggers.CreateLogger<CommitLoop>());
         var reads = services.GetRequiredService<ReadService>();
         _run = Task.Run(() => RunAsync(settings, names, storePath, store, loop, reads, _stopping.Token), CancellationToken.None);
-        return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

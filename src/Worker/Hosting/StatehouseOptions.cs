@@ -22,6 +22,41 @@ public sealed class StatehouseOptions
 
     [Required, ValidateObjectMembers]
     public ReadOptions Reads { get; set; } = new();
+
+    [Required, ValidateObjectMembers]
+    public AuthorizationOptions Authorization { get; set; } = new();
+
+    [Required, ValidateObjectMembers]
+    public BackupOptions Backup { get; set; } = new();
+}
+
+public sealed class BackupOptions
+{
+    /// <summary>Directory under which online backups (RocksDB checkpoints) are written, one sub-directory each.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string Directory { get; set; } = "./backups";
+}
+
+/// <summary>
+/// Optional per-namespace authorization by the AMQP <c>user_id</c> property, which RabbitMQ validates against the
+/// connection's user. Configured as <c>Statehouse:Authorization:Users:&lt;user&gt;:Write:0=&lt;namespace&gt;</c> (and <c>Read</c>);
+/// <c>*</c> grants every namespace; Write implies Read.
+/// </summary>
+public sealed class AuthorizationOptions
+{
+    /// <summary>When false (default) every message is accepted whatever its user_id.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>Broker user name → the namespaces it may write and read.</summary>
+    public Dictionary<string, NamespaceGrant> Users { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>The namespaces one broker user may write (commit to) and read.</summary>
+public sealed class NamespaceGrant
+{
+    public List<string> Write { get; set; } = [];
+
+    public List<string> Read { get; set; } = [];
 }
 
 public sealed class BrokerOptions
@@ -48,6 +83,16 @@ public sealed class StorageOptions
     /// <summary>Directory of the RocksDB store. Created on first start when empty or missing.</summary>
     [Required(AllowEmptyStrings = false)]
     public string Path { get; set; } = "./data";
+
+    /// <summary>
+    /// When another worker holds the store (its lock), wait as a hot standby and take over when it is released,
+    /// instead of exiting. The standby does not connect to the broker before it has the store.
+    /// </summary>
+    public bool WaitForLock { get; set; } = true;
+
+    /// <summary>Seconds between a standby's attempts to take the store's lock (bounds the takeover time).</summary>
+    [Range(0.01, 60)]
+    public double LockRetrySeconds { get; set; } = 0.2;
 }
 
 public sealed class CommitOptions
@@ -107,4 +152,11 @@ public sealed class ReadOptions
     /// <summary>Largest page a request may ask for.</summary>
     [Range(1, 100_000)]
     public int MaxPageSize { get; set; } = 1000;
+
+    /// <summary>
+    /// Value bytes after which a scan or replay page ends early (it still holds at least one record), so a reply stays
+    /// far below the broker's message size limit (16 MiB by default on RabbitMQ 4) and the client's.
+    /// </summary>
+    [Range(1024, 256L << 20)]
+    public int MaxPageBytes { get; set; } = 8 << 20;
 }

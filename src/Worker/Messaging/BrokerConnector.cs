@@ -8,9 +8,13 @@ namespace Statehouse.Worker.Messaging;
 /// <summary>Opens connections to the broker, retrying for as long as it takes: the broker may start after the worker.</summary>
 internal sealed class BrokerConnector(IOptions<StatehouseOptions> options, TimeProvider time, ILogger<BrokerConnector> logger)
 {
+    /// <summary>RabbitMQ's largest message (max_message_size can be set at most to 512 MiB; 128 MiB is the 3.x default).</summary>
+    private const long BrokerMaxMessageBytes = (128L << 20) + (1 << 20);
+
     public async Task<IConnection> ConnectAsync(CancellationToken cancellationToken)
     {
         var broker = options.Value.Broker;
+        var limits = options.Value.Limits;
         var factory = new ConnectionFactory
         {
             Uri = broker.Uri,
@@ -21,6 +25,10 @@ internal sealed class BrokerConnector(IOptions<StatehouseOptions> options, TimeP
             TopologyRecoveryEnabled = false,
             // Notice a dead peer within seconds rather than minutes; the standby worker can only take over after that.
             RequestedHeartbeat = TimeSpan.FromSeconds(10),
+            // Accept every body the broker can deliver (RabbitMQ's own ceiling is 128 MiB): a larger limit here than
+            // Limits:MaxMessageBytes means an oversized commit reaches the engine and is answered PAYLOAD_TOO_LARGE,
+            // instead of breaking the connection on every redelivery.
+            MaxInboundMessageBodySize = (uint)Math.Max(BrokerMaxMessageBytes, (long)limits.MaxMessageBytes + (1 << 20)),
         };
         var endpoint = Describe(broker.Uri);
         var delay = TimeSpan.FromSeconds(broker.ReconnectDelaySeconds);

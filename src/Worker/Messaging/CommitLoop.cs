@@ -28,6 +28,7 @@ internal sealed class CommitLoop
     private readonly List<CommitDelivery> _group;
     private readonly List<CommitRequest> _requests;
     private int _failures;
+    private int _isolateRemaining;
 
     public CommitLoop(
         CommitEngine engine, WorkerHealth health, CommitOptions options, TopologyNames names, TimeProvider time, ILogger logger)
@@ -60,27 +61,34 @@ internal sealed class CommitLoop
         var reader = _deliveries.Reader;
         while (!stopping.IsCancellationRequested)
         {
-            try
+            if (_group.Count == 0)
             {
-                if (!await reader.WaitToReadAsync(stopping))
+                try
+                {
+                    if (!await reader.WaitToReadAsync(stopping))
+                    {
+                        return;
+                    }
+                }
+                catch (OperationCanceledException)
                 {
                     return;
                 }
-            }
-            catch (OperationCanceledException)
-            {
-                return;
+
+                if (!TakeGroup(reader))
+                {
+                    continue;
+                }
             }
 
-            if (!TakeGroup(reader))
-            {
-                continue;
-            }
-
-            var applied = await CommitGroupAsync(abort);
-            _group.Clear();
+            var outcome = await CommitGroupAsync(abort);
             _requests.Clear();
-            if (applied)
+            if (outcome != GroupOutcome.RetryInPlace)
+            {
+                _group.Clear();
+            }
+
+            if (outcome == GroupOutcome.Done)
             {
                 _failures = 0;
                 continue;
@@ -112,7 +120,10 @@ internal sealed class CommitLoop
     {
         long bytes = 0;
         var dropped = 0;
-        while (_group.Count < _options.MaxBatchCount && reader.TryPeek(out var next))
+        // After a group failed for an unknown reason, take one message at a time for a while, so that the broker's
+        // delivery limit dead-letters only the message that fails, not every message that shared its group.
+        var limit = _isolateRemaining > 0 ? 1 : _options.MaxBatchCount;
+        while (_group.Count < limit && reader.TryPeek(out var next))
         {
             if (!next.Session.IsOpen)
             {
@@ -136,11 +147,27 @@ internal sealed class CommitLoop
             _logger.DroppedStaleDeliveries(dropped);
         }
 
+        if (_group.Count > 0 && _isolateRemaining > 0)
+        {
+            _isolateRemaining--;
+        }
+
         return _group.Count > 0;
     }
 
-    /// <summary>Returns false when the group was not applied and was requeued (the caller backs off).</summary>
-    private async Task<bool> CommitGroupAsync(CancellationToken abort)
+    private enum GroupOutcome
+    {
+        /// <summary>Applied and completed (or lost with its session): take the next group.</summary>
+        Done,
+
+        /// <summary>The store failed: nothing was written or acked; back off and apply the same group again.</summary>
+        RetryInPlace,
+
+        /// <summary>The group failed for an unknown reason and was requeued: back off, then isolate messages.</summary>
+        Requeued,
+    }
+
+    private async Task<GroupOutcome> CommitGroupAsync(CancellationToken abort)
     {
         var session = _group[0].Session;
         var lastTag = _group[^1].DeliveryTag;
@@ -148,18 +175,23 @@ internal sealed class CommitLoop
         {
             // Lost between taking and applying: whatever is written now could not be acked anyway.
             _logger.DroppedStaleDeliveries(_group.Count);
-            return true;
+            return GroupOutcome.Done;
         }
 
         foreach (var delivery in _group)
         {
-            _requests.Add(new CommitRequest(delivery.Body, delivery.Properties.MessageId));
+            _requests.Add(new CommitRequest(delivery.Body, delivery.Properties.MessageId, delivery.Properties.UserId));
         }
 
         var started = _time.GetTimestamp();
         CommitGroupResult result;
         try
         {
+            if (!_health.StorageWritable && !_engine.TryRecoverStorage(out var reopenError))
+            {
+                throw new StorageWriteException("The store cannot be reopened yet: " + reopenError);
+            }
+
             result = _engine.Apply(_requests);
             if (result.Outcomes.Count != _requests.Count)
             {
@@ -180,8 +212,10 @@ internal sealed class CommitLoop
                 _logger.StorageStillFailing(_group.Count, ex.Message);
             }
 
-            await RequeueAsync(session, lastTag, abort);
-            return false;
+            // Kept unacked and retried in place rather than requeued: a quorum queue counts every requeue against
+            // x-delivery-limit, and a long disk outage must not dead-letter valid transactions. If the worker dies
+            // meanwhile, the broker returns the messages to the queue by itself.
+            return GroupOutcome.RetryInPlace;
         }
         catch (Exception ex)
         {
@@ -189,7 +223,8 @@ internal sealed class CommitLoop
             // dead-letters a message that keeps failing, so one poison message cannot stop the worker for good.
             _logger.CommitGroupFailed(_group.Count, ex);
             await RequeueAsync(session, lastTag, abort);
-            return false;
+            _isolateRemaining = Math.Max(_isolateRemaining, _options.Prefetch);
+            return GroupOutcome.Requeued;
         }
 
         if (!_health.StorageWritable)
@@ -206,7 +241,7 @@ internal sealed class CommitLoop
         WorkerMetrics.CommitDuration.Record(elapsed.TotalSeconds);
         _logger.GroupCommitted(_group.Count, counts.Committed, counts.Rejected, counts.Duplicates, result.LastCommitTs,
             elapsed.TotalMilliseconds);
-        return true;
+        return GroupOutcome.Done;
     }
 
     /// <summary>After the synced write: dead-letter copies (confirmed), replies in order, one ack, announcements.</summary>

@@ -30,7 +30,7 @@ internal sealed class ReadConsumer(IChannel channel, ReadService reads, ILogger 
                 return;
             }
 
-            var reply = Answer(body);
+            var reply = Answer(body, properties.UserId);
             WorkerTotals.AddRead(reply.ErrorCode.ToWireName());
             if (!string.IsNullOrEmpty(properties.ReplyTo))
             {
@@ -67,11 +67,11 @@ internal sealed class ReadConsumer(IChannel channel, ReadService reads, ILogger 
         return _drained.Task.WaitAsync(cancellationToken);
     }
 
-    private ReadReply Answer(ReadOnlyMemory<byte> body)
+    private ReadReply Answer(ReadOnlyMemory<byte> body, string? userId)
     {
         try
         {
-            return reads.Handle(body);
+            return reads.Handle(body, userId);
         }
         catch (Exception ex)
         {

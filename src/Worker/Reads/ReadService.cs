@@ -1,6 +1,7 @@
 using MessagePack;
 using Statehouse.Contracts;
 using Statehouse.Worker.Hosting;
+using Statehouse.Worker.Security;
 using Statehouse.Worker.Storage;
 using Statehouse.Worker.Telemetry;
 
@@ -10,10 +11,11 @@ namespace Statehouse.Worker.Reads;
 /// Answers read requests from RocksDB snapshots, concurrently with commits and with each other (thread-safe).
 /// Never throws: every problem becomes an error reply.
 /// </summary>
-internal sealed class ReadService(StateStore store, ReadOptions options, WorkerHealth health)
+internal sealed class ReadService(
+    StateStore store, ReadOptions options, WorkerHealth health, NamespaceAuthorizer? authorizer = null, BackupService? backups = null)
 {
-    /// <summary>Decodes a request body and answers it.</summary>
-    public ReadReply Handle(ReadOnlyMemory<byte> body)
+    /// <summary>Decodes a request body and answers it, for the broker-checked <paramref name="userId"/> (AMQP user_id).</summary>
+    public ReadReply Handle(ReadOnlyMemory<byte> body, string? userId = null)
     {
         ReadRequest request;
         try
@@ -25,22 +27,33 @@ internal sealed class ReadService(StateStore store, ReadOptions options, WorkerH
             return ReadReply.Error(ErrorCode.InvalidRequest, "undecodable read request: " + (e.InnerException ?? e).Message);
         }
 
-        return request is null ? ReadReply.Error(ErrorCode.InvalidRequest, "the read request is nil") : Handle(request);
+        return request is null ? ReadReply.Error(ErrorCode.InvalidRequest, "the read request is nil") : Handle(request, userId);
     }
 
-    public ReadReply Handle(ReadRequest request)
+    public ReadReply Handle(ReadRequest request, string? userId = null)
     {
         if (request.SchemaVersion != WireFormat.SchemaVersion)
         {
             return ReadReply.Error(ErrorCode.InvalidRequest, $"unknown schema version {request.SchemaVersion} (this worker reads {WireFormat.SchemaVersion})");
         }
 
+        var workerWide = request.Kind is ReadKind.Health or ReadKind.Version or ReadKind.Stats;
+        var denied = request.Kind == ReadKind.Backup
+            ? authorizer?.CheckWrite(userId, "*")
+            : authorizer?.CheckRead(userId, workerWide ? null : request.Namespace ?? "");
+        if (denied is not null)
+        {
+            return ReadReply.Error(denied.Code, denied.Message);
+        }
+
         try
         {
+            using var lease = store.EnterRead();
             return request.Kind switch
             {
                 ReadKind.Health or ReadKind.Version => new ReadReply(ErrorCode.None, Health: health.Snapshot(store.LastCommitTs)),
                 ReadKind.Stats => new ReadReply(ErrorCode.None, Stats: Stats()),
+                ReadKind.Backup => Backup(request),
                 _ when Missing(request.Namespace, "namespace") is { } e => e,
                 _ when Missing(request.AgentId, "agent_id") is { } e => e,
                 ReadKind.Get or ReadKind.GetAtVersion or ReadKind.GetAsOf when Missing(request.Key, "key") is { } e => e,
@@ -53,7 +66,7 @@ internal sealed class ReadService(StateStore store, ReadOptions options, WorkerH
                 _ => ReadReply.Error(ErrorCode.InvalidRequest, $"unknown read kind {(int)request.Kind}"),
             };
         }
-        catch (Exception e) when (e is RocksDbSharp.RocksDbException or MessagePackSerializationException or ObjectDisposedException)
+        catch (Exception e) when (e is RocksDbSharp.RocksDbException or MessagePackSerializationException or ObjectDisposedException or StorageUnavailableException)
         {
             return ReadReply.Error(ErrorCode.StorageError, "read failed: " + e.Message);
         }
@@ -62,6 +75,27 @@ internal sealed class ReadService(StateStore store, ReadOptions options, WorkerH
     private WorkerStats Stats() => new(
         WorkerTotals.Committed, WorkerTotals.Rejected, WorkerTotals.Duplicates, WorkerTotals.DeadLetters,
         store.SyncedWrites, WorkerTotals.Reads, store.LastCommitTs, WorkerTotals.StartedAtUnixMs);
+
+    private ReadReply Backup(ReadRequest request)
+    {
+        if (backups is null)
+        {
+            return ReadReply.Error(ErrorCode.InvalidRequest, "this worker takes no backups");
+        }
+
+        try
+        {
+            return new ReadReply(ErrorCode.None, Backup: backups.Create(request.Key));
+        }
+        catch (ArgumentException e)
+        {
+            return ReadReply.Error(ErrorCode.InvalidRequest, e.Message);
+        }
+        catch (IOException e)
+        {
+            return ReadReply.Error(ErrorCode.StorageError, "backup failed: " + e.Message);
+        }
+    }
 
     private static ReadReply? Missing(string? value, string what) =>
         string.IsNullOrEmpty(value) ? ReadReply.Error(ErrorCode.InvalidRequest, $"{what} is missing or empty") : null;
@@ -118,6 +152,7 @@ internal sealed class ReadService(StateStore store, ReadOptions options, WorkerH
         var keys = new List<string>();
         var records = new List<StateRecord>();
         string? nextKey = null;
+        long bytes = 0;
 
         using var snapshot = store.OpenSnapshot();
         using var iterator = store.NewIterator(store.State, snapshot.ReadOptions);
@@ -145,7 +180,7 @@ internal sealed class ReadService(StateStore store, ReadOptions options, WorkerH
             }
 
             var key = KeyCodec.DecodeKey(iterator.GetKeySpan(), agentPrefix.Length);
-            if (keys.Count == limit)
+            if (keys.Count == limit || (withValues && keys.Count > 0 && bytes + (record.Value?.Length ?? 0) > options.MaxPageBytes))
             {
                 nextKey = keys[^1];
                 break;
@@ -155,6 +190,7 @@ internal sealed class ReadService(StateStore store, ReadOptions options, WorkerH
             if (withValues)
             {
                 records.Add(ToState(key, record));
+                bytes += record.Value?.Length ?? 0;
             }
         }
 
@@ -175,6 +211,7 @@ internal sealed class ReadService(StateStore store, ReadOptions options, WorkerH
         var agentPrefix = KeyCodec.AgentPrefix(request.Namespace, request.AgentId);
         var events = new List<CommitEvent>();
         long nextStartTs = 0;
+        long bytes = 0;
 
         using var snapshot = store.OpenSnapshot();
         using var iterator = store.NewIterator(store.AgentLog, snapshot.ReadOptions);
@@ -192,14 +229,16 @@ internal sealed class ReadService(StateStore store, ReadOptions options, WorkerH
                 break;
             }
 
-            if (events.Count == limit)
+            if (events.Count == limit || (events.Count > 0 && bytes > options.MaxPageBytes))
             {
                 nextStartTs = commitTs;
                 break;
             }
 
             var entry = StorageFormat.Deserialize<LogEntry>(iterator.Value());
-            events.Add(new CommitEvent(entry.TxnId, commitTs, request.AgentId, [.. entry.Operations.Select(o => ToEventOperation(request.Namespace, o, snapshot))]));
+            var operations = entry.Operations.Select(o => ToEventOperation(request.Namespace, o, snapshot)).ToList();
+            bytes += operations.Sum(o => (long)(o.Value?.Length ?? 0));
+            events.Add(new CommitEvent(entry.TxnId, commitTs, request.AgentId, operations));
         }
 
         return new ReadReply(ErrorCode.None, Events: events, NextStartTs: nextStartTs);

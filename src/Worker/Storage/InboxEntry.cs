@@ -2,8 +2,12 @@ using MessagePack;
 
 namespace Statehouse.Worker.Storage;
 
-/// <summary>txn_id → the serialized reply sent for it, and when it was stored (for pruning).</summary>
+/// <summary>
+/// txn_id → the serialized reply sent for it, when it was stored (for pruning), and the namespace it was for
+/// (a txn_id reused for another namespace is refused rather than answered with another namespace's reply).
+/// </summary>
 [MessagePackObject]
 internal sealed record InboxEntry(
     [property: Key(0)] long StoredAtUnixMs,
-    [property: Key(1)] byte[] Reply);
+    [property: Key(1)] byte[] Reply,
+    [property: Key(2)] string? Namespace = null);

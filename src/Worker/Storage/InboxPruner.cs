@@ -17,6 +17,7 @@ internal sealed class InboxPruner(StateStore store, TimeProvider time, TimeSpan 
         var cutoff = (time.GetUtcNow() - retention).ToUnixTimeMilliseconds();
         long pruned = 0;
         var expired = new List<byte[]>(ChunkSize);
+        using var lease = store.EnterRead();
         using var snapshot = store.OpenSnapshot();
         using var iterator = store.NewIterator(store.Inbox, snapshot.ReadOptions);
         for (iterator.SeekToFirst(); iterator.Valid() && !cancellationToken.IsCancellationRequested; iterator.Next())

@@ -6,45 +6,41 @@ namespace Statehouse.Worker.Storage;
 /// <summary>
 /// The RocksDB store: one directory, the column families of <see cref="ColumnFamilyNames"/>. Reads are thread-safe;
 /// writes come from the single commit loop only, always as one synced <see cref="WriteBatch"/>.
+/// After a failed write RocksDB refuses further writes until the database is reopened, so the commit loop can
+/// <see cref="TryReopen"/> it; readers hold a <see cref="ReadLease"/> so the handle is never closed under them.
 /// </summary>
 internal sealed class StateStore : IDisposable
 {
     private static readonly byte[] s_lastCommitTsKey = "last_commit_ts"u8.ToArray();
     private static readonly byte[] s_schemaVersionKey = "schema_version"u8.ToArray();
-
     private static readonly WriteOptions s_unsyncedWrite = new WriteOptions().SetSync(false);
+    private static readonly WriteOptions s_syncedWrite = new WriteOptions().SetSync(true);
+    private static readonly ReadOptions s_defaultRead = new();
 
-    private readonly RocksDb _db;
-    private readonly WriteOptions _syncWrite = new WriteOptions().SetSync(true);
+    private readonly ReaderWriterLockSlim _reopenLock = new(LockRecursionPolicy.NoRecursion);
+    private volatile Handles? _handles;
     private long _lastCommitTs;
     private long _syncedWrites;
     private bool _disposed;
 
-    private StateStore(RocksDb db, string path)
+    private StateStore(string path)
     {
-        _db = db;
         Path = path;
-        State = db.GetColumnFamily(ColumnFamilyNames.State);
-        History = db.GetColumnFamily(ColumnFamilyNames.History);
-        Log = db.GetColumnFamily(ColumnFamilyNames.Log);
-        AgentLog = db.GetColumnFamily(ColumnFamilyNames.AgentLog);
-        Inbox = db.GetColumnFamily(ColumnFamilyNames.Inbox);
-        Meta = db.GetColumnFamily(ColumnFamilyNames.Meta);
     }
 
     public string Path { get; }
 
-    public ColumnFamilyHandle State { get; }
+    public ColumnFamilyHandle State => Current.State;
 
-    public ColumnFamilyHandle History { get; }
+    public ColumnFamilyHandle History => Current.History;
 
-    public ColumnFamilyHandle Log { get; }
+    public ColumnFamilyHandle Log => Current.Log;
 
-    public ColumnFamilyHandle AgentLog { get; }
+    public ColumnFamilyHandle AgentLog => Current.AgentLog;
 
-    public ColumnFamilyHandle Inbox { get; }
+    public ColumnFamilyHandle Inbox => Current.Inbox;
 
-    public ColumnFamilyHandle Meta { get; }
+    public ColumnFamilyHandle Meta => Current.Meta;
 
     /// <summary>Synced writes since open (one per committed group): the store's fsync count.</summary>
     public long SyncedWrites => Interlocked.Read(ref _syncedWrites);
@@ -52,69 +48,51 @@ internal sealed class StateStore : IDisposable
     /// <summary>The last committed commit_ts (0 for an empty store).</summary>
     public long LastCommitTs => Volatile.Read(ref _lastCommitTs);
 
+    private Handles Current => _handles ?? throw new StorageUnavailableException($"The store at '{Path}' is closed (reopening after a storage failure).");
+
     /// <summary>
     /// Opens the store at <paramref name="path"/>, creating it only when the directory is missing or empty.
     /// A non-empty directory that is not a complete store of this schema is refused, never overwritten.
     /// </summary>
     public static StateStore Open(string path)
     {
-        var fullPath = System.IO.Path.GetFullPath(path);
-        var exists = Directory.Exists(fullPath) && Directory.EnumerateFileSystemEntries(fullPath).Any();
-        if (exists && !File.Exists(System.IO.Path.Combine(fullPath, "CURRENT")))
-        {
-            throw new StoreOpenException(
-                $"'{fullPath}' is not empty but holds no RocksDB store (no CURRENT file); refusing to create a store over it. " +
-                "Point Statehouse:Storage:Path at the store's directory or at an empty one.");
-        }
-
-        if (!exists)
-        {
-            Directory.CreateDirectory(fullPath);
-        }
-
-        var options = new DbOptions()
-            .SetCreateIfMissing(!exists)
-            .SetCreateMissingColumnFamilies(!exists)
-            .SetParanoidChecks(true)
-            .SetKeepLogFileNum(5);
-
-        if (exists)
-        {
-            CheckColumnFamilies(options, fullPath);
-        }
-
-        var families = new ColumnFamilies();
-        foreach (var name in ColumnFamilyNames.All)
-        {
-            families.Add(name, new ColumnFamilyOptions());
-        }
-
-        RocksDb db;
-        try
-        {
-            db = RocksDb.Open(options, fullPath, families);
-        }
-        catch (RocksDbException e) when (e.Message.Contains("lock", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new StoreOpenException($"The store at '{fullPath}' is in use by another process (its LOCK is held): {e.Message}", e);
-        }
-        catch (RocksDbException e)
-        {
-            throw new StoreOpenException($"The store at '{fullPath}' cannot be opened (damaged?): {e.Message}", e);
-        }
-
-        var store = new StateStore(db, fullPath);
-        try
-        {
-            store.Initialize(created: !exists);
-        }
-        catch
-        {
-            store.Dispose();
-            throw;
-        }
-
+        var store = new StateStore(System.IO.Path.GetFullPath(path));
+        store.OpenHandles();
         return store;
+    }
+
+    /// <summary>
+    /// Closes and reopens the database after a failed write (RocksDB stays read-only after an I/O error until then).
+    /// Waits for readers in flight. Returns false, with the reason, when it cannot be opened yet; reads then fail
+    /// with STORAGE_ERROR until a later attempt succeeds. Called by the commit loop only.
+    /// </summary>
+    public bool TryReopen(out string? error)
+    {
+        _reopenLock.EnterWriteLock();
+        try
+        {
+            _handles?.Db.Dispose();
+            _handles = null;
+            OpenHandles();
+            error = null;
+            return true;
+        }
+        catch (Exception e) when (e is StoreOpenException or StoreLockedException)
+        {
+            error = e.Message;
+            return false;
+        }
+        finally
+        {
+            _reopenLock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>Holds off <see cref="TryReopen"/> while a read (or a housekeeping pass) uses the database.</summary>
+    public ReadLease EnterRead()
+    {
+        _reopenLock.EnterReadLock();
+        return new ReadLease(_reopenLock);
     }
 
     /// <summary>
@@ -125,9 +103,9 @@ internal sealed class StateStore : IDisposable
     {
         try
         {
-            _db.Write(batch, _syncWrite);
+            Current.Db.Write(batch, s_syncedWrite);
         }
-        catch (RocksDbException e)
+        catch (Exception e) when (e is RocksDbException or StorageUnavailableException)
         {
             throw new StorageWriteException($"Synced write to '{Path}' failed: {e.Message}", e);
         }
@@ -141,9 +119,9 @@ internal sealed class StateStore : IDisposable
     {
         try
         {
-            _db.Write(batch, s_unsyncedWrite);
+            Current.Db.Write(batch, s_unsyncedWrite);
         }
-        catch (RocksDbException e)
+        catch (Exception e) when (e is RocksDbException or StorageUnavailableException)
         {
             throw new StorageWriteException($"Write to '{Path}' failed: {e.Message}", e);
         }
@@ -153,13 +131,37 @@ internal sealed class StateStore : IDisposable
     public void PutLastCommitTs(WriteBatch batch, long commitTs) => batch.Put(s_lastCommitTsKey, EncodeInt64(commitTs), Meta);
 
     public byte[]? Get(ColumnFamilyHandle family, byte[] key, ReadOptions? readOptions = null) =>
-        _db.Get(key, family, readOptions ?? DefaultReadOptions);
+        Current.Db.Get(key, family, readOptions ?? s_defaultRead);
 
     public Iterator NewIterator(ColumnFamilyHandle family, ReadOptions? readOptions = null) =>
-        _db.NewIterator(family, readOptions ?? DefaultReadOptions);
+        Current.Db.NewIterator(family, readOptions ?? s_defaultRead);
+
+    /// <summary>
+    /// Writes a consistent checkpoint of the whole store (every column family, at one point in time) into
+    /// <paramref name="directory"/>, which must not exist yet. Commits continue meanwhile. Callers hold a <see cref="ReadLease"/>.
+    /// </summary>
+    public void Checkpoint(string directory)
+    {
+        using var checkpoint = Current.Db.Checkpoint();
+        checkpoint.Save(directory, 0);
+    }
+
+    /// <summary>The last commit_ts recorded in the store at <paramref name="path"/>, opened read-only (e.g. a checkpoint).</summary>
+    public static long ReadLastCommitTs(string path)
+    {
+        var families = new ColumnFamilies();
+        foreach (var name in ColumnFamilyNames.All)
+        {
+            families.Add(name, new ColumnFamilyOptions());
+        }
+
+        using var db = RocksDb.OpenReadOnly(new DbOptions(), path, families, false);
+        var last = db.Get(s_lastCommitTsKey, db.GetColumnFamily(ColumnFamilyNames.Meta), s_defaultRead);
+        return last is { Length: 8 } ? BinaryPrimitives.ReadInt64BigEndian(last) : throw new StoreOpenException($"'{path}' has no last commit_ts record.");
+    }
 
     /// <summary>A consistent point-in-time view for a read that looks at several keys.</summary>
-    public StoreSnapshot OpenSnapshot() => new(_db.CreateSnapshot());
+    public StoreSnapshot OpenSnapshot() => new(Current.Db.CreateSnapshot());
 
     public void Dispose()
     {
@@ -169,10 +171,19 @@ internal sealed class StateStore : IDisposable
         }
 
         _disposed = true;
-        _db.Dispose();
-    }
+        _reopenLock.EnterWriteLock();
+        try
+        {
+            _handles?.Db.Dispose();
+            _handles = null;
+        }
+        finally
+        {
+            _reopenLock.ExitWriteLock();
+        }
 
-    private static ReadOptions DefaultReadOptions { get; } = new();
+        _reopenLock.Dispose();
+    }
 
     private static byte[] EncodeInt64(long value)
     {
@@ -198,6 +209,70 @@ internal sealed class StateStore : IDisposable
         {
             throw new StoreOpenException(
                 $"The store at '{path}' lacks column families {string.Join(", ", missing)}: it is not a Statehouse store or it is damaged. Refusing to open it.");
+        }
+    }
+
+    private void OpenHandles()
+    {
+        var exists = Directory.Exists(Path) && Directory.EnumerateFileSystemEntries(Path).Any();
+        if (exists && !File.Exists(System.IO.Path.Combine(Path, "CURRENT")))
+        {
+            throw new StoreOpenException(
+                $"'{Path}' is not empty but holds no RocksDB store (no CURRENT file); refusing to create a store over it. " +
+                "Point Statehouse:Storage:Path at the store's directory or at an empty one.");
+        }
+
+        if (!exists)
+        {
+            Directory.CreateDirectory(Path);
+        }
+
+        var options = new DbOptions()
+            .SetCreateIfMissing(!exists)
+            .SetCreateMissingColumnFamilies(!exists)
+            .SetParanoidChecks(true)
+            .SetKeepLogFileNum(5);
+
+        if (exists)
+        {
+            CheckColumnFamilies(options, Path);
+        }
+
+        var families = new ColumnFamilies();
+        foreach (var name in ColumnFamilyNames.All)
+        {
+            families.Add(name, new ColumnFamilyOptions());
+        }
+
+        RocksDb db;
+        try
+        {
+            db = RocksDb.Open(options, Path, families);
+        }
+        catch (RocksDbException e) when (e.Message.Contains("lock", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new StoreLockedException($"The store at '{Path}' is in use by another process (its LOCK is held): {e.Message}", e);
+        }
+        catch (RocksDbException e)
+        {
+            throw new StoreOpenException($"The store at '{Path}' cannot be opened (damaged?): {e.Message}", e);
+        }
+
+        _handles = new Handles(db);
+        try
+        {
+            Initialize(created: !exists);
+        }
+        catch (Exception e)
+        {
+            _handles = null;
+            db.Dispose();
+            if (e is StorageWriteException write)
+            {
+                throw new StoreOpenException($"The store at '{Path}' cannot be initialized: {write.Message}", write);
+            }
+
+            throw;
         }
     }
 
@@ -253,5 +328,23 @@ internal sealed class StateStore : IDisposable
     {
         using var iterator = NewIterator(Log);
         return iterator.SeekToLast().Valid() ? KeyCodec.ReadInt64(iterator.GetKeySpan()) : 0;
+    }
+
+    /// <summary>One open database and its column family handles, replaced as a whole on reopen.</summary>
+    private sealed class Handles(RocksDb db)
+    {
+        public RocksDb Db { get; } = db;
+
+        public ColumnFamilyHandle State { get; } = db.GetColumnFamily(ColumnFamilyNames.State);
+
+        public ColumnFamilyHandle History { get; } = db.GetColumnFamily(ColumnFamilyNames.History);
+
+        public ColumnFamilyHandle Log { get; } = db.GetColumnFamily(ColumnFamilyNames.Log);
+
+        public ColumnFamilyHandle AgentLog { get; } = db.GetColumnFamily(ColumnFamilyNames.AgentLog);
+
+        public ColumnFamilyHandle Inbox { get; } = db.GetColumnFamily(ColumnFamilyNames.Inbox);
+
+        public ColumnFamilyHandle Meta { get; } = db.GetColumnFamily(ColumnFamilyNames.Meta);
     }
 }

@@ -194,4 +194,19 @@ public sealed class CommitEngineTests : IDisposable
         Assert.Equal(ErrorCode.PayloadTooLarge, outcome.Reply.ErrorCode);
         Assert.False(_store.Get("a", "k").Exists);
     }
+
+    [Fact]
+    public void Apply_TxnIdReusedInAnotherNamespace_IsRefusedNotAnsweredWithTheOtherReply()
+    {
+        var first = EnvelopeWithId("shared-id", Operation.Write("a", "k", Value(1))) with { Namespace = "one" };
+        var second = first with { Namespace = "two" };
+
+        _store.Apply(first);
+        var outcome = _store.Apply(second).Outcomes[0];
+
+        Assert.False(outcome.Duplicate);
+        Assert.Equal(ErrorCode.InvalidRequest, outcome.Reply.ErrorCode);
+        Assert.False(_store.Get("a", "k", "two").Exists);
+        Assert.True(_store.Apply(first).Outcomes[0].Duplicate);
+    }
 }

@@ -146,4 +146,42 @@ public sealed class ReadServiceTests : IDisposable
         Assert.Equal(ErrorCode.InvalidRequest, _store.Read(Request(ReadKind.Get, key: "k") with { SchemaVersion = 99 }).ErrorCode);
         Assert.Equal(ErrorCode.InvalidRequest, _store.Read(Request(ReadKind.Get, agent: "")).ErrorCode);
     }
+
+    [Fact]
+    public void ScanAndReplay_ValuesOverPageBytes_EndPagesEarlyAndContinueWithoutLoss()
+    {
+        var small = new TempStore();
+        try
+        {
+            var reads = new Statehouse.Worker.Reads.ReadService(small.Store, new Statehouse.Worker.Hosting.ReadOptions { MaxPageBytes = 2048 }, new Statehouse.Worker.Hosting.WorkerHealth());
+            for (var i = 0; i < 10; i++)
+            {
+                small.Commit(Operation.Write("agent", $"k{i}", Value(new string('x', 900))));
+            }
+
+            var keys = new List<string>();
+            string? after = null;
+            var pages = 0;
+            do
+            {
+                var page = Ok(reads.Handle(Request(ReadKind.ScanPrefix) with { Limit = 1000, AfterKey = after }));
+                Assert.InRange(page.Records!.Count, 1, 3);
+                keys.AddRange(page.Records!.Select(r => r.Key));
+                after = page.NextKey;
+                pages++;
+            }
+            while (after is not null);
+
+            var replay = Ok(reads.Handle(Request(ReadKind.Replay) with { Limit = 1000 }));
+
+            Assert.Equal(Enumerable.Range(0, 10).Select(i => $"k{i}"), keys);
+            Assert.True(pages >= 4, $"{pages} pages");
+            Assert.InRange(replay.Events!.Count, 1, 3);
+            Assert.Equal(replay.Events!.Count + 1, replay.NextStartTs);
+        }
+        finally
+        {
+            small.Dispose();
+        }
+    }
 }

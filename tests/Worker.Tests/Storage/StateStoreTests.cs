@@ -40,7 +40,7 @@ public sealed class StateStoreTests : IDisposable
     {
         using var first = StateStore.Open(_directory);
 
-        var error = Assert.Throws<StoreOpenException>(() => StateStore.Open(_directory));
+        var error = Assert.Throws<StoreLockedException>(() => StateStore.Open(_directory));
 
         Assert.Contains("in use by another process", error.Message, StringComparison.Ordinal);
     }

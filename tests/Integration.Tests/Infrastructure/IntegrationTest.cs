@@ -1,0 +1,53 @@
+using Statehouse.Client;
+using Xunit.Abstractions;
+
+namespace Statehouse.Integration.Tests.Infrastructure;
+
+/// <summary>Base of every broker test: a fresh <see cref="StatehouseScope"/> per test (xunit makes one instance per test).</summary>
+[Collection(BrokerCollection.Name)]
+public abstract class IntegrationTest : IAsyncLifetime
+{
+    /// <summary>Bound on any single wait for a result, so a hang fails the test instead of the run.</summary>
+    protected static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromMinutes(3));
+
+    protected IntegrationTest(BrokerFixture broker, ITestOutputHelper output)
+    {
+        Broker = broker;
+        Output = output;
+        Scope = new StatehouseScope(broker, output);
+    }
+
+    protected BrokerFixture Broker { get; }
+
+    protected ITestOutputHelper Output { get; }
+
+    protected StatehouseScope Scope { get; }
+
+    /// <summary>Cancelled when the test overruns three minutes.</summary>
+    protected CancellationToken Ct => _timeout.Token;
+
+    public virtual Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>Starts the worker with default settings and connects one client.</summary>
+    protected async Task<StatehouseClient> StartWorkerAndClientAsync()
+    {
+        await Scope.StartWorkerAsync();
+        return await Scope.ConnectClientAsync();
+    }
+
+    /// <summary>Stages operations in a new transaction and commits it.</summary>
+    protected async Task<CommitResult> CommitAsync(StatehouseClient client, Action<StatehouseTransaction> stage)
+    {
+        await using var tx = client.BeginTransaction();
+        stage(tx);
+        return await tx.CommitAsync(Ct);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Scope.DisposeAsync();
+        _timeout.Dispose();
+    }
+}
