@@ -63,6 +63,21 @@ internal static class BenchCommands
             {
                 var settings = Settings(parse);
                 var json = parse.GetValue(s_json) ?? Path.Combine(settings.StateDirectory, $"bench-{settings.RunId}.json");
+                // Fail before the first mode runs, not after minutes of measuring.
+                if (selected.FirstOrDefault(m => !ModeNames.Standard.Contains(m)) is { } unknown)
+                {
+                    throw new ArgumentException($"Unknown mode '{unknown}'; modes: {string.Join(", ", ModeNames.Standard)}.");
+                }
+
+                if (selected.Contains(ModeNames.Postgres) && settings.PostgresConnectionString is null)
+                {
+                    throw new ArgumentException("The postgres mode needs --postgres CONNECTION_STRING (scripts/postgres.sh start prints one).");
+                }
+
+                if (selected.Any(m => m is ModeNames.Commit or ModeNames.CommitBatch1 or ModeNames.HalfLoad))
+                {
+                    settings.RequireWorkerBuild();
+                }
                 Console.WriteLine($"Statehouse bench {settings.RunId}: C={settings.Shape.Clients} I={settings.Shape.InFlight} O={settings.Shape.Operations} V={settings.Shape.ValueBytes} B, " +
                     $"{settings.Warmup.TotalSeconds:0} s warm-up + {settings.Duration.TotalSeconds:0} s per mode; modes: {string.Join(", ", selected)}");
                 var machine = await BenchRunner.DescribeMachineAsync(settings, selected.Contains(ModeNames.Postgres), ct);
