@@ -1,0 +1,216 @@
+using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
+using Statehouse.Bench.Echo;
+using Statehouse.Bench.Load;
+using Statehouse.Bench.Modes;
+using Statehouse.Bench.Output;
+using Statehouse.Bench.Processes;
+using Statehouse.Bench.Report;
+using Statehouse.Bench.Results;
+using Statehouse.Bench.Rss;
+
+namespace Statehouse.Bench.Cli;
+
+/// <summary>The command line: <c>run</c>, <c>rss</c>, <c>report</c>, and the hidden <c>echo-server</c> the run starts.</summary>
+internal static class BenchCommands
+{
+    private static readonly Option<string> s_uri = new("--uri")
+    {
+        Description = "AMQP URI of the broker",
+        DefaultValueFactory = _ => "amqp://guest:guest@127.0.0.1:5672/",
+    };
+
+    private static readonly Option<int> s_clients = new("--clients", "-c") { Description = "Client connections (C)", DefaultValueFactory = _ => 8 };
+    private static readonly Option<int> s_inFlight = new("--in-flight", "-i") { Description = "Transactions in flight per client (I)", DefaultValueFactory = _ => 8 };
+    private static readonly Option<int> s_ops = new("--ops", "-o") { Description = "Writes per transaction (O)", DefaultValueFactory = _ => 3 };
+    private static readonly Option<int> s_valueBytes = new("--value-bytes", "-v") { Description = "Bytes per value (V)", DefaultValueFactory = _ => 200 };
+    private static readonly Option<int> s_keysPerAgent = new("--keys-per-agent") { Description = "Keys each in-flight slot cycles over", DefaultValueFactory = _ => 1000 };
+    private static readonly Option<double> s_seconds = new("--seconds", "-s") { Description = "Measured seconds per mode", DefaultValueFactory = _ => 30 };
+    private static readonly Option<double> s_warmup = new("--warmup", "-w") { Description = "Warm-up seconds per mode, not measured", DefaultValueFactory = _ => 5 };
+    private static readonly Option<int> s_prefetch = new("--prefetch") { Description = "Prefetch of the worker and the echo server", DefaultValueFactory = _ => 512 };
+    private static readonly Option<int> s_maxBatch = new("--max-batch") { Description = "Group limit of the worker (Statehouse:Commit:MaxBatchCount) and the echo server", DefaultValueFactory = _ => 256 };
+    private static readonly Option<string?> s_workerDll = new("--worker-dll") { Description = "Worker build to start (default: src/Worker/bin/Release/net10.0/Statehouse.Worker.dll)" };
+    private static readonly Option<string?> s_postgres = new("--postgres") { Description = "Npgsql connection string for the postgres mode (scripts/postgres.sh start prints one)" };
+    private static readonly Option<string?> s_json = new("--json") { Description = "Where to write the results as JSON" };
+
+    public static RootCommand Build()
+    {
+        var root = new RootCommand(
+            "Statehouse load benchmark: the worker against the broker's ceiling (an echo consumer), itself with batch size 1, and PostgreSQL.");
+        root.Subcommands.Add(RunCommand());
+        root.Subcommands.Add(RssCommand());
+        root.Subcommands.Add(ReportCommand());
+        root.Subcommands.Add(EchoServerCommand());
+        return root;
+    }
+
+    private static Command RunCommand()
+    {
+        var modes = new Option<string>("--modes", "-m")
+        {
+            Description = $"Comma-separated modes, in order: {string.Join(", ", ModeNames.Standard)}",
+            DefaultValueFactory = _ => string.Join(',', ModeNames.Standard),
+        };
+        var command = new Command("run", "Run the comparison: every mode in turn on the same broker with the same load; prints a table and writes JSON.");
+        AddLoadOptions(command);
+        command.Options.Add(modes);
+        command.Options.Add(s_postgres);
+        command.SetAction(async (parse, ct) =>
+        {
+            var selected = parse.GetValue(modes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            return await GuardAsync(async () =>
+            {
+                var settings = Settings(parse);
+                var json = parse.GetValue(s_json) ?? Path.Combine(settings.StateDirectory, $"bench-{settings.RunId}.json");
+                // Fail before the first mode runs, not after minutes of measuring.
+                if (selected.FirstOrDefault(m => !ModeNames.Standard.Contains(m)) is { } unknown)
+                {
+                    throw new ArgumentException($"Unknown mode '{unknown}'; modes: {string.Join(", ", ModeNames.Standard)}.");
+                }
+
+                if (selected.Contains(ModeNames.Postgres) && settings.PostgresConnectionString is null)
+                {
+                    throw new ArgumentException("The postgres mode needs --postgres CONNECTION_STRING (scripts/postgres.sh start prints one).");
+                }
+
+                if (selected.Any(m => m is ModeNames.Commit or ModeNames.CommitBatch1 or ModeNames.HalfLoad))
+                {
+                    settings.RequireWorkerBuild();
+                }
+                Console.WriteLine($"Statehouse bench {settings.RunId}: C={settings.Shape.Clients} I={settings.Shape.InFlight} O={settings.Shape.Operations} V={settings.Shape.ValueBytes} B, " +
+                    $"{settings.Warmup.TotalSeconds:0} s warm-up + {settings.Duration.TotalSeconds:0} s per mode; modes: {string.Join(", ", selected)}");
+                var machine = await BenchRunner.DescribeMachineAsync(settings, selected.Contains(ModeNames.Postgres), ct);
+                var run = await ProgressDisplay.RunAsync(BenchRunner.ProgressRows(selected),
+                    view => new BenchRunner(settings, view).RunAsync(selected, machine, ct));
+                await ResultJson.WriteAsync(json, run, ct);
+                ResultTable.Write(run);
+                Console.WriteLine($"Results: {json}");
+            });
+        });
+        return command;
+    }
+
+    private static Command RssCommand()
+    {
+        var count = new Option<long>("--count", "-n") { Description = "Transactions to commit", DefaultValueFactory = _ => 1_000_000 };
+        var command = new Command("rss", "Memory check: commit a count of transactions through one worker, sampling its resident set every second.");
+        AddLoadOptions(command);
+        command.Options.Add(count);
+        command.SetAction(async (parse, ct) =>
+        {
+            var total = parse.GetValue(count);
+            return await GuardAsync(async () =>
+            {
+                var settings = Settings(parse);
+                var json = parse.GetValue(s_json) ?? Path.Combine(settings.StateDirectory, $"rss-{settings.RunId}.json");
+                Console.WriteLine($"Statehouse memory check {settings.RunId}: {total:N0} transactions, C={settings.Shape.Clients} I={settings.Shape.InFlight} " +
+                    $"O={settings.Shape.Operations} V={settings.Shape.ValueBytes} B");
+                var machine = await BenchRunner.DescribeMachineAsync(settings, withPostgres: false, ct);
+                var run = await ProgressDisplay.RunAsync([RssCheck.Row], view => new RssCheck(settings, view).RunAsync(total, machine, ct));
+                await ResultJson.WriteAsync(json, run, ct);
+                ResultTable.Write(run);
+                Console.WriteLine($"Results: {json}");
+            });
+        });
+        return command;
+    }
+
+    private static Command ReportCommand()
+    {
+        var json = new Option<string>("--json") { Description = "Results of `run`", Required = true };
+        var rssJson = new Option<string?>("--rss-json") { Description = "Results of `rss` (optional)" };
+        var output = new Option<string>("--out") { Description = "Markdown file to write", DefaultValueFactory = _ => "docs/benchmarks.md" };
+        var svg = new Option<string?>("--svg") { Description = "Chart to write (default: next to --out, .svg)" };
+        var notes = new Option<string?>("--notes") { Description = "Markdown file whose text is included as the analysis section" };
+        var command = new Command("report", "Write docs/benchmarks.md (table, ratios, targets, memory check) and its SVG chart from result JSON files.");
+        command.Options.Add(json);
+        command.Options.Add(rssJson);
+        command.Options.Add(output);
+        command.Options.Add(svg);
+        command.Options.Add(notes);
+        command.SetAction(async (parse, ct) => await GuardAsync(async () =>
+        {
+            var run = await ResultJson.ReadAsync<BenchRun>(parse.GetValue(json)!, ct);
+            var rss = parse.GetValue(rssJson) is { } rssPath ? await ResultJson.ReadAsync<RssRun>(rssPath, ct) : null;
+            var markdownPath = parse.GetValue(output)!;
+            var svgPath = parse.GetValue(svg) ?? Path.ChangeExtension(markdownPath, ".svg");
+            var notesText = parse.GetValue(notes) is { } notesPath && File.Exists(notesPath) ? await File.ReadAllTextAsync(notesPath, ct) : null;
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(markdownPath))!);
+            await File.WriteAllTextAsync(svgPath, SvgChart.Render(run), ct);
+            var relativeSvg = Path.GetRelativePath(Path.GetDirectoryName(Path.GetFullPath(markdownPath))!, Path.GetFullPath(svgPath));
+            await File.WriteAllTextAsync(markdownPath, MarkdownReport.Render(run, rss, relativeSvg, notesText), ct);
+            Console.WriteLine($"Wrote {markdownPath} and {svgPath}");
+        }));
+        return command;
+    }
+
+    private static Command EchoServerCommand()
+    {
+        var prefix = new Option<string>("--prefix") { Description = "Queue prefix to consume", Required = true };
+        var noAnnounce = new Option<bool>("--no-announce") { Description = "Do not publish the commit announcements the worker publishes" };
+        var command = new Command("echo-server", "Consume commit envelopes like the worker and reply without storage (started by `run`).") { Hidden = true };
+        command.Options.Add(s_uri);
+        command.Options.Add(prefix);
+        command.Options.Add(s_prefetch);
+        command.Options.Add(s_maxBatch);
+        command.Options.Add(noAnnounce);
+        command.SetAction(async (parse, ct) =>
+        {
+            var settings = new EchoServerSettings(new Uri(parse.GetValue(s_uri)!), parse.GetValue(prefix)!, parse.GetValue(s_prefetch),
+                parse.GetValue(s_maxBatch), !parse.GetValue(noAnnounce));
+            await new EchoServer(settings).RunAsync(Console.Out, ct);
+            return 0;
+        });
+        return command;
+    }
+
+    private static void AddLoadOptions(Command command)
+    {
+        foreach (var option in new Option[] { s_uri, s_clients, s_inFlight, s_ops, s_valueBytes, s_keysPerAgent, s_seconds, s_warmup, s_prefetch, s_maxBatch, s_workerDll, s_json })
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    private static RunSettings Settings(ParseResult parse)
+    {
+        var shape = new LoadShape(parse.GetValue(s_clients), parse.GetValue(s_inFlight), parse.GetValue(s_ops), parse.GetValue(s_valueBytes), parse.GetValue(s_keysPerAgent));
+        if (shape.Clients < 1 || shape.InFlight < 1 || shape.Operations < 1 || shape.ValueBytes < 2 || shape.KeysPerAgent < 1)
+        {
+            throw new ArgumentException("--clients, --in-flight, --ops and --keys-per-agent must be at least 1, --value-bytes at least 2.");
+        }
+
+        return new RunSettings(
+            new Uri(parse.GetValue(s_uri)!),
+            shape,
+            TimeSpan.FromSeconds(parse.GetValue(s_warmup)),
+            TimeSpan.FromSeconds(parse.GetValue(s_seconds)),
+            parse.GetValue(s_prefetch),
+            parse.GetValue(s_maxBatch),
+            parse.GetValue(s_workerDll) ?? BenchPaths.DefaultWorkerDll(),
+            parse.GetValue(s_postgres),
+            DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
+            BenchPaths.StateDirectory());
+    }
+
+    private static async Task<int> GuardAsync(Func<Task> body)
+    {
+        try
+        {
+            await body();
+            return 0;
+        }
+        catch (OperationCanceledException)
+        {
+            await Console.Error.WriteLineAsync("Cancelled.");
+            return 130;
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IOException or TimeoutException
+            or Statehouse.Client.Exceptions.StatehouseException or RabbitMQ.Client.Exceptions.BrokerUnreachableException or Npgsql.NpgsqlException)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]bench failed:[/] {e.Message}");
+            return 1;
+        }
+    }
+}

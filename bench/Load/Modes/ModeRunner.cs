@@ -1,0 +1,152 @@
+using System.Globalization;
+using Statehouse.Bench.Echo;
+using Statehouse.Bench.Load;
+using Statehouse.Bench.Output;
+using Statehouse.Bench.Processes;
+using Statehouse.Bench.Results;
+using Statehouse.Contracts;
+
+namespace Statehouse.Bench.Modes;
+
+/// <summary>
+/// Runs one mode: starts what answers (a worker with its own store, the echo server, or uses PostgreSQL), drives the
+/// load, takes the figures, and removes what it created (processes, queues, store, table).
+/// </summary>
+internal sealed class ModeRunner(RunSettings settings, IProgressView view)
+{
+    public const string WorkerReadyMarker = "Statehouse worker ready";
+    private static readonly TimeSpan s_readyTimeout = TimeSpan.FromSeconds(120);
+    private static readonly TimeSpan s_stopGrace = TimeSpan.FromSeconds(30);
+
+    /// <summary>The echo server, consuming like the worker, then the real client against it.</summary>
+    public async Task<ModeResult> RunEchoAsync(string mode, LoadPlan plan, CancellationToken ct)
+    {
+        var prefix = Prefix(mode);
+        var (fileName, prefixArgs) = BenchPaths.SelfCommand();
+        string[] args =
+        [
+            .. prefixArgs, "echo-server", "--uri", settings.BrokerUri.ToString(), "--prefix", prefix,
+            "--prefetch", Invariant(settings.Prefetch), "--max-batch", Invariant(settings.MaxBatchCount),
+        ];
+        return await RunStatehouseAsync(mode, plan, prefix, "echo server", fileName, args, EchoServer.ReadyMarker, withStats: false, ct);
+    }
+
+    /// <summary>A fresh worker (Release build, its own empty store) with the given extra settings.</summary>
+    public async Task<ModeResult> RunCommitAsync(string mode, LoadPlan plan, int maxBatchCount, CancellationToken ct)
+    {
+        var prefix = Prefix(mode);
+        settings.RequireWorkerBuild();
+        var args = settings.WorkerArguments(Path.Combine(settings.StateDirectory, prefix, "store"), prefix, maxBatchCount);
+        try
+        {
+            return await RunStatehouseAsync(mode, plan, prefix, "worker", "dotnet", args, WorkerReadyMarker, withStats: true, ct);
+        }
+        finally
+        {
+            DeleteQuietly(Path.Combine(settings.StateDirectory, prefix));
+        }
+    }
+
+    /// <summary>The same transactions against PostgreSQL, in a table of their own that is dropped afterwards.</summary>
+    public async Task<ModeResult> RunPostgresAsync(string mode, LoadPlan plan, CancellationToken ct)
+    {
+        var connectionString = settings.PostgresConnectionString
+            ?? throw new InvalidOperationException("The postgres mode needs --postgres CONNECTION_STRING (scripts/postgres.sh start prints one).");
+        view.Status(mode, "creating the table");
+        var table = "bench_" + settings.RunId.Replace('-', '_');
+        await using var target = await PostgresTarget.CreateAsync(connectionString, settings.Shape, table, ct);
+        var sampler = new ResourceSampler("PostgreSQL (postgres)", () => ProcFs.FindByName("postgres"), BrokerPort, statsClient: null);
+        var result = await DriveAsync(mode, plan, target, sampler, ct);
+        return Finish(mode, plan, result, sampler, peakRss: null);
+    }
+
+    private async Task<ModeResult> RunStatehouseAsync(
+        string mode, LoadPlan plan, string prefix, string serverName, string fileName, IReadOnlyList<string> args,
+        string readyMarker, bool withStats, CancellationToken ct)
+    {
+        var names = new TopologyNames(prefix);
+        try
+        {
+            view.Status(mode, $"starting the {serverName}");
+            var logPath = Path.Combine(settings.StateDirectory, "logs", $"{prefix}.log");
+            await using var server = ChildProcess.Start(fileName, args, logPath, readyMarker);
+            await server.WaitReadyAsync(s_readyTimeout, ct);
+
+            view.Status(mode, "connecting the clients");
+            LoadResult result;
+            ResourceSampler sampler;
+            await using (var target = await StatehouseTarget.ConnectAsync(settings.BrokerUri, prefix, settings.Shape, ct))
+            {
+                sampler = new ResourceSampler($"{serverName} (pid {server.Pid})", () => [server.Pid], BrokerPort, withStats ? target.First : null);
+                result = await DriveAsync(mode, plan, target, sampler, ct);
+            }
+
+            var peakRss = ProcFs.PeakRssBytes(server.Pid);
+            view.Status(mode, $"stopping the {serverName}");
+            var exitCode = await server.StopAsync(s_stopGrace);
+            if (exitCode != 0)
+            {
+                view.Status(mode, $"the {serverName} exited with code {exitCode}; its log: {server.LogPath}");
+            }
+
+            return Finish(mode, plan, result, sampler, peakRss);
+        }
+        finally
+        {
+            await CommitTopology.DeleteAsync(settings.BrokerUri, names, CancellationToken.None);
+        }
+    }
+
+    private async Task<LoadResult> DriveAsync(string mode, LoadPlan plan, ITransactionTarget target, ResourceSampler sampler, CancellationToken ct)
+    {
+        var progress = new LoadProgress();
+        view.Track(mode, progress, plan.PlannedSeconds, plan.Count);
+        return await new LoadGenerator(target, settings.Shape, plan, progress).RunAsync(sampler, ct);
+    }
+
+    private ModeResult Finish(string mode, LoadPlan plan, LoadResult result, ResourceSampler sampler, long? peakRss)
+    {
+        view.Done(mode, string.Create(CultureInfo.InvariantCulture,
+            $"{result.TxPerSecond:0} tx/s, p99 {result.Latency.P99Ms:0.0} ms, {result.Errors} errors"));
+        return Build(mode, plan, result, sampler, peakRss);
+    }
+
+    private static ModeResult Build(string mode, LoadPlan plan, LoadResult result, ResourceSampler sampler, long? peakRss) => new(
+        mode,
+        ModeNames.Title(mode),
+        plan.RatePerSecond,
+        result.Transactions,
+        result.Errors,
+        result.FirstError,
+        result.Seconds,
+        result.TxPerSecond,
+        result.Latency,
+        sampler.Server,
+        sampler.Broker,
+        sampler.Bench,
+        sampler.MachineBusyPercent,
+        peakRss,
+        sampler.Committed,
+        sampler.SyncedWrites);
+
+    private int BrokerPort => settings.BrokerUri.IsDefaultPort || settings.BrokerUri.Port < 0 ? 5672 : settings.BrokerUri.Port;
+
+    private string Prefix(string mode) => $"bench-{settings.RunId}-{mode}";
+
+    private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static void DeleteQuietly(string directory)
+    {
+        try
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+            // A store left behind in .state/bench/ costs disk, not correctness.
+        }
+    }
+}
