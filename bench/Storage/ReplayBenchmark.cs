@@ -1,0 +1,262 @@
+using System.Diagnostics;
+using System.Globalization;
+using RocksDbSharp;
+using Statehouse.Contracts;
+using Statehouse.Worker.Commit;
+using Statehouse.Worker.Hosting;
+using Statehouse.Worker.Reads;
+using Statehouse.Worker.Storage;
+using ReadOptions = Statehouse.Worker.Hosting.ReadOptions;
+
+namespace Statehouse.Bench.Storage;
+
+/// <summary>
+/// Replay scaling: stores of different total sizes but the same number of events per agent, built through
+/// <see cref="CommitEngine.Apply"/> in large groups, then one agent replayed, listed and scanned through
+/// <see cref="ReadService.Handle(ReadOnlyMemory{byte})"/> (request decoded, reply encoded, as the read consumer
+/// does, without the broker). If reads depend on the agent's size only, the per-agent figures match across stores.
+/// </summary>
+internal sealed class ReplayBenchmark(BenchArguments args, TextWriter output, TextWriter progress)
+{
+    private const int PageLimit = 1000;
+    private const int SampledAgents = 5;
+
+    private static readonly ReadKind[] s_kinds = [ReadKind.Replay, ReadKind.ListKeys, ReadKind.ScanPrefix];
+
+    public void Run()
+    {
+        output.WriteLine("## Replay scaling: one agent's reads in stores of different total sizes");
+        output.WriteLine();
+        output.WriteLine(Invariant($"Each transaction writes {args.Operations} of its agent's {args.KeysPerAgent} keys ({args.ValueBytes}-byte values); agents in round-robin, so events of one agent are spread evenly over the whole log. Stores built through CommitEngine.Apply, {args.BuildGroup} transactions per synced write. Reads through ReadService.Handle: request bytes decoded, reply encoded (no broker), pages of up to {PageLimit}."));
+        output.WriteLine();
+
+        var results = new List<StoreResult>();
+        foreach (var shape in args.Stores)
+        {
+            results.Add(MeasureStore(shape));
+        }
+
+        output.WriteLine("| store | agents | events per agent | build | tx/s while building | on-disk size |");
+        output.WriteLine("|---|---:|---:|---:|---:|---:|");
+        foreach (var r in results)
+        {
+            output.WriteLine(Invariant(
+                $"| {r.Shape.Transactions:N0} tx | {r.Shape.Agents:N0} | {r.Shape.EventsPerAgent:N0} | {r.Build} | {r.BuildRate} | {r.SizeBytes / 1024.0 / 1024.0:F0} MiB |"));
+        }
+
+        output.WriteLine();
+        output.WriteLine(Invariant($"Times in ms. Cold: the first read after reopening the store and evicting its files from the OS page cache (posix_fadvise DONTNEED; RocksDB's block cache is new after the reopen). Warm: median (min–max) of {args.Runs} runs over {SampledAgents} agents spread across the store, after one untimed pass. Warm CPU: median CPU time of the reading thread (what the read costs without waiting for a core or the disk)."));
+        output.WriteLine();
+        output.WriteLine("| read of one agent | " + string.Join(" | ", results.Select(r => Invariant($"{r.Shape.Transactions:N0} tx: cold | warm | warm CPU"))) + " |");
+        output.WriteLine("|---|" + string.Concat(results.Select(_ => "---:|---:|---:|")));
+        foreach (var kind in s_kinds)
+        {
+            var first = results[0].Reads[kind];
+            output.WriteLine(Invariant($"| {Describe(kind)} ({first.Items:N0} {(kind == ReadKind.Replay ? "events" : "keys")}) | ")
+                + string.Join(" | ", results.Select(r => Invariant($"{r.Reads[kind].ColdMs:F2} | {r.Reads[kind].Warm.Format("F2")} | {r.Reads[kind].WarmCpu.Median:F2}"))) + " |");
+        }
+
+        output.WriteLine();
+        output.Flush();
+    }
+
+    private StoreResult MeasureStore(StoreShape shape)
+    {
+        var directory = Path.Combine(args.Root, shape.Name);
+        var marker = directory + ".shape";
+        var signature = Invariant($"{shape.Transactions} {shape.Agents} {args.Operations} {args.ValueBytes} {args.KeysPerAgent}");
+        try
+        {
+            string build = "reused", buildRate = "–";
+            if (args.Reuse && File.Exists(marker) && File.ReadAllText(marker) == signature && Directory.Exists(directory))
+            {
+                progress.WriteLine($"replay: reusing {directory}");
+            }
+            else
+            {
+                File.Delete(marker);
+                var (elapsed, applying) = Build(shape, StoreDirectory.Fresh(args.Root, shape.Name));
+                var settled = Settle(directory);
+                File.WriteAllText(marker, signature);
+                progress.WriteLine(Invariant($"build {shape.Name}: background flushes and compactions done {settled.TotalSeconds:F1} s after the last commit"));
+                build = Invariant($"{elapsed.TotalSeconds:F1} s");
+                buildRate = Invariant($"{shape.Transactions / elapsed.TotalSeconds:F0} ({shape.Transactions / applying.TotalSeconds:F0} in Apply)");
+            }
+
+            var reads = new Dictionary<ReadKind, ReadResult>();
+            long size;
+            // Reopened as a restarted worker would be: RocksDB writes what the log held into table files first.
+            using (var store = StateStore.Open(directory))
+            {
+                if (store.LastCommitTs != shape.Transactions)
+                {
+                    throw new InvalidOperationException($"the store at {directory} holds {store.LastCommitTs} transactions, not {shape.Transactions}");
+                }
+
+                size = StoreDirectory.SizeBytes(directory);
+            }
+
+            foreach (var kind in s_kinds)
+            {
+                reads[kind] = MeasureReads(directory, shape, kind);
+            }
+
+            return new StoreResult(shape, build, buildRate, size, reads);
+        }
+        finally
+        {
+            if (!args.Keep)
+            {
+                StoreDirectory.Delete(directory);
+                File.Delete(marker);
+            }
+        }
+    }
+
+    private (TimeSpan Elapsed, TimeSpan Applying) Build(StoreShape shape, string directory)
+    {
+        var workload = new Workload(args.Operations, args.ValueBytes, shape.Agents, args.KeysPerAgent, seed: shape.Agents);
+        var applying = TimeSpan.Zero;
+        var start = Stopwatch.GetTimestamp();
+        using var store = StateStore.Open(directory);
+        var engine = new CommitEngine(store, new LimitOptions(), TimeProvider.System);
+        var step = Math.Max(1, shape.Transactions / 10);
+        var nextReport = step;
+        var windowStart = start;
+        var windowTx = 0L;
+        while (workload.Produced < shape.Transactions)
+        {
+            var group = workload.NextGroup((int)Math.Min(args.BuildGroup, shape.Transactions - workload.Produced));
+            var applyStart = Stopwatch.GetTimestamp();
+            var result = engine.Apply(group);
+            applying += Stopwatch.GetElapsedTime(applyStart);
+            if (result.Committed != group.Length)
+            {
+                throw new InvalidOperationException($"building {directory}: only {result.Committed} of {group.Length} transactions committed");
+            }
+
+            windowTx += group.Length;
+            if (workload.Produced >= nextReport || workload.Produced == shape.Transactions)
+            {
+                progress.WriteLine(Invariant(
+                    $"build {shape.Name}: {workload.Produced:N0}/{shape.Transactions:N0} tx, {windowTx / Stopwatch.GetElapsedTime(windowStart).TotalSeconds:F0} tx/s over the last {windowTx:N0}"));
+                nextReport += step;
+                windowStart = Stopwatch.GetTimestamp();
+                windowTx = 0;
+            }
+        }
+
+        return (Stopwatch.GetElapsedTime(start), applying);
+    }
+
+    /// <summary>
+    /// Opens the finished store with bare RocksDB and waits until no flush or compaction is running or pending,
+    /// so that reads are measured on a store at rest rather than against a compaction using the second core.
+    /// </summary>
+    private static TimeSpan Settle(string directory)
+    {
+        var families = new ColumnFamilies();
+        foreach (var name in ColumnFamilyNames.All)
+        {
+            families.Add(name, new ColumnFamilyOptions());
+        }
+
+        var start = Stopwatch.GetTimestamp();
+        using var db = RocksDb.Open(new DbOptions(), directory, families);
+        var handles = ColumnFamilyNames.All.Select(db.GetColumnFamily).ToArray();
+        while (db.GetProperty("rocksdb.num-running-compactions") != "0"
+            || db.GetProperty("rocksdb.num-running-flushes") != "0"
+            || handles.Any(h => db.GetProperty("rocksdb.compaction-pending", h) != "0" || db.GetProperty("rocksdb.mem-table-flush-pending", h) != "0"))
+        {
+            if (Stopwatch.GetElapsedTime(start) > TimeSpan.FromMinutes(10))
+            {
+                throw new TimeoutException($"{directory}: compactions still running after 10 minutes");
+            }
+
+            Thread.Sleep(100);
+        }
+
+        return Stopwatch.GetElapsedTime(start);
+    }
+
+    private ReadResult MeasureReads(string directory, StoreShape shape, ReadKind kind)
+    {
+        var agents = Enumerable.Range(0, SampledAgents).Select(i => Workload.AgentId((int)((long)shape.Agents * (2 * i + 1) / (2 * SampledAgents)))).ToArray();
+        using var store = StateStore.Open(directory);
+        var reads = new ReadService(store, new ReadOptions { MaxPageSize = PageLimit }, new WorkerHealth());
+        var evicted = StoreDirectory.EvictFromPageCache(directory);
+
+        // The cold agent is one that the warm runs do not use, so the warm-up pass leaves it untouched.
+        var coldAgent = Workload.AgentId(shape.Agents - 1);
+        var start = Stopwatch.GetTimestamp();
+        var coldItems = ReadAgent(reads, kind, coldAgent);
+        var coldMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        progress.WriteLine(Invariant($"read {shape.Name} {Describe(kind)}: cold {coldMs:F2} ms for {coldItems} items ({evicted} files evicted first)"));
+
+        var expected = kind == ReadKind.Replay ? shape.EventsPerAgent : Math.Min(args.KeysPerAgent, shape.EventsPerAgent * args.Operations);
+        foreach (var agent in agents)
+        {
+            var items = ReadAgent(reads, kind, agent);
+            if (items != expected)
+            {
+                throw new InvalidOperationException($"{Describe(kind)} of {agent} gave {items} items, expected {expected}");
+            }
+        }
+
+        var warm = new List<double>();
+        var warmCpu = new List<double>();
+        for (var run = 0; run < args.Runs; run++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            var cpuStart = CpuTime.CurrentThread();
+            var runStart = Stopwatch.GetTimestamp();
+            ReadAgent(reads, kind, agents[run % agents.Length]);
+            warm.Add(Stopwatch.GetElapsedTime(runStart).TotalMilliseconds);
+            warmCpu.Add((CpuTime.CurrentThread() - cpuStart).TotalMilliseconds);
+        }
+
+        return new ReadResult(expected, coldMs, Summary.Of(warm), Summary.Of(warmCpu));
+    }
+
+    /// <summary>Reads all of one agent page by page, as a client would; returns the events or keys read.</summary>
+    private static int ReadAgent(ReadService reads, ReadKind kind, string agent)
+    {
+        var items = 0;
+        string? afterKey = null;
+        long startTs = 0;
+        while (true)
+        {
+            var request = new ReadRequest(WireFormat.SchemaVersion, kind, Workload.Namespace, agent, AfterKey: afterKey, Limit: PageLimit, StartTs: startTs);
+            var reply = reads.Handle(WireFormat.Serialize(request));
+            _ = WireFormat.Serialize(reply);
+            if (reply.ErrorCode != ErrorCode.None)
+            {
+                throw new InvalidOperationException($"{kind} of {agent} failed: {reply.ErrorCode} {reply.ErrorMessage}");
+            }
+
+            items += reply.Events?.Count ?? reply.Keys?.Count ?? reply.Records?.Count ?? 0;
+            if (kind == ReadKind.Replay ? reply.NextStartTs == 0 : reply.NextKey is null)
+            {
+                return items;
+            }
+
+            startTs = reply.NextStartTs;
+            afterKey = reply.NextKey;
+        }
+    }
+
+    private static string Describe(ReadKind kind) => kind switch
+    {
+        ReadKind.Replay => "replay (all events)",
+        ReadKind.ListKeys => "list keys",
+        ReadKind.ScanPrefix => "scan (keys and values)",
+        _ => kind.ToString(),
+    };
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    private sealed record ReadResult(int Items, double ColdMs, Summary Warm, Summary WarmCpu);
+
+    private sealed record StoreResult(StoreShape Shape, string Build, string BuildRate, long SizeBytes, Dictionary<ReadKind, ReadResult> Reads);
+}
