@@ -12,6 +12,7 @@ internal sealed record BenchArguments(
     IReadOnlyList<StoreShape> Stores,
     int BuildGroup,
     int Runs,
+    int ColdRuns,
     bool Reuse,
     bool Probe,
     int Operations,
@@ -32,7 +33,8 @@ internal sealed record BenchArguments(
           replay   time to replay, list and scan one agent in stores of different total sizes (ReadService.Handle)
             --stores 100000:100,1000000:1000   transactions:agents of each store (built through CommitEngine.Apply)
             --build-group 1000    transactions per synced write while building
-            --runs 20             warm runs per read kind (after one cold run)
+            --runs 20             warm runs per read kind
+            --cold-runs 5         cold runs per read kind (each after reopening the store and evicting its files from the page cache)
             --reuse               use a store left by an earlier --keep run when its shape matches (skips the build)
           all      commit, then replay
           common
@@ -44,7 +46,7 @@ internal sealed record BenchArguments(
         """;
 
     private static readonly string[] s_valued =
-        ["--groups", "--seconds", "--reps", "--agents", "--stores", "--build-group", "--runs", "--ops", "--value-bytes", "--keys", "--dir"];
+        ["--groups", "--seconds", "--reps", "--agents", "--stores", "--build-group", "--runs", "--cold-runs", "--ops", "--value-bytes", "--keys", "--dir"];
 
     public bool RunsCommit => Command is "commit" or "all";
 
@@ -108,6 +110,7 @@ internal sealed record BenchArguments(
                 [.. List(values, "--stores", "100000:100,1000000:1000").Select(StoreShape.Parse)],
                 Int(values, "--build-group", 1000, 1, 10_000),
                 Int(values, "--runs", 20, 1, 10_000),
+                Int(values, "--cold-runs", 5, 1, 100),
                 flags.Contains("--reuse"),
                 !flags.Contains("--no-probe"),
                 operations,

@@ -45,7 +45,7 @@ internal sealed class ReplayBenchmark(BenchArguments args, TextWriter output, Te
         }
 
         output.WriteLine();
-        output.WriteLine(Invariant($"Times in ms. Cold: the first read after reopening the store and evicting its files from the OS page cache (posix_fadvise DONTNEED; RocksDB's block cache is new after the reopen). Warm: median (min–max) of {args.Runs} runs over {SampledAgents} agents spread across the store, after one untimed pass. Warm CPU: median CPU time of the reading thread (what the read costs without waiting for a core or the disk)."));
+        output.WriteLine(Invariant($"Times in ms, median (min–max). Cold: {args.ColdRuns} reads, each of another agent, each the first read after reopening the store and evicting its files from the OS page cache (posix_fadvise DONTNEED; RocksDB's block cache is new after the reopen). Warm: {args.Runs} runs over {SampledAgents} agents spread across the store, after one untimed pass. Warm CPU: median CPU time of the reading thread (what the read costs without waiting for a core or the disk)."));
         output.WriteLine();
         output.WriteLine("| read of one agent | " + string.Join(" | ", results.Select(r => Invariant($"{r.Shape.Transactions:N0} tx: cold | warm | warm CPU"))) + " |");
         output.WriteLine("|---|" + string.Concat(results.Select(_ => "---:|---:|---:|")));
@@ -53,7 +53,7 @@ internal sealed class ReplayBenchmark(BenchArguments args, TextWriter output, Te
         {
             var first = results[0].Reads[kind];
             output.WriteLine(Invariant($"| {Describe(kind)} ({first.Items:N0} {(kind == ReadKind.Replay ? "events" : "keys")}) | ")
-                + string.Join(" | ", results.Select(r => Invariant($"{r.Reads[kind].ColdMs:F2} | {r.Reads[kind].Warm.Format("F2")} | {r.Reads[kind].WarmCpu.Median:F2}"))) + " |");
+                + string.Join(" | ", results.Select(r => Invariant($"{r.Reads[kind].Cold.Format("F1")} | {r.Reads[kind].Warm.Format("F2")} | {r.Reads[kind].WarmCpu.Median:F2}"))) + " |");
         }
 
         output.WriteLine();
@@ -96,6 +96,7 @@ internal sealed class ReplayBenchmark(BenchArguments args, TextWriter output, Te
                 size = StoreDirectory.SizeBytes(directory);
             }
 
+            progress.WriteLine($"{shape.Name}: table files per level: {DescribeLevels(directory)}");
             foreach (var kind in s_kinds)
             {
                 reads[kind] = MeasureReads(directory, shape, kind);
@@ -149,11 +150,24 @@ internal sealed class ReplayBenchmark(BenchArguments args, TextWriter output, Te
         return (Stopwatch.GetElapsedTime(start), applying);
     }
 
-    /// <summary>
-    /// Opens the finished store with bare RocksDB and waits until no flush or compaction is running or pending,
-    /// so that reads are measured on a store at rest rather than against a compaction using the second core.
-    /// </summary>
-    private static TimeSpan Settle(string directory)
+    /// <summary>Table files per level of each column family that reads use, e.g. <c>history [2 0 3]</c>: what a lookup has to search.</summary>
+    private static string DescribeLevels(string directory)
+    {
+        using var db = OpenBare(directory);
+        return string.Join(", ", new[] { ColumnFamilyNames.State, ColumnFamilyNames.History, ColumnFamilyNames.AgentLog }.Select(name =>
+        {
+            var family = db.GetColumnFamily(name);
+            var files = Enumerable.Range(0, 7).Select(level => db.GetProperty($"rocksdb.num-files-at-level{level}", family)).ToList();
+            while (files.Count > 1 && files[^1] == "0")
+            {
+                files.RemoveAt(files.Count - 1);
+            }
+
+            return $"{name} [{string.Join(' ', files)}]";
+        }));
+    }
+
+    private static RocksDb OpenBare(string directory)
     {
         var families = new ColumnFamilies();
         foreach (var name in ColumnFamilyNames.All)
@@ -161,8 +175,17 @@ internal sealed class ReplayBenchmark(BenchArguments args, TextWriter output, Te
             families.Add(name, new ColumnFamilyOptions());
         }
 
+        return RocksDb.Open(new DbOptions(), directory, families);
+    }
+
+    /// <summary>
+    /// Opens the finished store with bare RocksDB and waits until no flush or compaction is running or pending,
+    /// so that reads are measured on a store at rest rather than against a compaction using the second core.
+    /// </summary>
+    private static TimeSpan Settle(string directory)
+    {
         var start = Stopwatch.GetTimestamp();
-        using var db = RocksDb.Open(new DbOptions(), directory, families);
+        using var db = OpenBare(directory);
         var handles = ColumnFamilyNames.All.Select(db.GetColumnFamily).ToArray();
         while (db.GetProperty("rocksdb.num-running-compactions") != "0"
             || db.GetProperty("rocksdb.num-running-flushes") != "0"
@@ -181,26 +204,30 @@ internal sealed class ReplayBenchmark(BenchArguments args, TextWriter output, Te
 
     private ReadResult MeasureReads(string directory, StoreShape shape, ReadKind kind)
     {
-        var agents = Enumerable.Range(0, SampledAgents).Select(i => Workload.AgentId((int)((long)shape.Agents * (2 * i + 1) / (2 * SampledAgents)))).ToArray();
+        var expected = kind == ReadKind.Replay ? shape.EventsPerAgent : Math.Min(args.KeysPerAgent, shape.EventsPerAgent * args.Operations);
+        var cold = new List<double>();
+        for (var run = 0; run < args.ColdRuns; run++)
+        {
+            // A fresh worker's view each time: new RocksDB block cache, none of the store's pages in the OS cache,
+            // and an agent the warm runs do not read.
+            using var coldStore = StateStore.Open(directory);
+            var coldReads = new ReadService(coldStore, new ReadOptions { MaxPageSize = PageLimit }, new WorkerHealth());
+            StoreDirectory.EvictFromPageCache(directory);
+            var agent = SampledAgent(shape, run, args.ColdRuns, offset: 1);
+            var start = Stopwatch.GetTimestamp();
+            var items = ReadAgent(coldReads, kind, agent);
+            cold.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            Check(kind, agent, items, expected);
+        }
+
+        progress.WriteLine(Invariant($"read {shape.Name} {Describe(kind)}: cold {Summary.Of(cold).Format("F2")} ms"));
+
+        var agents = Enumerable.Range(0, SampledAgents).Select(i => SampledAgent(shape, i, SampledAgents, offset: 0)).ToArray();
         using var store = StateStore.Open(directory);
         var reads = new ReadService(store, new ReadOptions { MaxPageSize = PageLimit }, new WorkerHealth());
-        var evicted = StoreDirectory.EvictFromPageCache(directory);
-
-        // The cold agent is one that the warm runs do not use, so the warm-up pass leaves it untouched.
-        var coldAgent = Workload.AgentId(shape.Agents - 1);
-        var start = Stopwatch.GetTimestamp();
-        var coldItems = ReadAgent(reads, kind, coldAgent);
-        var coldMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-        progress.WriteLine(Invariant($"read {shape.Name} {Describe(kind)}: cold {coldMs:F2} ms for {coldItems} items ({evicted} files evicted first)"));
-
-        var expected = kind == ReadKind.Replay ? shape.EventsPerAgent : Math.Min(args.KeysPerAgent, shape.EventsPerAgent * args.Operations);
         foreach (var agent in agents)
         {
-            var items = ReadAgent(reads, kind, agent);
-            if (items != expected)
-            {
-                throw new InvalidOperationException($"{Describe(kind)} of {agent} gave {items} items, expected {expected}");
-            }
+            Check(kind, agent, ReadAgent(reads, kind, agent), expected);
         }
 
         var warm = new List<double>();
@@ -216,7 +243,19 @@ internal sealed class ReplayBenchmark(BenchArguments args, TextWriter output, Te
             warmCpu.Add((CpuTime.CurrentThread() - cpuStart).TotalMilliseconds);
         }
 
-        return new ReadResult(expected, coldMs, Summary.Of(warm), Summary.Of(warmCpu));
+        return new ReadResult(expected, Summary.Of(cold), Summary.Of(warm), Summary.Of(warmCpu));
+    }
+
+    /// <summary>The agent in the middle of the <paramref name="index"/>-th of <paramref name="count"/> equal slices of the store's agents.</summary>
+    private static string SampledAgent(StoreShape shape, int index, int count, int offset) =>
+        Workload.AgentId((int)(((long)shape.Agents * (2 * index + 1) / (2 * count) + offset) % shape.Agents));
+
+    private static void Check(ReadKind kind, string agent, int items, int expected)
+    {
+        if (items != expected)
+        {
+            throw new InvalidOperationException($"{Describe(kind)} of {agent} gave {items} items, expected {expected}");
+        }
     }
 
     /// <summary>Reads all of one agent page by page, as a client would; returns the events or keys read.</summary>
@@ -256,7 +295,7 @@ internal sealed class ReplayBenchmark(BenchArguments args, TextWriter output, Te
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
-    private sealed record ReadResult(int Items, double ColdMs, Summary Warm, Summary WarmCpu);
+    private sealed record ReadResult(int Items, Summary Cold, Summary Warm, Summary WarmCpu);
 
     private sealed record StoreResult(StoreShape Shape, string Build, string BuildRate, long SizeBytes, Dictionary<ReadKind, ReadResult> Reads);
 }
