@@ -48,7 +48,7 @@ internal static partial class StoreDirectory
     public static long SizeBytes(string path) =>
         new DirectoryInfo(path).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
 
-    /// <summary>The mount that holds <paramref name="path"/>: device, mount point and file-system type, from /proc/mounts.</summary>
+    /// <summary>The mount that holds <paramref name="path"/>: device, mount point, file-system type and options, from /proc/mounts.</summary>
     public static string Describe(string path)
     {
         var full = Path.GetFullPath(path);
@@ -61,10 +61,10 @@ internal static partial class StoreDirectory
         var best = File.ReadLines(mounts)
             .Select(line => line.Split(' '))
             .Where(f => f.Length >= 3)
-            .Select(f => (Device: f[0], MountPoint: f[1].Replace("\\040", " ", StringComparison.Ordinal), Type: f[2]))
+            .Select(f => (Device: f[0], MountPoint: f[1].Replace("\\040", " ", StringComparison.Ordinal), Type: f[2], Options: f.Length > 3 ? f[3] : ""))
             .Where(m => full == m.MountPoint || full.StartsWith(m.MountPoint.TrimEnd('/') + "/", StringComparison.Ordinal))
             .MaxBy(m => m.MountPoint.Length);
-        return best.Type is null ? "file system unknown" : $"{best.Type} on {best.Device} (mounted at {best.MountPoint})";
+        return best.Type is null ? "file system unknown" : $"{best.Type} on {best.Device} (mounted at {best.MountPoint}, {best.Options})";
     }
 
     /// <summary>
