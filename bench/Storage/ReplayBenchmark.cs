@@ -52,8 +52,10 @@ internal sealed class ReplayBenchmark(BenchArguments args, TextWriter output, Te
         output.WriteLine("|---|" + string.Concat(results.Select(_ => "---:|---:|---:|")));
         foreach (var kind in s_kinds)
         {
-            var first = results[0].Reads[kind];
-            output.WriteLine(Invariant($"| {Describe(kind)} ({first.Items:N0} {(kind == ReadKind.Replay ? "events" : "keys")}) | ")
+            // The item count goes with the row only when every store gives the same (the default shapes do).
+            var counts = results.Select(r => r.Reads[kind].Items).Distinct().ToList();
+            var label = counts.Count == 1 ? Invariant($" ({counts[0]:N0} {(kind == ReadKind.Replay ? "events" : "keys")})") : "";
+            output.WriteLine($"| {Describe(kind)}{label} | "
                 + string.Join(" | ", results.Select(r => Invariant($"{r.Reads[kind].Cold.Format("F1")} | {r.Reads[kind].Warm.Format("F2")} | {r.Reads[kind].WarmCpu.Median:F2}"))) + " |");
         }
 
