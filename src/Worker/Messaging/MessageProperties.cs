@@ -26,11 +26,19 @@ internal static class MessageProperties
             : new Dictionary<string, object?>(original.Headers);
         headers[MessageHeaders.Error] = reason;
         headers[MessageHeaders.ErrorCode] = code.ToWireName();
+        if (original.UserId is { Length: > 0 } userId)
+        {
+            headers["x-statehouse-user-id"] = userId;
+        }
+
         return new BasicProperties(original)
         {
             Headers = headers,
             // The copy is all that is left of the message once the original is acked: it must survive a broker restart.
             DeliveryMode = DeliveryModes.Persistent,
+            // The broker checks user_id against the publishing connection's user: the worker republishes the copy
+            // under its own user, so the sender's user_id must go (it is kept in a header for the record).
+            UserId = null,
         };
     }
 
