@@ -15,12 +15,15 @@ internal sealed class CommitWorkload(string label)
     public const string CounterKey = "counter";
 
     private readonly ConcurrentQueue<WorkloadCall> _calls = new();
-    private readonly TaskCompletionSource _firstCommit = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _nextCommit = NewSignal();
 
     public IReadOnlyList<WorkloadCall> Calls => [.. _calls];
 
-    /// <summary>Completes when any call returned a commit (e.g. to start a fault only once the load is flowing).</summary>
-    public Task FirstCommit => _firstCommit.Task;
+    /// <summary>
+    /// Completes when the next call (from now on) returns a commit: to start a fault once the load flows, or to see
+    /// when service came back after one.
+    /// </summary>
+    public Task NextCommit => Volatile.Read(ref _nextCommit).Task;
 
     public static string Agent(int client) => $"client-{client}";
 
@@ -35,48 +38,57 @@ internal sealed class CommitWorkload(string label)
     public Task RunAsync(IReadOnlyList<StatehouseClient> clients, CancellationToken stop, CancellationToken ct) =>
         Task.WhenAll(clients.Select((client, index) => Task.Run(() => RunClientAsync(client, index, stop, ct), CancellationToken.None)));
 
-    /// <summary>Commits the transaction of <paramref name="call"/> again under the same txn_id, as a client retrying after a timeout would.</summary>
-    public static Task<CommitResult> ResendAsync(StatehouseClient client, WorkloadCall call, CancellationToken ct) =>
-        CommitAsync(client, call.Client, call.Sequence, call.TxnId, ct);
+    /// <summary>
+    /// After the run: commits every timed-out transaction again under its txn_id (as a client retrying would), then
+    /// checks all calls against the replayed log (see <see cref="Verify"/>; a timed-out transaction thus must end up
+    /// applied exactly once too) and against <paramref name="callBound"/>: no call may have hung.
+    /// </summary>
+    public async Task<WorkloadReport> CheckAsync(StatehouseClient client, TimeSpan callBound, CancellationToken ct)
+    {
+        var calls = Calls;
+        var resent = new List<WorkloadCall>();
+        foreach (var call in calls.Where(c => c.TimedOut))
+        {
+            var result = await CommitAsync(client, call.Client, call.Sequence, call.TxnId, ct);
+            resent.Add(call with { Result = result, Error = null });
+        }
+
+        var health = await client.HealthAsync(ct);
+        var log = await CommitLog.ReadAsync(client, "default", calls.Select(c => c.AgentId), ct);
+        var violations = log.Violations(health.LastCommitTs);
+        violations.AddRange(Verify(calls.Where(c => !c.TimedOut).Concat(resent), log));
+        violations.AddRange(calls.Where(c => c.Elapsed > callBound).Select(c => $"{c}: took longer than {callBound.TotalSeconds} s"));
+        return new WorkloadReport(calls, resent.Count, health.LastCommitTs, log.TransactionCount, violations);
+    }
 
     /// <summary>
-    /// Checks every call against the replayed log: a returned commit is applied exactly once at its commit_ts, with
-    /// the versions the reply reported and the values staged; a timed-out one at most once, and if so whole; no call
-    /// failed any other way. Returns the violations (empty = fine).
+    /// Checks calls against the replayed log: each returned commit is applied exactly once, at its commit_ts, with the
+    /// versions its reply reported and the values staged; a call without a commit failed other than by timing out.
     /// </summary>
-    public static List<string> Verify(IEnumerable<WorkloadCall> calls, CommitLog log)
+    private static IEnumerable<string> Verify(IEnumerable<WorkloadCall> calls, CommitLog log)
     {
-        var violations = new List<string>();
         foreach (var call in calls)
         {
             var applied = log.CommitTsOf(call.TxnId);
-            if (call.Result is { } result)
+            if (call.Result is not { } result)
             {
-                if (result.TxnId != call.TxnId || applied.Count != 1 || applied[0] != result.CommitTs)
-                {
-                    violations.Add($"{call}: the log has it at commit_ts [{string.Join(", ", applied)}]");
-                    continue;
-                }
-
-                violations.AddRange(CheckEvent(call, log, result));
+                yield return $"{call}: failed with something other than a timeout";
             }
-            else if (call.TimedOut)
+            else if (result.TxnId != call.TxnId || applied.Count != 1 || applied[0] != result.CommitTs)
             {
-                if (applied.Count == 1)
-                {
-                    violations.AddRange(CheckEvent(call, log, null));
-                }
+                yield return $"{call}: the log has it at commit_ts [{string.Join(", ", applied)}]";
             }
             else
             {
-                violations.Add($"{call}: failed with something other than a timeout");
+                foreach (var violation in CheckEvent(call, log, result))
+                {
+                    yield return violation;
+                }
             }
         }
-
-        return violations;
     }
 
-    private static IEnumerable<string> CheckEvent(WorkloadCall call, CommitLog log, CommitResult? result)
+    private static IEnumerable<string> CheckEvent(WorkloadCall call, CommitLog log, CommitResult result)
     {
         var replayed = log.EventOf(call.TxnId, call.AgentId);
         var written = replayed?.Operations.FirstOrDefault(o => o.Key == Key(call.Sequence));
@@ -97,11 +109,13 @@ internal sealed class CommitWorkload(string label)
             yield return $"{call}: the counter holds {counter.As<int>()}";
         }
 
-        if (result is not null && (result.VersionOf(call.AgentId, CounterKey) != counter.Version || result.VersionOf(call.AgentId, Key(call.Sequence)) != 1))
+        if ((result.VersionOf(call.AgentId, CounterKey) != counter.Version || result.VersionOf(call.AgentId, Key(call.Sequence)) != 1))
         {
             yield return $"{call}: the reply's versions [{string.Join(", ", result.Versions)}] differ from the log's {written}, {counter}";
         }
     }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private static async Task<CommitResult> CommitAsync(StatehouseClient client, int clientIndex, int sequence, string txnId, CancellationToken ct)
     {
@@ -122,7 +136,7 @@ internal sealed class CommitWorkload(string label)
             try
             {
                 result = await CommitAsync(client, index, sequence, txnId, ct);
-                _firstCommit.TrySetResult();
+                Interlocked.Exchange(ref _nextCommit, NewSignal()).TrySetResult();
             }
             catch (StatehouseException e)
             {
