@@ -32,11 +32,27 @@ internal sealed class CommitWorkload(string label)
     public static string Value(int client, int sequence) => $"client {client} value {sequence}";
 
     /// <summary>
-    /// Runs one sequential loop per client until <paramref name="stop"/> is cancelled; the calls in flight then still
-    /// finish (bounded by the clients' own timeouts), so every call is accounted for.
+    /// Runs the clients' loops around a fault: lets the load flow for <paramref name="pace"/>, runs
+    /// <paramref name="fault"/> (which returns once the fault is over, e.g. the broker is back), waits for the first
+    /// commit after it, lets the load flow again, then stops and waits until every call in flight has finished
+    /// (bounded by the clients' own timeouts). Returns when service came back: the first commit after the fault.
     /// </summary>
-    public Task RunAsync(IReadOnlyList<StatehouseClient> clients, CancellationToken stop, CancellationToken ct) =>
-        Task.WhenAll(clients.Select((client, index) => Task.Run(() => RunClientAsync(client, index, stop, ct), CancellationToken.None)));
+    public async Task<DateTimeOffset> RunAroundAsync(
+        IReadOnlyList<StatehouseClient> clients, TimeSpan pace, Func<Task> fault, TimeSpan recovery, CancellationToken ct)
+    {
+        using var stop = new CancellationTokenSource();
+        var run = Task.WhenAll(clients.Select((client, index) => Task.Run(() => RunClientAsync(client, index, stop.Token, ct), CancellationToken.None)));
+        await NextCommit.WaitAsync(recovery, ct);
+        // Pacing, not waiting for a result: the load runs for a while before and after the fault.
+        await Task.Delay(pace, ct);
+        await fault();
+        await NextCommit.WaitAsync(recovery, ct);
+        var served = DateTimeOffset.UtcNow;
+        await Task.Delay(pace, ct);
+        await stop.CancelAsync();
+        await run.WaitAsync(recovery, ct);
+        return served;
+    }
 
     /// <summary>
     /// After the run: commits every timed-out transaction again under its txn_id (as a client retrying would), then

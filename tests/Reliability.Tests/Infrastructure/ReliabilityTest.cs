@@ -1,3 +1,4 @@
+using Statehouse.Client;
 using Statehouse.Integration.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -17,6 +18,18 @@ public abstract class ReliabilityTest(BrokerFixture broker, ITestOutputHelper ou
 
     /// <summary>Cancelled when the test overruns eight minutes.</summary>
     protected CancellationToken LongCt => _budget.Token;
+
+    /// <summary>Connects <paramref name="count"/> clients to this test's worker, each with <paramref name="configure"/> applied.</summary>
+    protected async Task<List<StatehouseClient>> ConnectClientsAsync(int count, Action<StatehouseClientOptions> configure)
+    {
+        var clients = new List<StatehouseClient>(count);
+        for (var i = 0; i < count; i++)
+        {
+            clients.Add(await Scope.ConnectClientAsync(configure));
+        }
+
+        return clients;
+    }
 
     public void Dispose()
     {

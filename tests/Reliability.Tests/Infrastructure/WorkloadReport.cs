@@ -1,3 +1,5 @@
+using Xunit.Abstractions;
+
 namespace Statehouse.Reliability.Tests.Infrastructure;
 
 /// <summary>What a <see cref="CommitWorkload"/> run came to, checked against the replayed log.</summary>
@@ -11,6 +13,16 @@ internal sealed record WorkloadReport(IReadOnlyList<WorkloadCall> Calls, int Res
 
     /// <summary>Calls that were waiting at <paramref name="moment"/> and got their commit afterwards.</summary>
     public int AnsweredAcross(DateTimeOffset moment) => Calls.Count(c => c.Result is not null && c.Started < moment && c.Ended > moment);
+
+    /// <summary>The figures, then the first violations.</summary>
+    public void WriteTo(ITestOutputHelper output)
+    {
+        output.WriteLine(ToString());
+        foreach (var violation in Violations.Take(20))
+        {
+            output.WriteLine("VIOLATION " + violation);
+        }
+    }
 
     public override string ToString() =>
         $"calls={Calls.Count} committed={Committed} timed_out={TimedOut} resent={Resent} logged={LoggedTransactions} last_commit_ts={LastCommitTs} " +

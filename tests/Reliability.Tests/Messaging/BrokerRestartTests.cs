@@ -1,4 +1,3 @@
-using Statehouse.Client;
 using Statehouse.Integration.Tests.Infrastructure;
 using Statehouse.Reliability.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -12,7 +11,6 @@ namespace Statehouse.Reliability.Tests.Messaging;
 /// </summary>
 public sealed class BrokerRestartTests(BrokerFixture broker, ITestOutputHelper output) : ReliabilityTest(broker, output)
 {
-    private const int Clients = 4;
     private static readonly TimeSpan s_commitTimeout = TimeSpan.FromSeconds(5);
     private const int CommitAttempts = 24;
 
@@ -22,45 +20,30 @@ public sealed class BrokerRestartTests(BrokerFixture broker, ITestOutputHelper o
         await using var node = await DedicatedBroker.StartAsync(LongCt);
         Output.WriteLine($"broker: {node.Description}");
         var worker = await Scope.StartWorkerAsync(("Statehouse:Broker:Uri", node.Uri.ToString()), ("Statehouse:Broker:ReconnectDelaySeconds", "1"));
-        var clients = new List<StatehouseClient>();
-        for (var i = 0; i < Clients; i++)
+        var clients = await ConnectClientsAsync(4, o =>
         {
-            clients.Add(await Scope.ConnectClientAsync(o =>
-            {
-                o.Uri = node.Uri;
-                (o.CommitTimeout, o.MaxCommitAttempts, o.ReconnectInterval) = (s_commitTimeout, CommitAttempts, TimeSpan.FromSeconds(1));
-            }));
-        }
-
+            o.Uri = node.Uri;
+            (o.CommitTimeout, o.MaxCommitAttempts, o.ReconnectInterval) = (s_commitTimeout, CommitAttempts, TimeSpan.FromSeconds(1));
+        });
         var workload = new CommitWorkload("broker-restart");
-        using var stop = new CancellationTokenSource();
-        var run = workload.RunAsync(clients, stop.Token, LongCt);
-        await workload.NextCommit.WaitAsync(Patience, LongCt);
-        // Pacing, not waiting for a result: let the load run before and after the restart.
-        await Task.Delay(TimeSpan.FromSeconds(5), LongCt);
+        DateTimeOffset stopping = default, stopped = default, up = default;
 
-        var stopping = DateTimeOffset.UtcNow;
-        await node.StopAsync(LongCt);
-        var stopped = DateTimeOffset.UtcNow;
-        await node.StartAsync(LongCt);
-        var up = DateTimeOffset.UtcNow;
-        await workload.NextCommit.WaitAsync(Recovery, LongCt);
-        var served = DateTimeOffset.UtcNow;
-        await Task.Delay(TimeSpan.FromSeconds(5), LongCt);
-        await stop.CancelAsync();
-        await run.WaitAsync(Recovery, LongCt);
+        var served = await workload.RunAroundAsync(clients, TimeSpan.FromSeconds(5), async () =>
+        {
+            stopping = DateTimeOffset.UtcNow;
+            await node.StopAsync(LongCt);
+            stopped = DateTimeOffset.UtcNow;
+            await node.StartAsync(LongCt);
+            up = DateTimeOffset.UtcNow;
+        }, Recovery, LongCt);
 
         var report = await workload.CheckAsync(clients[0], s_commitTimeout * CommitAttempts + TimeSpan.FromSeconds(15), LongCt);
         var health = await clients[0].HealthAsync(LongCt);
         var stats = await clients[0].StatsAsync(LongCt);
-        Output.WriteLine(report.ToString());
+        report.WriteTo(Output);
         Output.WriteLine($"broker stop {(stopped - stopping).TotalSeconds:F1} s, start {(up - stopped).TotalSeconds:F1} s; first commit {(served - up).TotalSeconds:F1} s " +
             $"after the broker was up ({(served - stopping).TotalSeconds:F1} s after the stop began); {report.AnsweredAcross(stopping)} calls waited across the restart and got their commit; " +
             $"worker: {stats.Committed} committed, {stats.Duplicates} duplicates answered from the inbox, health {health.Status}");
-        foreach (var violation in report.Violations.Take(20))
-        {
-            Output.WriteLine("VIOLATION " + violation);
-        }
 
         Assert.False(worker.HasExited, "the worker exited:\n" + worker.Log);
         Assert.Contains("again (session", worker.Log, StringComparison.Ordinal);
