@@ -42,6 +42,8 @@ public sealed class WorkerDiskFullTests(BrokerFixture broker, ITestOutputHelper 
         var clock = Stopwatch.StartNew();
         var (pending, fitted, failed) = await CommitUntilStorageFailsAsync(client);
         var failedAt = clock.Elapsed;
+        // Closing the store to reopen it can give back space RocksDB had preallocated: take that too, so the outage lasts.
+        disk.Fill();
         // More transactions published during the outage wait with the rest.
         for (var i = 0; i < 3; i++)
         {
