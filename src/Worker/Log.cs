@@ -68,10 +68,10 @@ internal static partial class Log
     [LoggerMessage(44, LogLevel.Warning, "Dead-lettered message {MessageId}: {ErrorCode} {Reason}")]
     public static partial void DeadLettered(this ILogger logger, string? messageId, string errorCode, string reason);
 
-    [LoggerMessage(45, LogLevel.Error, "The synced write of a group of {Count} failed; requeued it, nothing acked or replied")]
+    [LoggerMessage(45, LogLevel.Error, "The synced write of a group of {Count} failed; nothing acked or replied, it is kept and retried")]
     public static partial void StorageWriteFailed(this ILogger logger, int count, Exception exception);
 
-    [LoggerMessage(56, LogLevel.Error, "The synced write of a group of {Count} failed again: {Reason}; requeued it")]
+    [LoggerMessage(56, LogLevel.Error, "The synced write of a group of {Count} failed again: {Reason}; kept and retried")]
     public static partial void StorageStillFailing(this ILogger logger, int count, string reason);
 
     [LoggerMessage(46, LogLevel.Error, "Applying a group of {Count} failed unexpectedly; requeued it")]

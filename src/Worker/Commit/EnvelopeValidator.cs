@@ -170,6 +170,12 @@ internal sealed class EnvelopeValidator(LimitOptions limits)
             return Invalid($"{what} is missing or empty");
         }
 
+        // MessagePack decodes invalid UTF-8 to U+FFFD, so distinct byte strings would become one name: refuse them.
+        if (value.Contains('\uFFFD', StringComparison.Ordinal))
+        {
+            return Invalid($"{what} is not valid UTF-8 (or holds U+FFFD, the replacement character)");
+        }
+
         var bytes = Encoding.UTF8.GetByteCount(value);
         return bytes > maxBytes ? Invalid($"{what} is {bytes} bytes of UTF-8; at most {maxBytes} are allowed") : null;
     }

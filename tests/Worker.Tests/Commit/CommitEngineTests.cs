@@ -209,4 +209,25 @@ public sealed class CommitEngineTests : IDisposable
         Assert.False(_store.Get("a", "k", "two").Exists);
         Assert.True(_store.Apply(first).Outcomes[0].Duplicate);
     }
+
+    [Fact]
+    public void Apply_KeyWithInvalidUtf8_IsRejectedNotMergedWithAnotherKey()
+    {
+        var first = Patch(Envelope(Operation.Write("a", "kZ", Value(1))), (byte)'Z', 0xFF);
+        var second = Patch(Envelope(Operation.Write("a", "kZ", Value(2))), (byte)'Z', 0xFE);
+
+        var result = _store.Engine.Apply([first, second]);
+
+        Assert.All(result.Outcomes, o => Assert.Equal(ErrorCode.InvalidRequest, o.Reply.ErrorCode));
+        Assert.Equal(0, _store.Store.LastCommitTs);
+
+        static CommitRequest Patch(CommitEnvelope envelope, byte from, byte to)
+        {
+            var body = Statehouse.Contracts.WireFormat.Serialize(envelope);
+            var at = body.AsSpan().IndexOf([(byte)0xA2, (byte)'k', from]);
+            Assert.True(at >= 0, "the key bytes are in the body");
+            body[at + 2] = to;
+            return new CommitRequest(body, envelope.TxnId);
+        }
+    }
 }

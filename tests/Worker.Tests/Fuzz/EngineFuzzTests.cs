@@ -27,11 +27,16 @@ public sealed class EngineFuzzTests(ITestOutputHelper output) : IDisposable
 
         var now = _store.Time.GetUtcNow();
         var expectedCommits = new List<CommitEnvelope>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var taken = new HashSet<string>(StringComparer.Ordinal);
         int committed = 0, rejected = 0, deadLettered = 0;
         for (var i = 0; i < items.Count; i++)
         {
-            var valid = EnvelopeFuzzer.Oracle(items[i].Body, now, out var envelope) && seen.Add(envelope!.TxnId);
+            var valid = EnvelopeFuzzer.Oracle(items[i].Body, now, out var envelope) && !taken.Contains(envelope!.TxnId);
+            if (EnvelopeFuzzer.UsableTxnId(envelope) is { } txnId)
+            {
+                taken.Add(txnId);
+            }
+
             var outcome = outcomes[i];
             Assert.True(valid == (outcome.Reply.Status == CommitStatus.Committed && !outcome.Duplicate),
                 $"item {i} ({items[i].Kind}): oracle says valid={valid}, worker said {outcome.Reply.Status} {outcome.Reply.ErrorCode} {outcome.Reply.ErrorMessage}");

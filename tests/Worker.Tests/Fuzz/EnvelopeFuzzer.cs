@@ -61,6 +61,12 @@ internal sealed class EnvelopeFuzzer(int seed)
         }
 
         var e = envelope;
+        static bool Bad(string? name) => name is not null && name.Contains('\uFFFD', StringComparison.Ordinal);
+        if (e is not null && (Bad(e.TxnId) || Bad(e.Namespace) || (e.Operations?.Any(o => o is not null && (Bad(o.AgentId) || Bad(o.Key))) ?? false)))
+        {
+            return false;
+        }
+
         if (e is null || e.SchemaVersion != 1 || string.IsNullOrEmpty(e.TxnId) || e.TxnId.Length > 128 / 4 && System.Text.Encoding.UTF8.GetByteCount(e.TxnId) > 128
             || string.IsNullOrEmpty(e.Namespace) || System.Text.Encoding.UTF8.GetByteCount(e.Namespace) > 128
             || e.Operations is null || e.Operations.Count is 0 or > 1000
@@ -100,6 +106,15 @@ internal sealed class EnvelopeFuzzer(int seed)
 
         return changes > 0;
     }
+
+    /// <summary>
+    /// The txn_id a decoded envelope claims, when the worker can use it (non-empty, at most 128 bytes of UTF-8, no U+FFFD):
+    /// the worker records its answer to such a message in the inbox even when it refuses the transaction, so the txn_id
+    /// is taken from then on and a later message with it is answered from the inbox, never committed.
+    /// </summary>
+    public static string? UsableTxnId(CommitEnvelope? envelope) =>
+        envelope?.TxnId is { Length: > 0 } id && !id.Contains('\uFFFD', StringComparison.Ordinal)
+            && System.Text.Encoding.UTF8.GetByteCount(id) <= 128 ? id : null;
 
     private static bool IsOneValue(byte[] value)
     {
