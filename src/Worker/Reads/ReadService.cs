@@ -215,6 +215,7 @@ internal sealed class ReadService(
 
         using var snapshot = store.OpenSnapshot();
         using var iterator = store.NewIterator(store.AgentLog, snapshot.ReadOptions);
+        using var history = new HistoryReader(store, snapshot.ReadOptions);
         for (iterator.Seek(KeyCodec.AgentLogKey(agentPrefix, request.StartTs)); iterator.Valid(); iterator.Next())
         {
             var key = iterator.GetKeySpan();
@@ -236,7 +237,7 @@ internal sealed class ReadService(
             }
 
             var entry = StorageFormat.Deserialize<LogEntry>(iterator.Value());
-            var operations = entry.Operations.Select(o => ToEventOperation(request.Namespace, o, snapshot)).ToList();
+            var operations = entry.Operations.Select(o => ToEventOperation(request.Namespace, o, history)).ToList();
             bytes += operations.Sum(o => (long)(o.Value?.Length ?? 0));
             events.Add(new CommitEvent(entry.TxnId, commitTs, request.AgentId, operations));
         }
@@ -244,16 +245,11 @@ internal sealed class ReadService(
         return new ReadReply(ErrorCode.None, Events: events, NextStartTs: nextStartTs);
     }
 
-    private CommitEventOperation ToEventOperation(string ns, LoggedOperation operation, StoreSnapshot snapshot)
+    private static CommitEventOperation ToEventOperation(string ns, LoggedOperation operation, HistoryReader history)
     {
-        byte[]? value = null;
-        if (operation.Kind == OperationKind.Write)
-        {
-            var historyKey = KeyCodec.HistoryKey(KeyCodec.StateKey(ns, operation.AgentId, operation.Key), operation.Version);
-            var bytes = store.Get(store.History, historyKey, snapshot.ReadOptions);
-            value = bytes is null ? null : StorageFormat.Deserialize<StoredRecord>(bytes).Value;
-        }
-
+        var value = operation.Kind == OperationKind.Write
+            ? history.Read(ns, operation.AgentId, operation.Key, operation.Version)?.Value
+            : null;
         return new CommitEventOperation(operation.Key, operation.Kind, operation.Version, value);
     }
 

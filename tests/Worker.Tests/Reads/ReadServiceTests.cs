@@ -140,6 +140,28 @@ public sealed class ReadServiceTests : IDisposable
     }
 
     [Fact]
+    public void Replay_RecordsWrittenManyTimes_EachEventCarriesTheValueItWrote()
+    {
+        // Several versions per record, a delete leaving a gap in the versions a replay reads, a neighbouring agent's
+        // history between them, and more records than the replay keeps history iterators for.
+        var envelopes = new List<CommitEnvelope>();
+        for (var i = 0; i < 400; i++)
+        {
+            var key = "k" + (i % 100);
+            var own = i == 250 ? Operation.Delete("agent", key) : Operation.Write("agent", key, Value(i));
+            envelopes.Add(Envelope(own, Operation.Write("agent-2", key, Value(-i))));
+        }
+
+        var replies = _store.Apply([.. envelopes]).Outcomes.Select(o => o.Reply).ToList();
+        var events = Ok(_store.Read(Request(ReadKind.Replay) with { Limit = 1000 })).Events!;
+
+        var expected = envelopes.Select((e, i) => (replies[i].CommitTs, e.Operations[0].Key, Hex(e.Operations[0].Value)));
+        Assert.Equal(expected, events.Select(e => (e.CommitTs, Assert.Single(e.Operations).Key, Hex(e.Operations[0].Value))));
+    }
+
+    private static string? Hex(byte[]? value) => value is null ? null : Convert.ToHexString(value);
+
+    [Fact]
     public void Handle_GarbageOrWrongSchema_ReturnsInvalidRequest()
     {
         Assert.Equal(ErrorCode.InvalidRequest, _store.Reads.Handle(new byte[] { 0xC1 }).ErrorCode);
