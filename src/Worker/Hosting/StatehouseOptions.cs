@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
+using Statehouse.Worker.Storage;
 
 namespace Statehouse.Worker.Hosting;
 
@@ -121,6 +122,16 @@ public sealed class StorageOptions
     /// <summary>Seconds between a standby's attempts to take the store's lock (bounds the takeover time).</summary>
     [Range(0.01, 60)]
     public double LockRetrySeconds { get; set; } = 0.2;
+
+    /// <summary>
+    /// RocksDB's block cache, shared by all column families; it also holds the table files' index and filter blocks.
+    /// </summary>
+    [Range(1L << 20, 1L << 40)]
+    public long BlockCacheBytes { get; set; } = StoreMemory.Default.BlockCacheBytes;
+
+    /// <summary>All RocksDB memtables together (one column family's is a quarter); the write-ahead log is capped at twice it.</summary>
+    [Range(4L << 20, 1L << 40)]
+    public long WriteBufferBytes { get; set; } = StoreMemory.Default.WriteBufferBytes;
 }
 
 public sealed class CommitOptions

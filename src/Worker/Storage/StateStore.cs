@@ -25,9 +25,26 @@ internal sealed class StateStore : IDisposable
     private long _syncedWrites;
     private bool _disposed;
 
-    private StateStore(string path)
+    private readonly StoreMemory _memory;
+
+    // One block cache and one table format for every column family, kept for the store's lifetime (reopens included):
+    // the native options refer to them.
+    private readonly Cache _blockCache;
+    private readonly BlockBasedTableOptions _tableOptions;
+
+    private StateStore(string path, StoreMemory memory)
     {
         Path = path;
+        _memory = memory;
+        _blockCache = Cache.CreateLru((ulong)memory.BlockCacheBytes);
+        // Bloom filters: most point lookups miss (a new txn_id in the inbox, a new record's state), and a filter
+        // answers those without reading a data block. Index and filter blocks live in the shared cache, so their
+        // memory is bounded by it instead of growing with the number of table files.
+        _tableOptions = new BlockBasedTableOptions()
+            .SetBlockCache(_blockCache)
+            .SetFilterPolicy(BloomFilterPolicy.Create(10, false))
+            .SetCacheIndexAndFilterBlocks(true)
+            .SetPinL0FilterAndIndexBlocksInCache(true);
     }
 
     public string Path { get; }
@@ -56,9 +73,9 @@ internal sealed class StateStore : IDisposable
     /// Opens the store at <paramref name="path"/>, creating it only when the directory is missing or empty.
     /// A non-empty directory that is not a complete store of this schema is refused, never overwritten.
     /// </summary>
-    public static StateStore Open(string path)
+    public static StateStore Open(string path, StoreMemory? memory = null)
     {
-        var store = new StateStore(System.IO.Path.GetFullPath(path));
+        var store = new StateStore(System.IO.Path.GetFullPath(path), memory ?? StoreMemory.Default);
         store.OpenHandles();
         return store;
     }
@@ -136,6 +153,12 @@ internal sealed class StateStore : IDisposable
 
     public byte[]? Get(ColumnFamilyHandle family, byte[] key, ReadOptions? readOptions = null) =>
         Current.Db.Get(key, family, readOptions ?? s_defaultRead);
+
+    /// <summary>A RocksDB property of one column family (e.g. <c>rocksdb.size-all-mem-tables</c>), for diagnostics and tests.</summary>
+    public string? GetProperty(string name, ColumnFamilyHandle family) => Current.Db.GetProperty(name, family);
+
+    /// <summary>Every column family of the store, for properties summed over the store.</summary>
+    public IEnumerable<ColumnFamilyHandle> Families => [State, History, Log, AgentLog, Inbox, Meta];
 
     public Iterator NewIterator(ColumnFamilyHandle family, ReadOptions? readOptions = null) =>
         Current.Db.NewIterator(family, readOptions ?? s_defaultRead);
@@ -235,7 +258,9 @@ internal sealed class StateStore : IDisposable
             .SetCreateIfMissing(!exists)
             .SetCreateMissingColumnFamilies(!exists)
             .SetParanoidChecks(true)
-            .SetKeepLogFileNum(5);
+            .SetKeepLogFileNum(5)
+            .SetDbWriteBufferSize((ulong)_memory.WriteBufferBytes)
+            .SetMaxTotalWalSize((ulong)_memory.MaxWalBytes);
 
         if (exists)
         {
@@ -245,7 +270,9 @@ internal sealed class StateStore : IDisposable
         var families = new ColumnFamilies();
         foreach (var name in ColumnFamilyNames.All)
         {
-            families.Add(name, new ColumnFamilyOptions());
+            families.Add(name, new ColumnFamilyOptions()
+                .SetWriteBufferSize((ulong)_memory.MemtableBytes)
+                .SetBlockBasedTableFactory(_tableOptions));
         }
 
         RocksDb db;

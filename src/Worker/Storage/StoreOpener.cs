@@ -7,7 +7,7 @@ namespace Statehouse.Worker.Storage;
 /// retrying, without touching the broker, and takes over the moment the lock is released (the holder stopped or died).
 /// Owns the opened store and disposes it last.
 /// </summary>
-internal sealed class StoreOpener(string path, bool waitForLock, TimeSpan retryInterval, TimeProvider time, ILogger<StoreOpener> logger) : IDisposable
+internal sealed class StoreOpener(string path, StoreMemory memory, bool waitForLock, TimeSpan retryInterval, TimeProvider time, ILogger<StoreOpener> logger) : IDisposable
 {
     private StateStore? _store;
 
@@ -24,7 +24,7 @@ internal sealed class StoreOpener(string path, bool waitForLock, TimeSpan retryI
         {
             try
             {
-                _store = StateStore.Open(path);
+                _store = StateStore.Open(path, memory);
                 if (announced)
                 {
                     logger.StandbyTakingOver(path, time.GetElapsedTime(waitingSince).TotalSeconds);

@@ -1,3 +1,5 @@
+using System.Globalization;
+using RocksDbSharp;
 using Statehouse.Worker.Storage;
 
 namespace Statehouse.Worker.Tests.Storage;
@@ -56,4 +58,38 @@ public sealed class StateStoreTests : IDisposable
 
         Assert.Throws<StoreOpenException>(() => StateStore.Open(_directory));
     }
+
+    [Fact]
+    public void Open_WithMemoryBudget_SharesOneBlockCacheAndKeepsMemtablesWithinTheWriteBudget()
+    {
+        var memory = new StoreMemory(BlockCacheBytes: 2L << 20, WriteBufferBytes: 4L << 20);
+        using (var store = StateStore.Open(_directory, memory))
+        {
+            // 24 MiB into the history column family, six times the write budget, in synced batches like commits.
+            var value = new byte[4096];
+            for (var batchNumber = 0; batchNumber < 96; batchNumber++)
+            {
+                using var batch = new WriteBatch();
+                for (var i = 0; i < 64; i++)
+                {
+                    Random.Shared.NextBytes(value);
+                    batch.Put(BitConverter.GetBytes((batchNumber * 64) + i), value, store.History);
+                }
+
+                store.Write(batch, store.LastCommitTs);
+                var memtables = store.Families.Sum(f => Property(store, "rocksdb.size-all-mem-tables", f));
+                // The budget may be passed by the memtable being flushed while new writes fill another.
+                Assert.True(memtables <= 2 * memory.WriteBufferBytes, $"memtables hold {memtables} bytes after batch {batchNumber}; budget {memory.WriteBufferBytes}");
+            }
+
+            Assert.All(store.Families, f => Assert.Equal(memory.BlockCacheBytes, Property(store, "rocksdb.block-cache-capacity", f)));
+        }
+
+        using var reopened = StateStore.Open(_directory);
+        Assert.NotNull(reopened.Get(reopened.History, BitConverter.GetBytes(0)));
+        Assert.NotNull(reopened.Get(reopened.History, BitConverter.GetBytes((96 * 64) - 1)));
+    }
+
+    private static long Property(StateStore store, string name, ColumnFamilyHandle family) =>
+        long.Parse(store.GetProperty(name, family) ?? throw new InvalidOperationException($"no property {name}"), CultureInfo.InvariantCulture);
 }
