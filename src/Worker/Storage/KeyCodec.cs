@@ -18,28 +18,31 @@ internal static class KeyCodec
     /// <summary><c>ns ‖ agent</c>: the prefix of every state, history and agent_log key of one agent.</summary>
     public static byte[] AgentPrefix(string ns, string agentId)
     {
-        var buffer = new List<byte>(ns.Length + agentId.Length + 8);
-        AppendComponent(buffer, ns);
-        AppendComponent(buffer, agentId);
-        return [.. buffer];
+        var key = new byte[ComponentLength(ns) + ComponentLength(agentId)];
+        var at = WriteComponent(key, 0, ns);
+        WriteComponent(key, at, agentId);
+        return key;
     }
 
     /// <summary><c>ns ‖ agent ‖ key</c>: a record's identity, the key of the state column family.</summary>
     public static byte[] StateKey(string ns, string agentId, string key)
     {
-        var buffer = new List<byte>(ns.Length + agentId.Length + key.Length + 12);
-        AppendComponent(buffer, ns);
-        AppendComponent(buffer, agentId);
-        AppendComponent(buffer, key);
-        return [.. buffer];
+        // Built for every operation of every commit: one exact-size array, no intermediate buffers.
+        var stateKey = new byte[ComponentLength(ns) + ComponentLength(agentId) + ComponentLength(key)];
+        var at = WriteComponent(stateKey, 0, ns);
+        at = WriteComponent(stateKey, at, agentId);
+        WriteComponent(stateKey, at, key);
+        return stateKey;
     }
 
     /// <summary>Prefix of every state key of an agent whose key starts with <paramref name="keyPrefix"/> (no terminator).</summary>
     public static byte[] KeyPrefix(string ns, string agentId, string keyPrefix)
     {
-        var buffer = new List<byte>(AgentPrefix(ns, agentId));
-        AppendEscaped(buffer, keyPrefix);
-        return [.. buffer];
+        var key = new byte[ComponentLength(ns) + ComponentLength(agentId) + ComponentLength(keyPrefix) - 2];
+        var at = WriteComponent(key, 0, ns);
+        at = WriteComponent(key, at, agentId);
+        WriteEscaped(key, at, keyPrefix);
+        return key;
     }
 
     /// <summary><c>identity ‖ version</c>: the key of the history column family.</summary>
@@ -107,23 +110,45 @@ internal static class KeyCodec
         return null;
     }
 
-    private static void AppendComponent(List<byte> buffer, string component)
+    /// <summary>Encoded length of a component: its UTF-8 bytes, one more per zero byte, and the terminator.</summary>
+    private static int ComponentLength(string component)
     {
-        AppendEscaped(buffer, component);
-        buffer.Add(Escape);
-        buffer.Add(Terminator);
+        var length = Encoding.UTF8.GetByteCount(component) + 2;
+        // Only U+0000 encodes to a zero byte in UTF-8.
+        return component.Contains('\0', StringComparison.Ordinal) ? length + component.Count(c => c == '\0') : length;
     }
 
-    private static void AppendEscaped(List<byte> buffer, string component)
+    private static int WriteComponent(byte[] destination, int at, string component)
     {
-        foreach (var b in Encoding.UTF8.GetBytes(component))
+        at = WriteEscaped(destination, at, component);
+        destination[at] = Escape;
+        destination[at + 1] = Terminator;
+        return at + 2;
+    }
+
+    private static int WriteEscaped(byte[] destination, int at, string component)
+    {
+        var written = Encoding.UTF8.GetBytes(component, destination.AsSpan(at));
+        var zeros = destination.AsSpan(at, written).Count(Escape);
+        if (zeros == 0)
         {
-            buffer.Add(b);
-            if (b == Escape)
-            {
-                buffer.Add(EscapedZero);
-            }
+            return at + written;
         }
+
+        // Rare: spread the bytes out from the end so each zero byte gains its escape byte after it.
+        var from = at + written - 1;
+        var to = from + zeros;
+        for (; from >= at; from--)
+        {
+            if (destination[from] == Escape)
+            {
+                destination[to--] = EscapedZero;
+            }
+
+            destination[to--] = destination[from];
+        }
+
+        return at + written + zeros;
     }
 
     private static byte[] AppendInt64(byte[] prefix, long value)

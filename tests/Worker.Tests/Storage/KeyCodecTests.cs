@@ -5,6 +5,16 @@ namespace Statehouse.Worker.Tests.Storage;
 public class KeyCodecTests
 {
     [Fact]
+    public void StateKey_Bytes_AreTheStoredFormat()
+    {
+        // Stores on disk depend on these exact bytes: UTF-8, 00 escaped as 00 FF, each component ended by 00 01.
+        Assert.Equal("6E00FF7300016100016BC3A900FF0001", Convert.ToHexString(KeyCodec.StateKey("n\0s", "a", "k\u00E9\0")));
+        Assert.Equal("6E000161000100FF00FF0001", Convert.ToHexString(KeyCodec.StateKey("n", "a", "\0\0")));
+        Assert.Equal("6E00016100016B00FF", Convert.ToHexString(KeyCodec.KeyPrefix("n", "a", "k\0")));
+        Assert.Equal("F09F9491000100FF0001", Convert.ToHexString(KeyCodec.AgentPrefix("\U0001F511", "\0")));
+    }
+
+    [Fact]
     public void StateKey_SeparatorInsideComponents_DoesNotCollide()
     {
         var a = KeyCodec.StateKey("default", "b:c", "d");
