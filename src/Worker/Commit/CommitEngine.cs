@@ -13,9 +13,14 @@ namespace Statehouse.Worker.Commit;
 /// one that fails validation or an expect-version check contributes nothing but its inbox record, and later
 /// transactions see the effects of earlier ones. Used by the single commit loop only (not thread-safe).
 /// </summary>
-internal sealed class CommitEngine(StateStore store, LimitOptions limits, TimeProvider time, NamespaceAuthorizer? authorizer = null)
+internal sealed class CommitEngine(
+    StateStore store, LimitOptions limits, TimeProvider time, NamespaceAuthorizer? authorizer = null, int versionCacheCapacity = CommitEngine.VersionCacheCapacity)
 {
+    /// <summary>Records whose version the engine keeps in memory (about 100 bytes each).</summary>
+    public const int VersionCacheCapacity = 100_000;
+
     private readonly EnvelopeValidator _validator = new(limits);
+    private readonly RecordVersionCache _versions = new(versionCacheCapacity);
 
     /// <summary>
     /// Decodes, validates, dedupes and applies the requests in order as one synced write.
@@ -25,7 +30,7 @@ internal sealed class CommitEngine(StateStore store, LimitOptions limits, TimePr
     public CommitGroupResult Apply(IReadOnlyList<CommitRequest> requests)
     {
         using var batch = new WriteBatch();
-        var group = new GroupState(store, batch, time.GetUtcNow());
+        var group = new GroupState(store, _versions, batch, time.GetUtcNow());
         var outcomes = new CommitOutcome[requests.Count];
         for (var i = 0; i < requests.Count; i++)
         {
@@ -39,7 +44,19 @@ internal sealed class CommitEngine(StateStore store, LimitOptions limits, TimePr
                 store.PutLastCommitTs(batch, group.LastCommitTs);
             }
 
-            store.Write(batch, group.LastCommitTs);
+            try
+            {
+                store.Write(batch, group.LastCommitTs);
+            }
+            catch (StorageWriteException)
+            {
+                // RocksDB may hold more or less of this group than it was told (an fsync that failed after the log
+                // was written): from now on only the store knows the versions.
+                _versions.Clear();
+                throw;
+            }
+
+            group.Written();
         }
 
         return new CommitGroupResult(outcomes, group.Committed, group.LastCommitTs);
@@ -49,7 +66,11 @@ internal sealed class CommitEngine(StateStore store, LimitOptions limits, TimePr
     /// Reopens the store after a failed write (RocksDB refuses writes after an I/O error until reopened).
     /// False, with the reason, while it still cannot be opened.
     /// </summary>
-    public bool TryRecoverStorage(out string? error) => store.TryReopen(out error);
+    public bool TryRecoverStorage(out string? error)
+    {
+        _versions.Clear();
+        return store.TryReopen(out error);
+    }
 
     private CommitOutcome ApplyOne(CommitRequest request, GroupState group)
     {
@@ -119,13 +140,13 @@ internal sealed class CommitEngine(StateStore store, LimitOptions limits, TimePr
                 continue;
             }
 
-            var current = group.Current(envelope.Namespace, operation.AgentId, operation.Key);
+            var current = group.Current(KeyCodec.StateKey(envelope.Namespace, operation.AgentId, operation.Key));
             var holds = operation.ExpectedVersion == 0
-                ? current is null || current.Deleted
-                : current is not null && current.Version == operation.ExpectedVersion;
+                ? current.Version == 0 || current.Deleted
+                : current.Version == operation.ExpectedVersion;
             if (!holds && !conflicts.Exists(c => c.AgentId == operation.AgentId && c.Key == operation.Key))
             {
-                conflicts.Add(new RecordVersion(operation.AgentId, operation.Key, current?.Version ?? 0));
+                conflicts.Add(new RecordVersion(operation.AgentId, operation.Key, current.Version));
             }
         }
 
@@ -159,10 +180,10 @@ internal sealed class CommitEngine(StateStore store, LimitOptions limits, TimePr
         foreach (var record in order)
         {
             var operation = final[record];
-            var current = group.Current(envelope.Namespace, record.Agent, record.Key);
-            var version = (current?.Version ?? 0) + 1;
+            var stateKey = KeyCodec.StateKey(envelope.Namespace, record.Agent, record.Key);
+            var version = group.Current(stateKey).Version + 1;
             var deleted = operation.Kind == OperationKind.Delete;
-            group.Put(envelope.Namespace, record.Agent, record.Key, new StoredRecord(version, commitTs, deleted, deleted ? null : operation.Value));
+            group.Put(stateKey, new StoredRecord(version, commitTs, deleted, deleted ? null : operation.Value));
             logged.Add(new LoggedOperation(record.Agent, record.Key, operation.Kind, version));
             versions.Add(new RecordVersion(record.Agent, record.Key, version));
         }
@@ -181,9 +202,9 @@ internal sealed class CommitEngine(StateStore store, LimitOptions limits, TimePr
     private static Exception Innermost(Exception e) => e.InnerException is null ? e : Innermost(e.InnerException);
 
     /// <summary>What one group has staged so far: records changed, replies given, the commit_ts reached.</summary>
-    private sealed class GroupState(StateStore store, WriteBatch batch, DateTimeOffset now)
+    private sealed class GroupState(StateStore store, RecordVersionCache versions, WriteBatch batch, DateTimeOffset now)
     {
-        private readonly Dictionary<(string Ns, string Agent, string Key), StoredRecord> _pending = [];
+        private readonly Dictionary<byte[], RecordVersionCache.Entry> _pending = new(versions.Comparer);
         private readonly Dictionary<string, (CommitOutcome Outcome, string? Namespace)> _replies = new(StringComparer.Ordinal);
 
         public DateTimeOffset Now { get; } = now;
@@ -200,29 +221,55 @@ internal sealed class CommitEngine(StateStore store, LimitOptions limits, TimePr
             return ++LastCommitTs;
         }
 
-        public StoredRecord? Current(string ns, string agent, string key)
+        /// <summary>The record's version as this group sees it: staged here, known to the cache, or read from the store (0 when it never existed).</summary>
+        public RecordVersionCache.Entry Current(byte[] stateKey)
         {
-            if (_pending.TryGetValue((ns, agent, key), out var pending))
+            if (_pending.TryGetValue(stateKey, out var pending) || versions.TryGet(stateKey, out pending))
             {
                 return pending;
             }
 
-            var bytes = store.Get(store.State, KeyCodec.StateKey(ns, agent, key));
-            return bytes is null ? null : StorageFormat.Deserialize<StoredRecord>(bytes);
+            var bytes = store.Get(store.State, stateKey);
+            if (bytes is null)
+            {
+                return default;
+            }
+
+            var stored = StorageFormat.Deserialize<StoredRecord>(bytes);
+            var current = new RecordVersionCache.Entry(stored.Version, stored.Deleted);
+            versions.Set(stateKey, current);
+            return current;
         }
 
-        public void Put(string ns, string agent, string key, StoredRecord record)
+        public void Put(byte[] stateKey, StoredRecord record)
         {
-            _pending[(ns, agent, key)] = record;
-            var stateKey = KeyCodec.StateKey(ns, agent, key);
+            _pending[stateKey] = new RecordVersionCache.Entry(record.Version, record.Deleted);
             var bytes = StorageFormat.Serialize(record);
             batch.Put(stateKey, bytes, store.State);
             batch.Put(KeyCodec.HistoryKey(stateKey, record.Version), bytes, store.History);
         }
 
+        /// <summary>After the synced write: the staged versions are the store's now.</summary>
+        public void Written()
+        {
+            foreach (var (stateKey, current) in _pending)
+            {
+                versions.Set(stateKey, current);
+            }
+        }
+
         public void Log(long commitTs, LogEntry entry)
         {
-            batch.Put(KeyCodec.LogKey(commitTs), StorageFormat.Serialize(entry), store.Log);
+            var bytes = StorageFormat.Serialize(entry);
+            batch.Put(KeyCodec.LogKey(commitTs), bytes, store.Log);
+            var firstAgent = entry.Operations[0].AgentId;
+            if (entry.Operations.All(o => string.Equals(o.AgentId, firstAgent, StringComparison.Ordinal)))
+            {
+                // One agent (the usual case): its agent_log entry is the log entry itself, serialized once.
+                batch.Put(KeyCodec.AgentLogKey(KeyCodec.AgentPrefix(entry.Namespace, firstAgent), commitTs), bytes, store.AgentLog);
+                return;
+            }
+
             foreach (var agentOperations in entry.Operations.GroupBy(o => o.AgentId, StringComparer.Ordinal))
             {
                 var agentEntry = entry with { Operations = [.. agentOperations] };

@@ -230,4 +230,35 @@ public sealed class CommitEngineTests : IDisposable
             return new CommitRequest(body, envelope.TxnId);
         }
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(CommitEngine.VersionCacheCapacity)]
+    public void Apply_RecordsRewrittenAcrossGroups_VersionsAndExpectationsFollowTheStoreWhateverTheVersionCacheHolds(int capacity)
+    {
+        var engine = new CommitEngine(_store.Store, _store.Limits, _store.Time, versionCacheCapacity: capacity);
+        var keys = Enumerable.Range(0, 5).Select(i => $"k{i}").ToArray();
+        for (var round = 1; round <= 4; round++)
+        {
+            // Round 3 deletes every record; round 4 recreates them (the version keeps counting).
+            var envelopes = keys.Select(k => Envelope(
+                Operation.Expect("agent", k, round - 1),
+                round == 3 ? Operation.Delete("agent", k) : Operation.Write("agent", k, Value(round)))).ToArray();
+            var result = engine.Apply([.. envelopes.Select(Request)]);
+
+            Assert.All(result.Outcomes, o => Assert.Equal(CommitStatus.Committed, o.Reply.Status));
+            Assert.All(result.Outcomes, o => Assert.Equal(round, Assert.Single(o.Reply.Versions).Version));
+        }
+
+        // A stale expectation is refused with the record's real version, cached or not.
+        var stale = engine.Apply([Request(Envelope(Operation.Expect("agent", "k0", 3), Operation.Write("agent", "k0", Value(0))))]);
+        Assert.Equal(ErrorCode.Conflict, stale.Outcomes[0].Reply.ErrorCode);
+        Assert.Equal(4, Assert.Single(stale.Outcomes[0].Reply.Conflicts!).Version);
+
+        // A new engine over the same store (as after a restart) sees the same versions.
+        var restarted = new CommitEngine(_store.Store, _store.Limits, _store.Time, versionCacheCapacity: capacity);
+        var next = restarted.Apply([Request(Envelope(Operation.Expect("agent", "k4", 4), Operation.Write("agent", "k4", Value(5))))]);
+        Assert.Equal(5, Assert.Single(next.Outcomes[0].Reply.Versions).Version);
+    }
 }
