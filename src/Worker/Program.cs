@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Hosting;
 using Statehouse.Worker.Hosting;
 
+NativeMemory.LimitMallocArenas();
+
 // Content root = the binary's folder, so appsettings.json is found from any working directory.
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddCommitWorker();
