@@ -110,7 +110,7 @@ internal sealed class CommitEngine(
         if (group.FindReply(txnId) is { } earlier)
         {
             return earlier.Namespace is null || earlier.Namespace == envelope.Namespace
-                ? new CommitOutcome(earlier.Outcome.Reply, earlier.Outcome.ReplyBytes, Duplicate: true, DeadLetterReason: null)
+                ? new CommitOutcome(earlier.Outcome.Reply, earlier.Outcome.ReplyBytes, Duplicate: true, DeadLetterAgain(request, earlier.Outcome.Reply))
                 : Unrecorded(txnId, ErrorCode.InvalidRequest,
                     $"txn_id '{txnId}' was already used for a transaction in another namespace; every transaction needs its own txn_id");
         }
@@ -191,6 +191,16 @@ internal sealed class CommitEngine(
         group.Log(commitTs, new LogEntry(envelope.TxnId, envelope.Namespace, logged));
         return CommitReply.Committed(envelope.TxnId, commitTs, versions);
     }
+
+    /// <summary>
+    /// A redelivered message whose refusal is already in the inbox: the worker recorded it, then failed before the ack,
+    /// possibly before its dead-letter copy was published. The copy is made again, so a refused message is never acked
+    /// without one (at worst the dead-letter queue holds it twice). Conflicts are answers, not bad input: no copy.
+    /// </summary>
+    private static string? DeadLetterAgain(CommitRequest request, CommitReply earlier) =>
+        request.Redelivered && earlier.Status == CommitStatus.Rejected && earlier.ErrorCode != ErrorCode.Conflict
+            ? earlier.ErrorMessage ?? earlier.ErrorCode.ToWireName()
+            : null;
 
     private static CommitOutcome Unrecorded(string? messageId, ErrorCode code, string message)
     {

@@ -2,6 +2,6 @@ namespace Statehouse.Worker.Commit;
 
 /// <summary>
 /// One delivery's body (owned copy), AMQP message_id and user_id (checked by the broker against the connection's
-/// user), as handed to the commit engine.
+/// user), and whether the broker delivered it before (it was not acked), as handed to the commit engine.
 /// </summary>
-internal readonly record struct CommitRequest(ReadOnlyMemory<byte> Body, string? MessageId, string? UserId = null);
+internal readonly record struct CommitRequest(ReadOnlyMemory<byte> Body, string? MessageId, string? UserId = null, bool Redelivered = false);

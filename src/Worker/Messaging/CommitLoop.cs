@@ -180,7 +180,7 @@ internal sealed class CommitLoop
 
         foreach (var delivery in _group)
         {
-            _requests.Add(new CommitRequest(delivery.Body, delivery.Properties.MessageId, delivery.Properties.UserId));
+            _requests.Add(new CommitRequest(delivery.Body, delivery.Properties.MessageId, delivery.Properties.UserId, delivery.Redelivered));
         }
 
         var started = _time.GetTimestamp();

@@ -154,6 +154,31 @@ public sealed class CommitEngineTests : IDisposable
     }
 
     [Fact]
+    public void Apply_RefusedMessageRedelivered_IsDeadLetteredAgainButAResendOrAConflictIsNot()
+    {
+        // The worker recorded the refusal, then (say) failed to publish the dead-letter copy and never acked:
+        // the broker redelivers, and the copy must be made then, or the message would be acked without one.
+        _store.Commit(Operation.Write("a", "k", Value(1)));
+        var invalid = Request(EnvelopeWithId("txn-invalid", Operation.Write("a", "k", [0x92, 0x01])));
+        var conflict = Request(EnvelopeWithId("txn-conflict", Operation.Expect("a", "k", 5), Operation.Write("a", "k", Value(2))));
+        var first = _store.Engine.Apply([invalid, conflict]).Outcomes;
+
+        var redelivered = _store.Engine.Apply([invalid with { Redelivered = true }, conflict with { Redelivered = true }]).Outcomes;
+        var resent = _store.Engine.Apply([invalid]).Outcomes;
+
+        Assert.True(first[0].DeadLetter);
+        Assert.False(first[1].DeadLetter);
+        Assert.True(redelivered[0].Duplicate);
+        Assert.Equal(first[0].DeadLetterReason, redelivered[0].DeadLetterReason);
+        Assert.Equal(first[0].ReplyBytes.ToArray(), redelivered[0].ReplyBytes.ToArray());
+        Assert.True(redelivered[1].Duplicate);
+        Assert.False(redelivered[1].DeadLetter);
+        Assert.True(resent[0].Duplicate);
+        Assert.False(resent[0].DeadLetter);
+        Assert.Equal(1, _store.Get("a", "k").Version);
+    }
+
+    [Fact]
     public void Apply_UndecodableBytes_DeadLettersAndWritesNothing()
     {
         var before = _store.Store.SyncedWrites;
