@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Hosting;
 using Statehouse.Worker.Hosting;
 
-NativeMemory.LimitMallocArenas();
-using var trim = NativeMemory.TrimPeriodically(TimeSpan.FromSeconds(10));
+NativeHeap.LimitMallocArenas();
+using var trim = NativeHeap.TrimPeriodically(TimeSpan.FromSeconds(10));
 
 // Content root = the binary's folder, so appsettings.json is found from any working directory.
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });

@@ -8,7 +8,7 @@ namespace Statehouse.Worker.Hosting;
 /// of the worker's RSS for no throughput. Two arenas are enough for one writer and a few readers. MALLOC_ARENA_MAX in
 /// the environment still wins.
 /// </summary>
-internal static class NativeMemory
+internal static class NativeHeap
 {
     private const int ArenaMaxParameter = -8; // M_ARENA_MAX in malloc.h
     private const int Arenas = 2;
