@@ -5,17 +5,14 @@ using Statehouse.Worker.Messaging;
 namespace Statehouse.Bench.Echo;
 
 /// <summary>
-/// The worker's topology for the echo server: declared by the worker's own <see cref="Topology"/> (its source file is
-/// compiled into the bench), so the echo server consumes from the same kind of queue, with the same arguments, as the
-/// worker. Also removes a run's queues and exchanges afterwards.
+/// The rest of the worker's topology the bench needs: the echo server declares its queues with the worker's own
+/// <see cref="Topology"/> (its source file is compiled into the bench); this removes a run's queues and exchanges
+/// afterwards.
 /// </summary>
 internal static class CommitTopology
 {
     /// <summary>The worker's default <c>Statehouse:Broker:DeliveryLimit</c>.</summary>
     public const int DefaultDeliveryLimit = 20;
-
-    public static Task DeclareAsync(IChannel channel, TopologyNames names, int deliveryLimit, CancellationToken ct) =>
-        Topology.DeclareAsync(channel, names, deliveryLimit, ct);
 
     /// <summary>Deletes every queue and exchange of <paramref name="names"/>; what does not exist is skipped.</summary>
     public static async Task DeleteAsync(Uri uri, TopologyNames names, CancellationToken ct)

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using RabbitMQ.Client;
 using Statehouse.Contracts;
+using Statehouse.Worker.Messaging;
 
 namespace Statehouse.Bench.Echo;
 
@@ -40,7 +41,7 @@ internal sealed class EchoServer
         var factory = new ConnectionFactory { Uri = _settings.Uri, ClientProvidedName = $"statehouse-bench-echo:{Environment.ProcessId}" };
         await using var connection = await factory.CreateConnectionAsync(stopping);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: stopping);
-        await CommitTopology.DeclareAsync(channel, _names, CommitTopology.DefaultDeliveryLimit, stopping);
+        await Topology.DeclareAsync(channel, _names, CommitTopology.DefaultDeliveryLimit, stopping);
         await channel.BasicQosAsync(0, (ushort)_settings.Prefetch, global: false, stopping);
 
         var consumer = new EchoConsumer(channel, _deliveries.Writer);
