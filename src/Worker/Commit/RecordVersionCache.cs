@@ -11,8 +11,6 @@ internal sealed class RecordVersionCache(int capacity)
 {
     private readonly Dictionary<byte[], Entry> _versions = new(ByteArrayComparer.Instance);
 
-    public int Count => _versions.Count;
-
     /// <summary>Compares state keys by their bytes.</summary>
     public IEqualityComparer<byte[]> Comparer => ByteArrayComparer.Instance;
 
