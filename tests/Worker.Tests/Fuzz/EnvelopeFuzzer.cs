@@ -62,12 +62,12 @@ internal sealed class EnvelopeFuzzer(int seed)
 
         var e = envelope;
         static bool Bad(string? name) => name is not null && name.Contains('\uFFFD', StringComparison.Ordinal);
-        if (e is not null && (Bad(e.TxnId) || Bad(e.Namespace) || (e.Operations?.Any(o => o is not null && (Bad(o.AgentId) || Bad(o.Key))) ?? false)))
+        if (e is not null && (Bad(e.Namespace) || (e.Operations?.Any(o => o is not null && (Bad(o.AgentId) || Bad(o.Key))) ?? false)))
         {
             return false;
         }
 
-        if (e is null || e.SchemaVersion != 1 || string.IsNullOrEmpty(e.TxnId) || e.TxnId.Length > 128 / 4 && System.Text.Encoding.UTF8.GetByteCount(e.TxnId) > 128
+        if (e is null || e.SchemaVersion != 1 || UsableTxnId(e) is null
             || string.IsNullOrEmpty(e.Namespace) || System.Text.Encoding.UTF8.GetByteCount(e.Namespace) > 128
             || e.Operations is null || e.Operations.Count is 0 or > 1000
             || (e.DeadlineUnixMs > 0 && e.DeadlineUnixMs < now.ToUnixTimeMilliseconds()))
