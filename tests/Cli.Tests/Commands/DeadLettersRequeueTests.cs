@@ -76,10 +76,10 @@ public sealed class DeadLettersRequeueTests(BrokerFixture broker, ITestOutputHel
         Assert.Equal("UNAUTHORIZED", (string?)(await RunAsync("dead-letters", "list", "--json")).ExpectExit(0).Json()[0]!["error_code"]);
 
         var requeue = (await RunAsync("dead-letters", "requeue", "1", "--json")).ExpectExit(0).Json();
-        Assert.Equal("guest", (string?)requeue["user_id"]);
         Assert.Equal(2, await BarrierAsync());
         Assert.Equal(1, (long?)(await RunAsync("get", "agent", "k0", "--json")).ExpectExit(0).Json()["version"]);
         Assert.Equal("[]", (await RunAsync("dead-letters", "list", "--json")).ExpectExit(0).Json().ToJsonString());
+        Assert.Equal("guest", (string?)requeue["user_id"]);
     }
 
     [Fact]
