@@ -10,12 +10,16 @@ namespace Statehouse.Cli.Broker;
 /// </summary>
 internal sealed class AmqpSession : IAsyncDisposable
 {
-    private AmqpSession(IConnection connection)
+    private AmqpSession(IConnection connection, string userName)
     {
         Connection = connection;
+        UserName = userName;
     }
 
     public IConnection Connection { get; }
+
+    /// <summary>The broker user this connection authenticated as (from the URI): what the broker accepts as <c>user_id</c>.</summary>
+    public string UserName { get; }
 
     public static async Task<AmqpSession> OpenAsync(CliSettings settings, CancellationToken ct)
     {
@@ -31,7 +35,7 @@ internal sealed class AmqpSession : IAsyncDisposable
         timeout.CancelAfter(settings.Timeout);
         try
         {
-            return new AmqpSession(await factory.CreateConnectionAsync(timeout.Token).ConfigureAwait(false));
+            return new AmqpSession(await factory.CreateConnectionAsync(timeout.Token).ConfigureAwait(false), factory.UserName);
         }
         catch (BrokerUnreachableException e)
         {

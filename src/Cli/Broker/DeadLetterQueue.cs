@@ -1,12 +1,14 @@
 using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+using Statehouse.Cli.Hosting;
 using Statehouse.Contracts;
 
 namespace Statehouse.Cli.Broker;
 
 /// <summary>
 /// The dead-letter queue <c>&lt;prefix&gt;.commit.dead</c>, read with basic.get without acking: the messages taken
-/// stay in the broker's hands and go back to their places (nack with requeue) unless requeued to the commit queue.
-/// Closing the channel also gives every unsettled message back, so a crash of the CLI loses nothing.
+/// stay in the broker's hands and go back to their places (nack with requeue) unless requeued to the commit queue or
+/// purged. Closing the channel also gives every unsettled message back, so a crash of the CLI loses nothing.
 /// </summary>
 internal sealed class DeadLetterQueue : IAsyncDisposable
 {
@@ -19,12 +21,18 @@ internal sealed class DeadLetterQueue : IAsyncDisposable
     private readonly List<DeadLetter> _held = [];
     private readonly HashSet<ulong> _settled = [];
 
-    private DeadLetterQueue(IChannel channel, TopologyNames names, uint count)
+    private readonly string _operator;
+
+    private DeadLetterQueue(IChannel channel, TopologyNames names, uint count, string @operator)
     {
         _channel = channel;
         _names = names;
+        _operator = @operator;
         CountAtOpen = count;
     }
+
+    /// <summary>The broker user of this connection: requeued messages are sent under it (<c>user_id</c>).</summary>
+    public string Operator => _operator;
 
     /// <summary>Messages ready in the queue when it was opened (taking stops there: later arrivals are not listed).</summary>
     public uint CountAtOpen { get; }
@@ -33,7 +41,7 @@ internal sealed class DeadLetterQueue : IAsyncDisposable
     {
         var count = await session.RequireQueueAsync(names.DeadLetterQueue, names.Prefix, ct).ConfigureAwait(false);
         var channel = await session.ChannelAsync(confirms: true, ct).ConfigureAwait(false);
-        return new DeadLetterQueue(channel, names, count);
+        return new DeadLetterQueue(channel, names, count, session.UserName);
     }
 
     /// <summary>Takes messages from the head of the queue, without acking, until <paramref name="count"/> are held.</summary>
@@ -57,17 +65,43 @@ internal sealed class DeadLetterQueue : IAsyncDisposable
     /// <summary>
     /// Publishes the message again to the commit queue, with its original properties (without the dead-lettering
     /// headers), waits for the broker's confirm, and only then acks it here: a failure in between leaves a copy in
-    /// both queues, never in none (the worker applies a txn_id once).
+    /// both queues, never in none (the worker applies a txn_id once). The copy is the operator's: its <c>user_id</c> is
+    /// this connection's user (the broker refuses any other), the first sender's is kept in
+    /// <c>x-statehouse-original-user-id</c>, and <c>x-statehouse-requeued-by</c> asks the worker to validate it again.
+    /// Throws a <see cref="CliException"/> (exit code 3) when the broker refuses the publish; the message stays.
     /// </summary>
     public async Task RequeueAsync(DeadLetter letter, CancellationToken ct)
     {
-        var properties = new BasicProperties(letter.Properties)
+        var headers = letter.Properties.Headers?
+            .Where(h => h.Key != MessageHeaders.DeadLetteredUserId && !Array.Exists(s_addedHeaderPrefixes, p => h.Key.StartsWith(p, StringComparison.Ordinal)))
+            .ToDictionary(h => h.Key, h => h.Value) ?? [];
+        // Requeued more than once, a message keeps its first sender.
+        if (!headers.ContainsKey(MessageHeaders.OriginalUserId)
+            && (letter.Properties.UserId ?? letter.Header(MessageHeaders.DeadLetteredUserId)) is { Length: > 0 } sender)
         {
-            Headers = letter.Properties.Headers?
-                .Where(h => !Array.Exists(s_addedHeaderPrefixes, p => h.Key.StartsWith(p, StringComparison.Ordinal)))
-                .ToDictionary(h => h.Key, h => h.Value),
-        };
-        await _channel.BasicPublishAsync(string.Empty, _names.CommitQueue, mandatory: true, properties, letter.Body, ct).ConfigureAwait(false);
+            headers[MessageHeaders.OriginalUserId] = sender;
+        }
+
+        headers[MessageHeaders.RequeuedBy] = _operator;
+        var properties = new BasicProperties(letter.Properties) { Headers = headers, UserId = _operator };
+        try
+        {
+            await _channel.BasicPublishAsync(string.Empty, _names.CommitQueue, mandatory: true, properties, letter.Body, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is PublishException or OperationInterruptedException or AlreadyClosedException)
+        {
+            throw CliException.Unavailable(
+                $"The broker refused to requeue dead letter #{letter.Index} (message_id '{letter.MessageId}') to {_names.CommitQueue} as user " +
+                $"'{_operator}': {e.GetBaseException().Message}. It stays in {_names.DeadLetterQueue}.", e);
+        }
+
+        await _channel.BasicAckAsync(letter.DeliveryTag, multiple: false, ct).ConfigureAwait(false);
+        _settled.Add(letter.DeliveryTag);
+    }
+
+    /// <summary>Removes the message from the dead-letter queue for good (ack).</summary>
+    public async Task PurgeAsync(DeadLetter letter, CancellationToken ct)
+    {
         await _channel.BasicAckAsync(letter.DeliveryTag, multiple: false, ct).ConfigureAwait(false);
         _settled.Add(letter.DeliveryTag);
     }

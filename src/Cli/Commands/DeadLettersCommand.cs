@@ -10,17 +10,18 @@ using Statehouse.Contracts;
 namespace Statehouse.Cli.Commands;
 
 /// <summary>
-/// <c>dead-letters list|show N|requeue [N|--all]</c>: the commit messages the worker could never apply, in the queue
-/// <c>&lt;prefix&gt;.commit.dead</c>. N is the 1-based place shown by <c>list</c>.
+/// <c>dead-letters list|show N|requeue [N|--all]|purge [N|--txn-id ID|--all] [--yes]</c>: the commit messages the worker
+/// could never apply, in the queue <c>&lt;prefix&gt;.commit.dead</c>. N is the 1-based place shown by <c>list</c>.
 /// </summary>
 internal static class DeadLettersCommand
 {
     public static Command Create(GlobalOptions globals)
     {
-        var command = new Command("dead-letters", "Inspect and requeue the commit messages the worker dead-lettered");
+        var command = new Command("dead-letters", "Inspect, requeue and purge the commit messages the worker dead-lettered");
         command.Subcommands.Add(List(globals));
         command.Subcommands.Add(Show(globals));
         command.Subcommands.Add(Requeue(globals));
+        command.Subcommands.Add(Purge(globals));
         return command;
     }
 
@@ -85,7 +86,8 @@ internal static class DeadLettersCommand
     {
         var index = new Argument<int?>("N") { Description = "The dead letter's index (from list)", Arity = ArgumentArity.ZeroOrOne };
         var all = new Option<bool>("--all") { Description = "Requeue every dead letter" };
-        var command = new Command("requeue", "Publish dead letters again to the commit queue (confirmed), then remove them from the dead-letter queue")
+        var command = new Command("requeue",
+            "Publish dead letters again to the commit queue (confirmed, under this connection's broker user), then remove them from the dead-letter queue; the worker validates them again")
         {
             index, all,
         };
@@ -119,12 +121,13 @@ internal static class DeadLettersCommand
                 context.Output.WriteJson(new JsonObject
                 {
                     ["queue"] = context.Names.CommitQueue,
+                    ["user_id"] = queue.Operator,
                     ["requeued"] = new JsonArray(chosen.Select(l => (JsonNode)Summary(l)).ToArray()),
                 });
             }
             else
             {
-                context.Output.WriteLine($"requeued {chosen.Count} message(s) to {context.Names.CommitQueue}");
+                context.Output.WriteLine($"requeued {chosen.Count} message(s) to {context.Names.CommitQueue} as broker user '{queue.Operator}'");
                 var table = Tables.Create("INDEX", "MESSAGE_ID", "ERROR_CODE");
                 foreach (var letter in chosen)
                 {
@@ -137,6 +140,112 @@ internal static class DeadLettersCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static Command Purge(GlobalOptions globals)
+    {
+        var index = new Argument<int?>("N") { Description = "The dead letter's index (from list)", Arity = ArgumentArity.ZeroOrOne };
+        var txnId = new Option<string>("--txn-id") { Description = "Purge every dead letter whose message_id is this txn_id", HelpName = "ID" };
+        var all = new Option<bool>("--all") { Description = "Purge every dead letter" };
+        var yes = new Option<bool>("--yes", "-y") { Description = "Do not ask for confirmation (required when stdin is not a terminal)" };
+        var command = new Command("purge", "Remove dead letters from the dead-letter queue for good, after a confirmation")
+        {
+            index, txnId, all, yes,
+        };
+        command.Validators.Add(result =>
+        {
+            var given = (result.GetResult(index) is { Tokens.Count: > 0 } ? 1 : 0) + (result.GetResult(txnId) is null ? 0 : 1) + (result.GetValue(all) ? 1 : 0);
+            if (given != 1)
+            {
+                result.AddError("Give exactly one of an index N, --txn-id ID or --all.");
+            }
+            else if (result.GetValue(index) is < 1)
+            {
+                result.AddError("N must be at least 1.");
+            }
+            else if (result.GetValue(txnId) is { Length: 0 })
+            {
+                result.AddError("--txn-id must not be empty.");
+            }
+        });
+
+        command.SetBody(globals, async (context, parse, ct) =>
+        {
+            var confirmed = parse.GetValue(yes);
+            if (!confirmed && Console.IsInputRedirected)
+            {
+                // Checked before the broker is touched: a script that forgot --yes removes nothing.
+                throw CliException.Usage("dead-letters purge removes messages for good and asks first, but stdin is not a terminal: add --yes to purge without asking.");
+            }
+
+            await using var queue = await OpenAsync(context, ct).ConfigureAwait(false);
+            IReadOnlyList<DeadLetter> chosen;
+            if (parse.GetValue(index) is { } n)
+            {
+                chosen = [await TakeAsync(queue, n, ct).ConfigureAwait(false)];
+            }
+            else if (parse.GetValue(txnId) is { } id)
+            {
+                chosen = [.. (await queue.TakeAsync(long.MaxValue, ct).ConfigureAwait(false)).Where(l => l.MessageId == id)];
+                if (chosen.Count == 0)
+                {
+                    throw CliException.NotFound($"There is no dead letter with message_id '{id}' in {context.Names.DeadLetterQueue}.");
+                }
+            }
+            else
+            {
+                chosen = [.. await queue.TakeAsync(long.MaxValue, ct).ConfigureAwait(false)];
+            }
+
+            if (chosen.Count > 0 && !confirmed && !Confirm(context, chosen))
+            {
+                await queue.ReleaseAsync(ct).ConfigureAwait(false);
+                context.Output.Note("Nothing purged.");
+                return ExitCodes.Ok;
+            }
+
+            foreach (var letter in chosen)
+            {
+                await queue.PurgeAsync(letter, ct).ConfigureAwait(false);
+            }
+
+            await queue.ReleaseAsync(ct).ConfigureAwait(false);
+            if (context.Output.Json)
+            {
+                context.Output.WriteJson(new JsonObject
+                {
+                    ["queue"] = context.Names.DeadLetterQueue,
+                    ["purged"] = new JsonArray(chosen.Select(l => (JsonNode)Summary(l)).ToArray()),
+                });
+            }
+            else
+            {
+                context.Output.WriteLine($"purged {chosen.Count} message(s) from {context.Names.DeadLetterQueue}");
+                var table = Tables.Create("INDEX", "MESSAGE_ID", "ERROR_CODE");
+                foreach (var letter in chosen)
+                {
+                    table.Row(Views.Number(letter.Index), letter.MessageId ?? "", letter.ErrorCode ?? "");
+                }
+
+                context.Output.Write(table);
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>Asks on stderr and reads the answer from stdin (a terminal); only "y" or "yes" confirms.</summary>
+    private static bool Confirm(CliContext context, IReadOnlyList<DeadLetter> chosen)
+    {
+        foreach (var letter in chosen)
+        {
+            context.Output.Note($"  #{letter.Index} {letter.MessageId} {letter.ErrorCode}");
+        }
+
+        context.Output.Note($"Remove these {chosen.Count} dead letter(s) from {context.Names.DeadLetterQueue} for good? [y/N]");
+        var answer = Console.In.ReadLine()?.Trim();
+        return string.Equals(answer, "y", StringComparison.OrdinalIgnoreCase) || string.Equals(answer, "yes", StringComparison.OrdinalIgnoreCase);
     }
 
     private static Argument<int> Index(string description)

@@ -107,27 +107,44 @@ internal sealed class CommitEngine(
             return Unrecorded(txnId, denied.Code, denied.Message);
         }
 
+        var digest = TransactionDigest.Compute(request.Body);
         if (group.FindReply(txnId) is { } earlier)
         {
-            return earlier.Namespace is null || earlier.Namespace == envelope.Namespace
-                ? new CommitOutcome(earlier.Outcome.Reply, earlier.Outcome.ReplyBytes, Duplicate: true, DeadLetterAgain(request, earlier.Outcome.Reply))
-                : Unrecorded(txnId, ErrorCode.InvalidRequest,
+            if (earlier.Namespace is not null && earlier.Namespace != envelope.Namespace)
+            {
+                return Unrecorded(txnId, ErrorCode.InvalidRequest,
                     $"txn_id '{txnId}' was already used for a transaction in another namespace; every transaction needs its own txn_id");
+            }
+
+            // Entries stored before digests existed have none: they answer a resend as before.
+            if (earlier.Digest is not null && !earlier.Digest.AsSpan().SequenceEqual(digest))
+            {
+                return Unrecorded(txnId, ErrorCode.InvalidRequest,
+                    $"txn_id '{txnId}' was already used for a transaction with other operations; every transaction needs its own txn_id");
+            }
+
+            // An operator's requeue of a dead-lettered transaction is validated again below and its new outcome replaces
+            // the refusal in the inbox. A commit always answers from the inbox: it is never applied twice.
+            if (!(request.Requeued && WasDeadLettered(earlier.Outcome.Reply)))
+            {
+                return new CommitOutcome(earlier.Outcome.Reply, earlier.Outcome.ReplyBytes, Duplicate: true, DeadLetterAgain(request, earlier.Outcome.Reply));
+            }
         }
 
         if (_validator.Validate(envelope, group.Now) is { } failure)
         {
-            return group.Record(envelope.Namespace, CommitReply.Rejected(txnId, failure.Code, failure.Message), failure.Message);
+            return group.Record(envelope.Namespace, digest, CommitReply.Rejected(txnId, failure.Code, failure.Message), failure.Message);
         }
 
         var conflicts = FindConflicts(envelope, group);
         if (conflicts.Count > 0)
         {
             var message = string.Join("; ", conflicts.Select(c => $"'{c.AgentId}'/'{c.Key}' is at version {c.Version}"));
-            return group.Record(envelope.Namespace, CommitReply.Rejected(txnId, ErrorCode.Conflict, "expected versions do not hold: " + message, conflicts), null);
+            return group.Record(envelope.Namespace, digest,
+                CommitReply.Rejected(txnId, ErrorCode.Conflict, "expected versions do not hold: " + message, conflicts), null);
         }
 
-        return group.Record(envelope.Namespace, Commit(envelope, group), null);
+        return group.Record(envelope.Namespace, digest, Commit(envelope, group), null);
     }
 
     private static List<RecordVersion> FindConflicts(CommitEnvelope envelope, GroupState group)
@@ -198,9 +215,12 @@ internal sealed class CommitEngine(
     /// without one (at worst the dead-letter queue holds it twice). Conflicts are answers, not bad input: no copy.
     /// </summary>
     private static string? DeadLetterAgain(CommitRequest request, CommitReply earlier) =>
-        request.Redelivered && earlier.Status == CommitStatus.Rejected && earlier.ErrorCode != ErrorCode.Conflict
+        request.Redelivered && WasDeadLettered(earlier)
             ? earlier.ErrorMessage ?? earlier.ErrorCode.ToWireName()
             : null;
+
+    /// <summary>A refusal that was dead-lettered: every rejection but a conflict (an answer, not bad input).</summary>
+    private static bool WasDeadLettered(CommitReply reply) => reply.Status == CommitStatus.Rejected && reply.ErrorCode != ErrorCode.Conflict;
 
     private static CommitOutcome Unrecorded(string? messageId, ErrorCode code, string message)
     {
@@ -215,7 +235,7 @@ internal sealed class CommitEngine(
     private sealed class GroupState(StateStore store, RecordVersionCache versions, WriteBatch batch, DateTimeOffset now)
     {
         private readonly Dictionary<byte[], RecordVersionCache.Entry> _pending = new(versions.Comparer);
-        private readonly Dictionary<string, (CommitOutcome Outcome, string? Namespace)> _replies = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, (CommitOutcome Outcome, string? Namespace, byte[]? Digest)> _replies = new(StringComparer.Ordinal);
 
         public DateTimeOffset Now { get; } = now;
 
@@ -288,8 +308,8 @@ internal sealed class CommitEngine(
             }
         }
 
-        /// <summary>The reply already given to <paramref name="txnId"/>, in this group or in the inbox, and its namespace.</summary>
-        public (CommitOutcome Outcome, string? Namespace)? FindReply(string txnId)
+        /// <summary>The reply already given to <paramref name="txnId"/>, in this group or in the inbox, its namespace and digest.</summary>
+        public (CommitOutcome Outcome, string? Namespace, byte[]? Digest)? FindReply(string txnId)
         {
             if (_replies.TryGetValue(txnId, out var earlier))
             {
@@ -304,18 +324,18 @@ internal sealed class CommitEngine(
 
             var entry = StorageFormat.Deserialize<InboxEntry>(stored);
             var reply = WireFormat.Deserialize<CommitReply>(entry.Reply);
-            return (new CommitOutcome(reply, entry.Reply, Duplicate: true, DeadLetterReason: null), entry.Namespace);
+            return (new CommitOutcome(reply, entry.Reply, Duplicate: true, DeadLetterReason: null), entry.Namespace, entry.Digest);
         }
 
         /// <summary>Stores the reply in the inbox, in the same batch as the transaction's effects.</summary>
-        public CommitOutcome Record(string ns, CommitReply reply, string? deadLetterReason)
+        public CommitOutcome Record(string ns, byte[] digest, CommitReply reply, string? deadLetterReason)
         {
             var bytes = WireFormat.Serialize(reply);
-            var entry = new InboxEntry(Now.ToUnixTimeMilliseconds(), bytes, ns);
+            var entry = new InboxEntry(Now.ToUnixTimeMilliseconds(), bytes, ns, digest);
             batch.Put(Encoding.UTF8.GetBytes(reply.TxnId), StorageFormat.Serialize(entry), store.Inbox);
             NeedsWrite = true;
             var outcome = new CommitOutcome(reply, bytes, Duplicate: false, deadLetterReason);
-            _replies[reply.TxnId] = (outcome, ns);
+            _replies[reply.TxnId] = (outcome, ns, digest);
             return outcome;
         }
     }

@@ -180,7 +180,8 @@ internal sealed class CommitLoop
 
         foreach (var delivery in _group)
         {
-            _requests.Add(new CommitRequest(delivery.Body, delivery.Properties.MessageId, delivery.Properties.UserId, delivery.Redelivered));
+            _requests.Add(new CommitRequest(delivery.Body, delivery.Properties.MessageId, delivery.Properties.UserId, delivery.Redelivered,
+                Requeued: delivery.Properties.Headers?.ContainsKey(MessageHeaders.RequeuedBy) == true));
         }
 
         var started = _time.GetTimestamp();

@@ -107,12 +107,53 @@ public sealed class DeadLettersTests(BrokerFixture broker, ITestOutputHelper out
     }
 
     [Fact]
+    public async Task DeadLettersPurge_ByIndexTxnIdOrAll_RemovesOnlyThoseAndAsksUnlessYes()
+    {
+        await using (var channel = await Broker.Connection.CreateChannelAsync(new CreateChannelOptions(true, true)))
+        {
+            foreach (var id in new[] { "g-1", "g-2", "g-3", "g-4" })
+            {
+                await channel.BasicPublishAsync(Names.DeadLetterExchange, Names.CommitQueue, mandatory: true,
+                    new BasicProperties { MessageId = id, Headers = new Dictionary<string, object?> { [MessageHeaders.ErrorCode] = "INVALID_REQUEST" } },
+                    Encoding.UTF8.GetBytes(id));
+            }
+        }
+
+        // Without --yes on a stdin that is not a terminal (even one saying "y"), nothing is removed.
+        var refused = (await RunWithInputAsync("y\n", "dead-letters", "purge", "1")).ExpectExit(2);
+        Assert.Contains("--yes", refused.Stderr);
+        Assert.Equal(4u, await DeadLetterCountAsync());
+
+        var purged = (await RunAsync("dead-letters", "purge", "2", "--yes", "--json")).ExpectExit(0).Json();
+        Assert.Equal(Names.DeadLetterQueue, (string?)purged["queue"]);
+        Assert.Equal("g-2", (string?)Assert.Single(purged["purged"]!.AsArray())!["message_id"]);
+        Assert.Contains("purged 1 message(s)", (await RunAsync("dead-letters", "purge", "--txn-id", "g-3", "--yes")).ExpectExit(0).Stdout);
+        (await RunAsync("dead-letters", "purge", "--txn-id", "g-9", "--yes")).ExpectExit(1);
+        (await RunAsync("dead-letters", "purge", "--yes")).ExpectExit(2);
+        (await RunAsync("dead-letters", "purge", "1", "--all", "--yes")).ExpectExit(2);
+        Assert.Equal(["g-1", "g-4"], (await RunAsync("dead-letters", "list", "--json")).ExpectExit(0).Json().AsArray().Select(l => (string?)l!["message_id"]));
+
+        var stats = (await RunAsync("stats", "--json")).ExpectExit(0).Json();
+        Assert.Equal(2, (long?)stats["dead_letter_queue_ready"]);
+        Assert.Equal(0, (long?)stats["commit_queue_ready"]);
+
+        Assert.Contains("purged 2 message(s)", (await RunAsync("dead-letters", "purge", "--all", "--yes")).ExpectExit(0).Stdout);
+        Assert.Equal(0u, await DeadLetterCountAsync());
+    }
+
+    [Fact]
     public async Task DeadLetters_RequeueUsage_NeedsIndexOrAll()
     {
         (await RunAsync("dead-letters", "requeue")).ExpectExit(2);
         (await RunAsync("dead-letters", "requeue", "1", "--all")).ExpectExit(2);
         (await RunAsync("dead-letters", "requeue", "0")).ExpectExit(2);
         (await RunAsync("dead-letters", "requeue", "1")).ExpectExit(1);
+    }
+
+    private async Task<uint> DeadLetterCountAsync()
+    {
+        await using var channel = await Broker.Connection.CreateChannelAsync();
+        return (await channel.QueueDeclarePassiveAsync(Names.DeadLetterQueue)).MessageCount;
     }
 
     private Task PublishGarbageAsync(string messageId, byte[] body) =>

@@ -70,8 +70,11 @@ public abstract class CliTest : IAsyncLifetime
         await StartWorkerAsync(DataDirectory);
     }
 
-    /// <summary>Starts a worker on this test's queues with its store in <paramref name="dataDirectory"/> and waits until it consumes.</summary>
-    protected async Task<ChildProcess> StartWorkerAsync(string dataDirectory)
+    /// <summary>
+    /// Starts a worker on this test's queues with its store in <paramref name="dataDirectory"/> and waits until it consumes;
+    /// <paramref name="settings"/> (<c>--key=value</c>) come after <see cref="WorkerSettings"/>.
+    /// </summary>
+    protected async Task<ChildProcess> StartWorkerAsync(string dataDirectory, params string[] settings)
     {
         var worker = ChildProcess.Start(s_workerDll,
         [
@@ -79,6 +82,7 @@ public abstract class CliTest : IAsyncLifetime
             $"--Statehouse:Broker:Uri={Broker.BrokerUri}",
             $"--Statehouse:Broker:QueuePrefix={Prefix}",
             .. WorkerSettings,
+            .. settings,
         ], new Dictionary<string, string?>
         {
             ["DOTNET_ENVIRONMENT"] = "Production",

@@ -77,6 +77,40 @@ public sealed class DuplicateTxnIdTests(BrokerFixture broker, ITestOutputHelper 
         Assert.Equal(2, (await raw.HealthAsync(Scope.Names)).LastCommitTs);
     }
 
+    [Fact]
+    public async Task Commit_SameTxnIdOtherOperations_IsRefusedAndTheFirstTransactionStands()
+    {
+        await Scope.StartWorkerAsync();
+        var raw = await Scope.CreateRawClientAsync();
+        var original = Envelopes.Write("once", ("agent", "k1", "first"));
+        var other = original with { Operations = [Operation.Write("agent", "k1", Envelopes.Value("changed")), Operation.Write("agent", "k2", Envelopes.Value("x"))] };
+        await raw.PublishCommitAsync(Scope.Names, original);
+        var first = await raw.NextCommitReplyAsync(original.TxnId);
+
+        await raw.PublishCommitAsync(Scope.Names, other);
+        var refused = await raw.NextCommitReplyAsync(original.TxnId);
+        // After a SIGKILL the inbox on disk still tells the two transactions apart.
+        await Scope.KillAndRestartWorkerAsync();
+        await raw.PublishCommitAsync(Scope.Names, other);
+        var refusedAfterRestart = await raw.NextCommitReplyAsync(original.TxnId);
+        await raw.PublishCommitAsync(Scope.Names, original with { DeadlineUnixMs = DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeMilliseconds() });
+        var resent = await raw.NextCommitReplyAsync(original.TxnId);
+
+        Assert.Equal(CommitStatus.Committed, first.Status);
+        foreach (var reply in new[] { refused, refusedAfterRestart })
+        {
+            Assert.Equal(CommitStatus.Rejected, reply.Status);
+            Assert.Equal(ErrorCode.InvalidRequest, reply.ErrorCode);
+            Assert.Contains($"'{original.TxnId}'", reply.ErrorMessage);
+        }
+
+        Assert.Equivalent(first, resent, strict: true);
+        Assert.False((await raw.GetAsync(Scope.Names, "default", "agent", "k2")).Exists);
+        var k1 = await raw.GetAsync(Scope.Names, "default", "agent", "k1");
+        Assert.Equal(Envelopes.Value("first"), k1.Value);
+        await AssertAppliedOnceAsync(raw, original.TxnId, expectedLastCommitTs: 1);
+    }
+
     private async Task AssertAppliedOnceAsync(RawAmqpClient raw, string txnId, long expectedLastCommitTs)
     {
         var record = await raw.GetAsync(Scope.Names, "default", "agent", "k1");

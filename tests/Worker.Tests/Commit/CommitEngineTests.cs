@@ -179,6 +179,116 @@ public sealed class CommitEngineTests : IDisposable
     }
 
     [Fact]
+    public void Apply_RequeuedRefusal_IsValidatedAgainButACommitOrAConflictIsAnsweredFromTheInbox()
+    {
+        _store.Limits.MaxOperations = 1;
+        _store.Reopen();
+        var envelope = EnvelopeWithId("txn-3", Operation.Write("a", "x", Value(1)), Operation.Write("a", "y", Value(2)), Operation.Write("a", "z", Value(3)));
+        var requeued = Request(envelope) with { Requeued = true };
+        var refused = _store.Apply(envelope).Outcomes[0];
+
+        // Still over the limit: refused again with today's reason, and the inbox holds that reason now.
+        _store.Limits.MaxOperations = 2;
+        _store.Reopen();
+        var stillRefused = _store.Engine.Apply([requeued]).Outcomes[0];
+        var resendAfterRefusal = _store.Apply(envelope).Outcomes[0];
+
+        _store.Limits.MaxOperations = 3;
+        _store.Reopen();
+        var resendBeforeRequeue = _store.Apply(envelope).Outcomes[0];
+        var applied = _store.Engine.Apply([requeued]).Outcomes[0];
+        var requeuedAgain = _store.Engine.Apply([requeued]).Outcomes[0];
+        var resendAfterCommit = _store.Apply(envelope).Outcomes[0];
+
+        Assert.Contains("at most 1 ", refused.Reply.ErrorMessage);
+        Assert.True(refused.DeadLetter);
+        Assert.False(stillRefused.Duplicate);
+        Assert.Contains("at most 2 ", stillRefused.Reply.ErrorMessage);
+        Assert.Equal(stillRefused.DeadLetterReason, stillRefused.Reply.ErrorMessage);
+        Assert.Equal(stillRefused.ReplyBytes.ToArray(), resendAfterRefusal.ReplyBytes.ToArray());
+        Assert.True(resendAfterRefusal.Duplicate);
+        Assert.False(resendAfterRefusal.DeadLetter);
+
+        // A client's own resend gets the recorded answer; only the operator's requeue is validated again.
+        Assert.True(resendBeforeRequeue.Duplicate);
+        Assert.Equal(ErrorCode.InvalidRequest, resendBeforeRequeue.Reply.ErrorCode);
+        Assert.Equal(CommitStatus.Committed, applied.Reply.Status);
+        Assert.False(applied.Duplicate);
+        Assert.Equal(1, applied.Reply.CommitTs);
+        Assert.True(requeuedAgain.Duplicate);
+        Assert.True(resendAfterCommit.Duplicate);
+        Assert.Equal(applied.ReplyBytes.ToArray(), requeuedAgain.ReplyBytes.ToArray());
+        Assert.Equal(applied.ReplyBytes.ToArray(), resendAfterCommit.ReplyBytes.ToArray());
+        Assert.Equal(1, _store.Store.LastCommitTs);
+        Assert.Equal(1, _store.Get("a", "z").Version);
+
+        // A forged requeue of a conflict (never dead-lettered) gets the recorded answer, not a second evaluation.
+        var conflict = EnvelopeWithId("txn-conflict", Operation.Expect("a", "x", 5), Operation.Write("a", "w", Value(1)));
+        var rejected = _store.Apply(conflict).Outcomes[0];
+        _store.Commit(Operation.Write("a", "x", Value(2)));
+        _store.Commit(Operation.Write("a", "x", Value(3)));
+        _store.Commit(Operation.Write("a", "x", Value(4)));
+        _store.Commit(Operation.Write("a", "x", Value(5)));
+        var forged = _store.Engine.Apply([Request(conflict) with { Requeued = true }]).Outcomes[0];
+        Assert.Equal(5, _store.Get("a", "x").Version);
+        Assert.True(forged.Duplicate);
+        Assert.Equal(rejected.ReplyBytes.ToArray(), forged.ReplyBytes.ToArray());
+        Assert.False(_store.Get("a", "w").Exists);
+    }
+
+    [Fact]
+    public void Apply_TxnIdReusedForOtherOperations_IsRefusedAndTheFirstReplyStands()
+    {
+        var first = EnvelopeWithId("txn-once", Operation.Write("a", "k", Value(1))) with { DeadlineUnixMs = _store.Time.GetUtcNow().AddMinutes(5).ToUnixTimeMilliseconds() };
+        var committed = _store.Apply(first).Outcomes[0];
+        _store.Reopen();
+
+        var other = _store.Apply(first with { Operations = [Operation.Write("a", "k", Value(2))] }).Outcomes[0];
+        var moreOperations = _store.Apply(first with { Operations = [Operation.Write("a", "k", Value(1)), Operation.Delete("a", "j")] }).Outcomes[0];
+        // The client library commits the same transaction again under its txn_id with a new deadline: that is a resend.
+        var newDeadline = _store.Apply(first with { DeadlineUnixMs = first.DeadlineUnixMs + 60_000 }).Outcomes[0];
+
+        foreach (var refused in new[] { other, moreOperations })
+        {
+            Assert.False(refused.Duplicate);
+            Assert.Equal(ErrorCode.InvalidRequest, refused.Reply.ErrorCode);
+            Assert.Contains("'txn-once'", refused.Reply.ErrorMessage);
+            Assert.True(refused.DeadLetter);
+        }
+
+        Assert.True(newDeadline.Duplicate);
+        Assert.Equal(committed.ReplyBytes.ToArray(), newDeadline.ReplyBytes.ToArray());
+        Assert.Equal(Value(1), _store.Get("a", "k").Value);
+        Assert.Equal(1, _store.Get("a", "k").Version);
+        Assert.Equal(1, _store.Store.LastCommitTs);
+    }
+
+    [Fact]
+    public void Apply_InboxEntryWithoutDigest_StillAnswersResends()
+    {
+        var envelope = EnvelopeWithId("txn-legacy", Operation.Write("a", "k", Value(1)));
+        var committed = _store.Apply(envelope).Outcomes[0];
+        // An entry as stored before digests existed: [stored_at, reply, namespace].
+        var legacy = MessagePack.MessagePackSerializer.Serialize(new object[] { _store.Time.GetUtcNow().ToUnixTimeMilliseconds(), committed.ReplyBytes.ToArray(), "default" });
+        using (var batch = new RocksDbSharp.WriteBatch())
+        {
+            batch.Put(System.Text.Encoding.UTF8.GetBytes("txn-legacy"), legacy, _store.Store.Inbox);
+            _store.Store.Write(batch, _store.Store.LastCommitTs);
+        }
+
+        _store.Reopen();
+        var resend = _store.Apply(envelope).Outcomes[0];
+        // Without a digest the worker cannot tell other operations apart: they get the recorded answer, as before.
+        var other = _store.Apply(envelope with { Operations = [Operation.Write("a", "k", Value(2))] }).Outcomes[0];
+
+        Assert.True(resend.Duplicate);
+        Assert.Equal(committed.ReplyBytes.ToArray(), resend.ReplyBytes.ToArray());
+        Assert.True(other.Duplicate);
+        Assert.Equal(committed.ReplyBytes.ToArray(), other.ReplyBytes.ToArray());
+        Assert.Equal(1, _store.Get("a", "k").Version);
+    }
+
+    [Fact]
     public void Apply_UndecodableBytes_DeadLettersAndWritesNothing()
     {
         var before = _store.Store.SyncedWrites;
