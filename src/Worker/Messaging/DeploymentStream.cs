@@ -12,16 +12,20 @@ namespace Statehouse.Worker.Messaging;
 /// </summary>
 internal static class DeploymentStream
 {
-    /// <summary>How long an empty stream stays silent before this worker claims. A claim published although the stream
-    /// was not empty (its first message was merely slow to arrive) lands after the first and changes nothing.</summary>
-    private static readonly TimeSpan s_claimAfter = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// How long a stream that the broker counted as holding messages may stay silent before this worker claims anyway
+    /// (the count is the broker's, not a promise). A claim published although the stream was not empty lands after
+    /// the first message and changes nothing.
+    /// </summary>
+    private static readonly TimeSpan s_claimAfter = TimeSpan.FromSeconds(5);
 
     /// <summary>Bound on reading the first message once a claim is confirmed.</summary>
     private static readonly TimeSpan s_readTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Declares the stream, consumes it from its first offset, and returns the first claim. When nothing arrives
-    /// within a second, publishes <paramref name="claim"/> (persistent, mandatory, confirmed) and keeps reading.
+    /// Declares the stream, consumes it from its first offset, and returns the first claim. When the declare counts no
+    /// message (or nothing arrives within 5 s), publishes <paramref name="claim"/> (persistent, mandatory, confirmed)
+    /// and keeps reading.
     /// <paramref name="channel"/> must have publisher confirmations enabled and tracked; its QoS is changed.
     /// Throws <see cref="MessagePack.MessagePackSerializationException"/> when the first message is not a claim,
     /// <see cref="TimeoutException"/> when the first message never arrives, and broker errors as they come.
@@ -29,7 +33,7 @@ internal static class DeploymentStream
     public static async Task<DeploymentClaim> ReadOrClaimAsync(
         IChannel channel, TopologyNames names, DeploymentClaim claim, TimeProvider time, CancellationToken cancellationToken)
     {
-        await Topology.DeclareDeploymentStreamAsync(channel, names, cancellationToken);
+        var declared = await Topology.DeclareDeploymentStreamAsync(channel, names, cancellationToken);
         // Stream consumers must have a prefetch and ack manually; one message is all this reads.
         await channel.BasicQosAsync(0, prefetchCount: 1, global: false, cancellationToken);
 
@@ -44,10 +48,15 @@ internal static class DeploymentStream
         await channel.BasicConsumeAsync(names.DeploymentStream, autoAck: false, consumerTag: string.Empty, noLocal: false,
             exclusive: false, arguments, consumer, cancellationToken);
 
-        using var silence = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var waited = await Task.WhenAny(first.Task, Task.Delay(s_claimAfter, time, silence.Token));
-        await silence.CancelAsync();
-        if (waited != first.Task)
+        var claimNow = declared.MessageCount == 0;
+        if (!claimNow)
+        {
+            using var silence = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            claimNow = await Task.WhenAny(first.Task, Task.Delay(s_claimAfter, time, silence.Token)) != first.Task;
+            await silence.CancelAsync();
+        }
+
+        if (claimNow)
         {
             var properties = new BasicProperties
             {

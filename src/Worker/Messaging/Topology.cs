@@ -24,8 +24,11 @@ internal static class Topology
         ["x-queue-type"] = "stream",
     };
 
-    /// <summary>Declares <see cref="TopologyNames.DeploymentStream"/> (durable). Needs RabbitMQ 3.9 or later with streams enabled.</summary>
-    public static Task DeclareDeploymentStreamAsync(IChannel channel, TopologyNames names, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Declares <see cref="TopologyNames.DeploymentStream"/> (durable); the reply carries the stream's message count.
+    /// Needs RabbitMQ 3.9 or later with streams enabled.
+    /// </summary>
+    public static Task<QueueDeclareOk> DeclareDeploymentStreamAsync(IChannel channel, TopologyNames names, CancellationToken cancellationToken) =>
         channel.QueueDeclareAsync(names.DeploymentStream, durable: true, exclusive: false, autoDelete: false,
             arguments: DeploymentStreamArguments(), cancellationToken: cancellationToken);
 
