@@ -22,4 +22,10 @@ public sealed record TopologyNames(string Prefix = TopologyNames.DefaultPrefix)
 
     /// <summary>Fanout exchange on which committed transactions are announced to followers.</summary>
     public string CommitsExchange => Prefix + ".commits";
+
+    /// <summary>
+    /// Durable stream (<c>x-queue-type=stream</c>) whose first message, a <see cref="DeploymentClaim"/>, names the one
+    /// store that holds this deployment's history. Workers with another store refuse to serve the prefix.
+    /// </summary>
+    public string DeploymentStream => Prefix + ".deployment";
 }

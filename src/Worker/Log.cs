@@ -12,8 +12,8 @@ internal static partial class Log
     [LoggerMessage(2, LogLevel.Critical, "Cannot open the store at {StorePath}: {Reason}")]
     public static partial void StoreOpenFailed(this ILogger logger, string storePath, string reason);
 
-    [LoggerMessage(3, LogLevel.Information, "Opened the store at {StorePath}, last commit_ts {LastCommitTs}")]
-    public static partial void StoreOpened(this ILogger logger, string storePath, long lastCommitTs);
+    [LoggerMessage(3, LogLevel.Information, "Opened the store at {StorePath}, last commit_ts {LastCommitTs}, store id {StoreId}")]
+    public static partial void StoreOpened(this ILogger logger, string storePath, long lastCommitTs, Guid storeId);
 
     [LoggerMessage(4, LogLevel.Information,
         "Statehouse worker ready: consuming {CommitQueue}, store {StorePath}, last commit_ts {LastCommitTs}")]
@@ -30,6 +30,13 @@ internal static partial class Log
 
     [LoggerMessage(8, LogLevel.Critical, "The commit loop failed; stopping the worker")]
     public static partial void CommitLoopCrashed(this ILogger logger, Exception exception);
+
+    // One deployment, one history.
+    [LoggerMessage(9, LogLevel.Critical, "Statehouse worker refused: {Reason}")]
+    public static partial void DeploymentRefused(this ILogger logger, string reason);
+
+    [LoggerMessage(10, LogLevel.Information, "Store {StoreId} is the store of deployment {DeploymentStream} (claimed {ClaimedAt:O} by {ClaimedBy})")]
+    public static partial void DeploymentConfirmed(this ILogger logger, Guid storeId, string deploymentStream, DateTime claimedAt, string claimedBy);
 
     // Broker.
     [LoggerMessage(20, LogLevel.Information, "Connected to the broker at {Endpoint} (attempt {Attempt})")]
@@ -119,6 +126,9 @@ internal static partial class Log
 
     [LoggerMessage(63, LogLevel.Information, "Standby: took over the store at {StorePath} after waiting {WaitedSeconds:F1} s")]
     public static partial void StandbyTakingOver(this ILogger logger, string storePath, double waitedSeconds);
+
+    [LoggerMessage(64, LogLevel.Warning, "Standby: cannot read the store at {StorePath} as a RocksDB secondary instance ({Reason}); health reports no last commit_ts")]
+    public static partial void StandbyReadFailed(this ILogger logger, string storePath, string reason);
 
     // Metrics and health.
     [LoggerMessage(70, LogLevel.Information, "Serving metrics at {MetricsUrl} and health at {HealthUrl}")]

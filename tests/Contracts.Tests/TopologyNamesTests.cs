@@ -14,6 +14,7 @@ public sealed class TopologyNamesTests
         Assert.Equal("statehouse.dead-letter", names.DeadLetterExchange);
         Assert.Equal("statehouse.commit.dead", names.DeadLetterQueue);
         Assert.Equal("statehouse.commits", names.CommitsExchange);
+        Assert.Equal("statehouse.deployment", names.DeploymentStream);
     }
 
     [Fact]
@@ -22,7 +23,7 @@ public sealed class TopologyNamesTests
         var names = new TopologyNames("t-1234abcd");
 
         Assert.All(
-            new[] { names.CommitQueue, names.ReadQueue, names.DeadLetterExchange, names.DeadLetterQueue, names.CommitsExchange },
+            new[] { names.CommitQueue, names.ReadQueue, names.DeadLetterExchange, names.DeadLetterQueue, names.CommitsExchange, names.DeploymentStream },
             name => Assert.StartsWith("t-1234abcd.", name, StringComparison.Ordinal));
     }
 

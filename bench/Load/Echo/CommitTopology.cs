@@ -19,7 +19,7 @@ internal static class CommitTopology
     {
         var factory = new ConnectionFactory { Uri = uri, ClientProvidedName = "statehouse-bench-cleanup" };
         await using var connection = await factory.CreateConnectionAsync(ct);
-        foreach (var queue in new[] { names.CommitQueue, names.DeadLetterQueue, names.ReadQueue })
+        foreach (var queue in new[] { names.CommitQueue, names.DeadLetterQueue, names.ReadQueue, names.DeploymentStream })
         {
             // A failed delete closes the channel: one channel per attempt.
             await using var channel = await connection.CreateChannelAsync(cancellationToken: ct);

@@ -44,7 +44,7 @@ internal sealed class BrokerAdmin : IAsyncDisposable
     public async Task<IReadOnlyList<string>> DeleteTopologyAsync(CancellationToken ct)
     {
         var failures = new List<string>();
-        foreach (var queue in new[] { _names.CommitQueue, _names.DeadLetterQueue, _names.ReadQueue })
+        foreach (var queue in new[] { _names.CommitQueue, _names.DeadLetterQueue, _names.ReadQueue, _names.DeploymentStream })
         {
             await TryAsync(failures, $"queue {queue}", channel => channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false, cancellationToken: ct));
         }

@@ -1,3 +1,4 @@
+using MessagePack;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -14,6 +15,8 @@ namespace Statehouse.Worker.Hosting;
 /// <summary>
 /// The worker's life: open the store before anything else, then keep a broker session up (reconnecting for as long
 /// as it takes) and run the commit loop; on stop, stop consuming, finish the group in flight, close the session.
+/// Every session first checks that the store is the deployment's (<see cref="DeploymentStream"/>); a worker with
+/// another store consumes nothing and stops with exit code 1.
 /// The store itself is a container singleton, so it is disposed after this service, last.
 /// </summary>
 internal sealed class CommitWorkerService(
@@ -50,7 +53,7 @@ internal sealed class CommitWorkerService(
             throw;
         }
 
-        _logger.StoreOpened(storePath, store.LastCommitTs);
+        _logger.StoreOpened(storePath, store.LastCommitTs, store.StoreId);
         WorkerTotals.SetLastCommitTs(store.LastCommitTs);
         var names = new TopologyNames(settings.Broker.QueuePrefix);
         var engine = services.GetRequiredService<CommitEngine>();
@@ -103,6 +106,11 @@ internal sealed class CommitWorkerService(
                     var connection = await connector.ConnectAsync(stopping);
                     health.SetBrokerConnected(true);
                     session = await BrokerSession.OpenAsync(connection, ++generation, settings, loggers, stopping);
+                    if (!await IsDeploymentStoreAsync(session, names, storePath, store, stopping))
+                    {
+                        break;
+                    }
+
                     await Topology.DeclareAsync(session.CommitChannel, names, settings.Broker.DeliveryLimit, stopping);
                     await session.StartConsumingAsync(names, loop.Deliveries, reads, stopping);
                     health.SetConsuming(true);
@@ -174,6 +182,51 @@ internal sealed class CommitWorkerService(
 
             health.SetBrokerConnected(false);
         }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="store"/> is the store of the deployment <paramref name="names"/> name, by the first claim
+    /// on its deployment stream (claiming it for this store when there is none yet). When it is not: logs the store ids
+    /// and what to do, marks health, stops the worker with exit code 1 and returns false. A broker failure throws, and
+    /// the session is retried like any other.
+    /// </summary>
+    private async Task<bool> IsDeploymentStoreAsync(
+        BrokerSession session, TopologyNames names, string storePath, StateStore store, CancellationToken stopping)
+    {
+        var mine = new DeploymentClaim(store.StoreId, time.GetUtcNow().UtcDateTime,
+            $"{Environment.MachineName} pid {Environment.ProcessId} store {storePath}", store.LastCommitTs);
+        string reason;
+        await using (var channel = await session.CreateSideChannelAsync(stopping))
+        {
+            try
+            {
+                var first = await DeploymentStream.ReadOrClaimAsync(channel, names, mine, time, stopping);
+                if (first.StoreId == store.StoreId)
+                {
+                    _logger.DeploymentConfirmed(store.StoreId, names.DeploymentStream, first.ClaimedAt, first.ClaimedBy);
+                    return true;
+                }
+
+                reason = $"this worker's store {store.StoreId} at '{storePath}' (last commit_ts {store.LastCommitTs}) is not the store of " +
+                    $"deployment '{names.Prefix}': {names.DeploymentStream} names store {first.StoreId} (claimed {first.ClaimedAt:O} by " +
+                    $"{first.ClaimedBy}, at commit_ts {first.LastCommitTs}).";
+            }
+            catch (MessagePackSerializationException e)
+            {
+                reason = $"the first message of {names.DeploymentStream} is not a deployment claim ({e.Message}), so no store can be " +
+                    $"shown to be deployment '{names.Prefix}''s.";
+            }
+        }
+
+        reason += " It consumes none of the prefix's commits and serves none of its reads, so no commit_ts is handed out twice. " +
+            "For a standby, point Statehouse:Storage:Path at the deployment's own store directory; to replace a lost store, restore " +
+            "a backup of the deployment's store (statehouse restore) and start on that; for a new deployment, use another " +
+            "Statehouse:Broker:QueuePrefix. See docs/operations.md, \"One deployment, one store\".";
+        _logger.DeploymentRefused(reason);
+        health.Refuse(reason);
+        Environment.ExitCode = 1;
+        lifetime.StopApplication();
+        return false;
     }
 
     /// <summary>

@@ -6,6 +6,7 @@ namespace Statehouse.Worker.Hosting;
 internal sealed class WorkerHealth
 {
     private volatile string? _storageError;
+    private volatile string? _refusal;
     private volatile bool _brokerConnected;
     private volatile bool _consuming;
 
@@ -19,6 +20,9 @@ internal sealed class WorkerHealth
 
     public void StorageFailed(string reason) => _storageError = reason;
 
+    /// <summary>This worker's store is not the deployment's: it never serves the prefix. Final.</summary>
+    public void Refuse(string reason) => _refusal = reason;
+
     public void StorageRecovered() => _storageError = null;
 
     public void SetBrokerConnected(bool connected) => _brokerConnected = connected;
@@ -27,6 +31,11 @@ internal sealed class WorkerHealth
 
     public HealthReport Snapshot(long lastCommitTs)
     {
+        if (_refusal is { } refusal)
+        {
+            return new HealthReport(false, "foreign-store", lastCommitTs, ServerInfo.Version, WireFormat.SchemaVersion, refusal);
+        }
+
         var error = _storageError;
         var healthy = error is null && _brokerConnected && _consuming;
         var status = error is not null ? "storage-failed" : !_brokerConnected ? "broker-disconnected" : !_consuming ? "not-consuming" : "ok";

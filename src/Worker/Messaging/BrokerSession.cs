@@ -133,6 +133,14 @@ internal sealed class BrokerSession : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A channel with publisher confirmations (enabled and tracked) that is not part of the session: its closing does
+    /// not lose the session. For one-off work such as the deployment check; the caller disposes it.
+    /// </summary>
+    public async Task<IChannel> CreateSideChannelAsync(CancellationToken cancellationToken) =>
+        await _connection.CreateChannelAsync(
+            new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken);
+
     public void MarkLost(string reason)
     {
         if (_lost.TrySetResult(reason))

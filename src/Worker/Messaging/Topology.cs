@@ -18,6 +18,20 @@ internal static class Topology
         ["x-dead-letter-exchange"] = names.DeadLetterExchange,
     };
 
+    /// <summary>The deployment stream: a stream, so every worker can read it from its first message, which is never consumed away.</summary>
+    public static Dictionary<string, object?> DeploymentStreamArguments() => new()
+    {
+        ["x-queue-type"] = "stream",
+    };
+
+    /// <summary>
+    /// Declares <see cref="TopologyNames.DeploymentStream"/> (durable); the reply carries the stream's message count.
+    /// Needs RabbitMQ 3.9 or later with streams enabled.
+    /// </summary>
+    public static Task<QueueDeclareOk> DeclareDeploymentStreamAsync(IChannel channel, TopologyNames names, CancellationToken cancellationToken) =>
+        channel.QueueDeclareAsync(names.DeploymentStream, durable: true, exclusive: false, autoDelete: false,
+            arguments: DeploymentStreamArguments(), cancellationToken: cancellationToken);
+
     public static async Task DeclareAsync(IChannel channel, TopologyNames names, int deliveryLimit, CancellationToken cancellationToken)
     {
         // The dead-letter exchange and its queue come first so the commit queue never points at nothing.

@@ -15,6 +15,7 @@ internal sealed class StateStore : IDisposable
 {
     private static readonly byte[] s_lastCommitTsKey = "last_commit_ts"u8.ToArray();
     private static readonly byte[] s_schemaVersionKey = "schema_version"u8.ToArray();
+    private static readonly byte[] s_storeIdKey = "store_id"u8.ToArray();
     private static readonly WriteOptions s_unsyncedWrite = new WriteOptions().SetSync(false);
     private static readonly WriteOptions s_syncedWrite = new WriteOptions().SetSync(true);
     private static readonly ReadOptions s_defaultRead = new();
@@ -66,6 +67,12 @@ internal sealed class StateStore : IDisposable
 
     /// <summary>The last committed commit_ts (0 for an empty store).</summary>
     public long LastCommitTs => Volatile.Read(ref _lastCommitTs);
+
+    /// <summary>
+    /// The store's identity: a random GUID written when the store is created (or, for a store made before ids existed,
+    /// when it is first opened). A checkpoint or a copy of the directory carries the same id; a new store never does.
+    /// </summary>
+    public Guid StoreId { get; private set; }
 
     private Handles Current => _handles ?? throw new StorageUnavailableException($"The store at '{Path}' is closed (reopening after a storage failure).");
 
@@ -176,15 +183,27 @@ internal sealed class StateStore : IDisposable
     /// <summary>The last commit_ts recorded in the store at <paramref name="path"/>, opened read-only (e.g. a checkpoint).</summary>
     public static long ReadLastCommitTs(string path)
     {
+        using var db = RocksDb.OpenReadOnly(new DbOptions(), path, AllFamilies(), false);
+        return ReadLastCommitTs(db, path);
+    }
+
+    /// <summary>The last commit_ts in the meta column family of <paramref name="db"/>, a read-only or secondary instance of the store at <paramref name="path"/>.</summary>
+    public static long ReadLastCommitTs(RocksDb db, string path)
+    {
+        var last = db.Get(s_lastCommitTsKey, db.GetColumnFamily(ColumnFamilyNames.Meta), s_defaultRead);
+        return last is { Length: 8 } ? BinaryPrimitives.ReadInt64BigEndian(last) : throw new StoreOpenException($"'{path}' has no last commit_ts record.");
+    }
+
+    /// <summary>Every column family of the schema with default options, for opening a store read-only or as a secondary instance.</summary>
+    public static ColumnFamilies AllFamilies()
+    {
         var families = new ColumnFamilies();
         foreach (var name in ColumnFamilyNames.All)
         {
             families.Add(name, new ColumnFamilyOptions());
         }
 
-        using var db = RocksDb.OpenReadOnly(new DbOptions(), path, families, false);
-        var last = db.Get(s_lastCommitTsKey, db.GetColumnFamily(ColumnFamilyNames.Meta), s_defaultRead);
-        return last is { Length: 8 } ? BinaryPrimitives.ReadInt64BigEndian(last) : throw new StoreOpenException($"'{path}' has no last commit_ts record.");
+        return families;
     }
 
     /// <summary>A consistent point-in-time view for a read that looks at several keys.</summary>
@@ -314,7 +333,10 @@ internal sealed class StateStore : IDisposable
             using var batch = new WriteBatch();
             batch.Put(s_schemaVersionKey, EncodeInt64(StorageFormat.SchemaVersion), Meta);
             PutLastCommitTs(batch, 0);
+            var id = Guid.NewGuid();
+            batch.Put(s_storeIdKey, id.ToByteArray(), Meta);
             Write(batch, 0);
+            StoreId = id;
             return;
         }
 
@@ -347,6 +369,28 @@ internal sealed class StateStore : IDisposable
         }
 
         Volatile.Write(ref _lastCommitTs, lastCommitTs);
+        StoreId = ReadOrAddStoreId(lastCommitTs);
+    }
+
+    private Guid ReadOrAddStoreId(long lastCommitTs)
+    {
+        var stored = Get(Meta, s_storeIdKey);
+        if (stored is { Length: 16 })
+        {
+            return new Guid(stored);
+        }
+
+        if (stored is not null)
+        {
+            throw new StoreOpenException($"The store at '{Path}' has a damaged store id ({stored.Length} bytes instead of 16). Refusing to open it.");
+        }
+
+        // A store from before store ids: it gets its id now, once, and keeps it (synced, like the store's creation).
+        var id = Guid.NewGuid();
+        using var batch = new WriteBatch();
+        batch.Put(s_storeIdKey, id.ToByteArray(), Meta);
+        Write(batch, lastCommitTs);
+        return id;
     }
 
     private bool IsEmpty(ColumnFamilyHandle family)

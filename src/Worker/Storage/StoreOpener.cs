@@ -1,49 +1,111 @@
 using Microsoft.Extensions.Logging;
+using RocksDbSharp;
 
 namespace Statehouse.Worker.Storage;
 
 /// <summary>
 /// Opens the store at start. While another worker holds the store's lock this worker is a hot standby: it waits,
 /// retrying, without touching the broker, and takes over the moment the lock is released (the holder stopped or died).
+/// Meanwhile it follows the store as a RocksDB secondary instance, so health can report the store's real last commit_ts.
 /// Owns the opened store and disposes it last.
 /// </summary>
 internal sealed class StoreOpener(string path, StoreMemory memory, bool waitForLock, TimeSpan retryInterval, TimeProvider time, ILogger<StoreOpener> logger) : IDisposable
 {
+    private readonly Lock _secondaryLock = new();
     private StateStore? _store;
+    private StoreSecondary? _secondary;
 
     public StateStore Store => _store ?? throw new InvalidOperationException("The store is not open yet.");
 
     /// <summary>False while starting, or while waiting as a standby for another worker's lock.</summary>
     public bool IsOpen => Volatile.Read(ref _store) is not null;
 
+    /// <summary>
+    /// While this worker waits as a standby: the store's last commit_ts as the active worker has written it (read from
+    /// the secondary instance after catching up). Null when not waiting, or when the store cannot be read that way.
+    /// </summary>
+    public long? ReadStandbyLastCommitTs()
+    {
+        lock (_secondaryLock)
+        {
+            try
+            {
+                return _secondary?.ReadLastCommitTs();
+            }
+            catch (Exception e) when (e is RocksDbException or StoreOpenException)
+            {
+                logger.StandbyReadFailed(path, e.Message);
+                return null;
+            }
+        }
+    }
+
     public async Task<StateStore> OpenAsync(CancellationToken cancellationToken)
     {
         var waitingSince = time.GetTimestamp();
         var announced = false;
-        while (true)
+        try
         {
-            try
+            while (true)
             {
-                _store = StateStore.Open(path, memory);
-                if (announced)
+                try
                 {
-                    logger.StandbyTakingOver(path, time.GetElapsedTime(waitingSince).TotalSeconds);
+                    _store = StateStore.Open(path, memory);
+                    if (announced)
+                    {
+                        logger.StandbyTakingOver(path, time.GetElapsedTime(waitingSince).TotalSeconds);
+                    }
+
+                    return _store;
+                }
+                catch (StoreLockedException e) when (waitForLock)
+                {
+                    if (!announced)
+                    {
+                        // Before the line: once a standby says it waits, health can already report the store's figure.
+                        OpenSecondary();
+                        logger.StandbyWaiting(path, e.Message);
+                        announced = true;
+                    }
                 }
 
-                return _store;
+                await Task.Delay(retryInterval, time, cancellationToken);
             }
-            catch (StoreLockedException e) when (waitForLock)
-            {
-                if (!announced)
-                {
-                    logger.StandbyWaiting(path, e.Message);
-                    announced = true;
-                }
-            }
-
-            await Task.Delay(retryInterval, time, cancellationToken);
+        }
+        finally
+        {
+            CloseSecondary();
         }
     }
 
-    public void Dispose() => _store?.Dispose();
+    public void Dispose()
+    {
+        CloseSecondary();
+        _store?.Dispose();
+    }
+
+    private void OpenSecondary()
+    {
+        lock (_secondaryLock)
+        {
+            try
+            {
+                _secondary ??= StoreSecondary.Open(path);
+            }
+            catch (Exception e) when (e is RocksDbException or IOException)
+            {
+                // Health then says the store is not open, as before; taking over does not depend on it.
+                logger.StandbyReadFailed(path, e.Message);
+            }
+        }
+    }
+
+    private void CloseSecondary()
+    {
+        lock (_secondaryLock)
+        {
+            _secondary?.Dispose();
+            _secondary = null;
+        }
+    }
 }

@@ -97,11 +97,20 @@ internal sealed class MonitoringServer(
             document = new HealthDocument(report.Status, report.Healthy, health.StorageWritable, health.BrokerConnected,
                 health.Consuming, report.LastCommitTs, report.ServerVersion, report.SchemaVersion, report.Detail);
         }
+        else if (opener.ReadStandbyLastCommitTs() is { } activeLastCommitTs)
+        {
+            // The store's own figure, as the active worker wrote it: a standby that takes over continues from here.
+            document = new HealthDocument("standby", Healthy: false, StorageWritable: false, health.BrokerConnected,
+                health.Consuming, activeLastCommitTs, ServerInfo.Version, Contracts.WireFormat.SchemaVersion,
+                "A standby: another worker holds the store and is active; this one takes over when it releases the store. " +
+                "last_commit_ts is the store's, read as a RocksDB secondary instance.");
+        }
         else
         {
             document = new HealthDocument("store-not-open", Healthy: false, StorageWritable: false, health.BrokerConnected,
                 health.Consuming, LastCommitTs: 0, ServerInfo.Version, Contracts.WireFormat.SchemaVersion,
-                "The store is not open yet: starting, or a standby waiting for the active worker to release it.");
+                "The store is not open yet: starting, or a standby waiting for the active worker to release it " +
+                "(last_commit_ts unknown, not 0).");
         }
 
         context.Response.StatusCode = document.Healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;

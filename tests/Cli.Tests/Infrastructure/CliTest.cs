@@ -140,7 +140,7 @@ public abstract class CliTest : IAsyncLifetime
 
         await using (var channel = await Broker.Connection.CreateChannelAsync())
         {
-            foreach (var queue in new[] { Names.CommitQueue, Names.ReadQueue, Names.DeadLetterQueue })
+            foreach (var queue in new[] { Names.CommitQueue, Names.ReadQueue, Names.DeadLetterQueue, Names.DeploymentStream })
             {
                 await channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false);
             }

@@ -83,7 +83,7 @@ public sealed class WorkerFixture : IAsyncLifetime
             var names = new TopologyNames(Prefix);
             await using (var channel = await _connection.CreateChannelAsync())
             {
-                foreach (var queue in new[] { names.CommitQueue, names.ReadQueue, names.DeadLetterQueue })
+                foreach (var queue in new[] { names.CommitQueue, names.ReadQueue, names.DeadLetterQueue, names.DeploymentStream })
                 {
                     await channel.QueueDeleteAsync(queue);
                 }

@@ -19,6 +19,7 @@ public sealed class StatehouseScope : IAsyncDisposable
     private readonly List<WorkerProcess> _workers = [];
     private readonly List<StatehouseClient> _clients = [];
     private readonly List<RawAmqpClient> _rawClients = [];
+    private readonly List<string> _otherDataDirectories = [];
     private readonly ILoggerFactory _loggerFactory;
 
     public StatehouseScope(BrokerFixture broker, ITestOutputHelper output)
@@ -39,6 +40,17 @@ public sealed class StatehouseScope : IAsyncDisposable
     public string DataDirectory { get; }
 
     public Uri BrokerUri => _broker.BrokerUri;
+
+    /// <summary>
+    /// Another data directory for this test (not created: a worker makes a new store there), e.g. for a second store on
+    /// the same queue prefix. Deleted with the scope.
+    /// </summary>
+    public string OtherDataDirectory(string name)
+    {
+        var path = Path.Combine(Path.GetTempPath(), "statehouse-tests", $"{Prefix}-{name}");
+        _otherDataDirectories.Add(path);
+        return path;
+    }
 
     /// <summary>The most recently started worker.</summary>
     public WorkerProcess Worker => _workers.Count > 0 ? _workers[^1] : throw new InvalidOperationException("No worker started.");
@@ -135,11 +147,18 @@ public sealed class StatehouseScope : IAsyncDisposable
 
         _loggerFactory.Dispose();
         await DeleteTopologyAsync();
-        await IgnoreFailureAsync(() =>
+        foreach (var directory in _otherDataDirectories.Prepend(DataDirectory))
         {
-            Directory.Delete(DataDirectory, recursive: true);
-            return Task.CompletedTask;
-        });
+            await IgnoreFailureAsync(() =>
+            {
+                if (Directory.Exists(directory))
+                {
+                    Directory.Delete(directory, recursive: true);
+                }
+
+                return Task.CompletedTask;
+            });
+        }
     }
 
     private async Task DeleteTopologyAsync()
@@ -147,7 +166,7 @@ public sealed class StatehouseScope : IAsyncDisposable
         await IgnoreFailureAsync(async () =>
         {
             await using var channel = await _broker.Connection.CreateChannelAsync();
-            foreach (var queue in new[] { Names.CommitQueue, Names.ReadQueue, Names.DeadLetterQueue })
+            foreach (var queue in new[] { Names.CommitQueue, Names.ReadQueue, Names.DeadLetterQueue, Names.DeploymentStream })
             {
                 await channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false);
             }

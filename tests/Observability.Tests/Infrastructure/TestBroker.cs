@@ -36,7 +36,7 @@ public static class TestBroker
         var names = new TopologyNames(prefix);
         await using var connection = await ConnectAsync();
         await using var channel = await connection.CreateChannelAsync();
-        foreach (var queue in new[] { names.CommitQueue, names.DeadLetterQueue, names.ReadQueue })
+        foreach (var queue in new[] { names.CommitQueue, names.DeadLetterQueue, names.ReadQueue, names.DeploymentStream })
         {
             await channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false);
         }
