@@ -8,6 +8,7 @@ internal sealed class WorkerHealth
     private volatile string? _storageError;
     private volatile bool _brokerConnected;
     private volatile bool _consuming;
+    private volatile string? _deadLetterError;
 
     public bool StorageWritable => _storageError is null;
 
@@ -17,9 +18,16 @@ internal sealed class WorkerHealth
 
     public bool Consuming => _consuming;
 
+    /// <summary>Why dead-letter copies are not being stored (their messages are held unacked), or null.</summary>
+    public string? DeadLetterError => _deadLetterError;
+
     public void StorageFailed(string reason) => _storageError = reason;
 
     public void StorageRecovered() => _storageError = null;
+
+    public void DeadLetterFailed(string reason) => _deadLetterError = reason;
+
+    public void DeadLetterRecovered() => _deadLetterError = null;
 
     public void SetBrokerConnected(bool connected) => _brokerConnected = connected;
 
@@ -27,9 +35,13 @@ internal sealed class WorkerHealth
 
     public HealthReport Snapshot(long lastCommitTs)
     {
-        var error = _storageError;
+        var error = _storageError ?? _deadLetterError;
         var healthy = error is null && _brokerConnected && _consuming;
-        var status = error is not null ? "storage-failed" : !_brokerConnected ? "broker-disconnected" : !_consuming ? "not-consuming" : "ok";
+        var status = _storageError is not null ? "storage-failed"
+            : !_brokerConnected ? "broker-disconnected"
+            : !_consuming ? "not-consuming"
+            : _deadLetterError is not null ? "dead-letter-failed"
+            : "ok";
         return new HealthReport(healthy, status, lastCommitTs, ServerInfo.Version, WireFormat.SchemaVersion, error);
     }
 }
