@@ -90,10 +90,6 @@ internal static partial class Log
     [LoggerMessage(48, LogLevel.Information, "The store writes again; storage marked healthy")]
     public static partial void StorageRecovered(this ILogger logger);
 
-    [LoggerMessage(49, LogLevel.Warning,
-        "Could not dead-letter within a group of {Count}: {Reason}; requeued the group, it will be answered from the inbox")]
-    public static partial void DeadLetterFailed(this ILogger logger, int count, string reason);
-
     [LoggerMessage(50, LogLevel.Warning,
         "A group of {Count} is written but its replies or ack failed: {Reason}; the broker redelivers it and the inbox answers")]
     public static partial void ReplyOrAckFailed(this ILogger logger, int count, string reason);
@@ -136,4 +132,28 @@ internal static partial class Log
 
     [LoggerMessage(71, LogLevel.Debug, "Could not count the messages ready in {Queue}: {Reason}")]
     public static partial void QueueProbeFailed(this ILogger logger, string queue, string reason);
+
+    // Dead letters.
+    [LoggerMessage(90, LogLevel.Warning,
+        "The commit queue {CommitQueue} was declared by an earlier version ({Refusal}): the broker's own dead-lettering " +
+        "past the delivery limit is at-most-once unless a policy makes it at-least-once. Upgrade it once with: {PolicyCommand}")]
+    public static partial void CommitQueueDeadLettersAtMostOnce(this ILogger logger, string commitQueue, string refusal, string policyCommand);
+
+    [LoggerMessage(91, LogLevel.Error,
+        "The dead-letter copy of message {MessageId} was not stored: {Reason}; the message is held unacked and its copy retried")]
+    public static partial void DeadLetterHeld(this ILogger logger, string? messageId, string reason);
+
+    [LoggerMessage(92, LogLevel.Warning,
+        "{Count} message(s) still held for their dead-letter copies ({Reason}); next try in {DelaySeconds} s")]
+    public static partial void DeadLetterStillFailing(this ILogger logger, int count, string reason, double delaySeconds);
+
+    [LoggerMessage(93, LogLevel.Information, "Dead-letter copies are stored again; the held messages are acked")]
+    public static partial void DeadLetterRecovered(this ILogger logger);
+
+    [LoggerMessage(94, LogLevel.Debug, "Dropped {Count} held message(s) of a lost broker session; the broker redelivers them")]
+    public static partial void DroppedHeldDeadLetters(this ILogger logger, int count);
+
+    [LoggerMessage(95, LogLevel.Error,
+        "Message {MessageId} failed unexpectedly on delivery {Attempt} (limit {DeliveryLimit} redeliveries); dead-lettering it")]
+    public static partial void PoisonMessage(this ILogger logger, string? messageId, int attempt, int deliveryLimit);
 }

@@ -57,7 +57,7 @@ internal sealed class CommitWorkerService(
         WorkerTotals.SetLastCommitTs(store.LastCommitTs);
         var names = new TopologyNames(settings.Broker.QueuePrefix);
         var engine = services.GetRequiredService<CommitEngine>();
-        var loop = new CommitLoop(engine, health, settings.Commit, names, time, loggers.CreateLogger<CommitLoop>());
+        var loop = new CommitLoop(engine, health, settings.Commit, settings.Broker.DeliveryLimit, names, time, loggers.CreateLogger<CommitLoop>());
         var reads = services.GetRequiredService<ReadService>();
         _run = Task.Run(() => RunAsync(settings, names, storePath, store, loop, reads, _stopping.Token), CancellationToken.None);
     }
@@ -111,7 +111,7 @@ internal sealed class CommitWorkerService(
                         break;
                     }
 
-                    await Topology.DeclareAsync(session.CommitChannel, names, settings.Broker.DeliveryLimit, stopping);
+                    await session.DeclareTopologyAsync(names, settings.Broker.DeliveryLimit, stopping);
                     await session.StartConsumingAsync(names, loop.Deliveries, reads, stopping);
                     health.SetConsuming(true);
                     if (!ready)

@@ -9,6 +9,7 @@ internal sealed class WorkerHealth
     private volatile string? _refusal;
     private volatile bool _brokerConnected;
     private volatile bool _consuming;
+    private volatile string? _deadLetterError;
 
     public bool StorageWritable => _storageError is null;
 
@@ -18,12 +19,19 @@ internal sealed class WorkerHealth
 
     public bool Consuming => _consuming;
 
+    /// <summary>Why dead-letter copies are not being stored (their messages are held unacked), or null.</summary>
+    public string? DeadLetterError => _deadLetterError;
+
     public void StorageFailed(string reason) => _storageError = reason;
 
     /// <summary>This worker's store is not the deployment's: it never serves the prefix. Final.</summary>
     public void Refuse(string reason) => _refusal = reason;
 
     public void StorageRecovered() => _storageError = null;
+
+    public void DeadLetterFailed(string reason) => _deadLetterError = reason;
+
+    public void DeadLetterRecovered() => _deadLetterError = null;
 
     public void SetBrokerConnected(bool connected) => _brokerConnected = connected;
 
@@ -36,9 +44,13 @@ internal sealed class WorkerHealth
             return new HealthReport(false, "foreign-store", lastCommitTs, ServerInfo.Version, WireFormat.SchemaVersion, refusal);
         }
 
-        var error = _storageError;
+        var error = _storageError ?? _deadLetterError;
         var healthy = error is null && _brokerConnected && _consuming;
-        var status = error is not null ? "storage-failed" : !_brokerConnected ? "broker-disconnected" : !_consuming ? "not-consuming" : "ok";
+        var status = _storageError is not null ? "storage-failed"
+            : !_brokerConnected ? "broker-disconnected"
+            : !_consuming ? "not-consuming"
+            : _deadLetterError is not null ? "dead-letter-failed"
+            : "ok";
         return new HealthReport(healthy, status, lastCommitTs, ServerInfo.Version, WireFormat.SchemaVersion, error);
     }
 }

@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
+using RabbitMQ.Client.Exceptions;
 using Statehouse.Contracts;
 using Statehouse.Worker.Hosting;
 using Statehouse.Worker.Reads;
@@ -107,6 +108,45 @@ internal sealed class BrokerSession : IAsyncDisposable
         {
             await CancelAsync(_readConsumer, cancellationToken);
             await _readConsumer.DrainAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Declares the topology (<see cref="Topology"/>) on channels of its own, so that a refused declaration closes only
+    /// those. A commit queue declared by an earlier version (without at-least-once dead-lettering; its arguments cannot
+    /// change) is declared with its own arguments, and a warning names the policy that upgrades it.
+    /// Throws what the broker refuses otherwise.
+    /// </summary>
+    public async Task DeclareTopologyAsync(TopologyNames names, int deliveryLimit, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await DeclareOnOwnChannelAsync(names, Topology.CommitQueueArguments(names, deliveryLimit), cancellationToken);
+        }
+        catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == Constants.PreconditionFailed)
+        {
+            await DeclareOnOwnChannelAsync(names, Topology.EarlierCommitQueueArguments(names, deliveryLimit), cancellationToken);
+            _logger.CommitQueueDeadLettersAtMostOnce(names.CommitQueue, ex.ShutdownReason.ReplyText, UpgradePolicyCommand(names));
+        }
+    }
+
+    /// <summary>The rabbitmqctl command that makes an earlier commit queue's own dead-lettering at-least-once.</summary>
+    public static string UpgradePolicyCommand(TopologyNames names) =>
+        $"rabbitmqctl set_policy --apply-to queues --priority 10 {names.CommitQueue}.at-least-once " +
+        $"'^{System.Text.RegularExpressions.Regex.Escape(names.CommitQueue)}$' " +
+        "'{\"dead-letter-strategy\":\"at-least-once\",\"overflow\":\"reject-publish\"}'";
+
+    private async Task DeclareOnOwnChannelAsync(
+        TopologyNames names, Dictionary<string, object?> commitQueueArguments, CancellationToken cancellationToken)
+    {
+        var channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken);
+        try
+        {
+            await Topology.DeclareAsync(channel, names, commitQueueArguments, cancellationToken);
+        }
+        finally
+        {
+            await DisposeQuietlyAsync(channel);
         }
     }
 

@@ -1,5 +1,8 @@
+using System.Security.Cryptography;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
 using Statehouse.Contracts;
 using Statehouse.Worker.Commit;
 using Statehouse.Worker.Hosting;
@@ -10,8 +13,9 @@ namespace Statehouse.Worker.Messaging;
 
 /// <summary>
 /// The single writer. Takes every commit delivery that is ready (bounded by count and bytes), applies the group as one
-/// synced write, then dead-letters what can never be applied, replies, and acks the whole group at once. The order is
-/// the guarantee: nothing is replied to or acked before the write returned.
+/// synced write, then dead-letters what can never be applied, replies, and acks the group. The order is the guarantee:
+/// nothing is replied to or acked before the write returned, and a message to dead-letter is acked only once its copy
+/// was confirmed as routed to a queue; until then it is held unacked and its copy retried with back-off.
 /// </summary>
 internal sealed class CommitLoop
 {
@@ -27,15 +31,22 @@ internal sealed class CommitLoop
     private readonly ILogger _logger;
     private readonly List<CommitDelivery> _group;
     private readonly List<CommitRequest> _requests;
+    private readonly int _deliveryLimit;
+    private readonly List<HeldDeadLetter> _held = [];
+    private readonly Dictionary<string, int> _unexpectedFailures = new(StringComparer.Ordinal);
     private int _failures;
     private int _isolateRemaining;
+    private int _heldFailures;
+    private long _heldRetryAt;
 
     public CommitLoop(
-        CommitEngine engine, WorkerHealth health, CommitOptions options, TopologyNames names, TimeProvider time, ILogger logger)
+        CommitEngine engine, WorkerHealth health, CommitOptions options, int deliveryLimit, TopologyNames names, TimeProvider time,
+        ILogger logger)
     {
         _engine = engine;
         _health = health;
         _options = options;
+        _deliveryLimit = deliveryLimit;
         _names = names;
         _time = time;
         _logger = logger;
@@ -63,14 +74,23 @@ internal sealed class CommitLoop
         {
             if (_group.Count == 0)
             {
+                if (_held.Count > 0 && _time.GetTimestamp() >= _heldRetryAt)
+                {
+                    await RetryHeldAsync(abort);
+                }
+
                 try
                 {
-                    if (!await reader.WaitToReadAsync(stopping))
+                    if (!await WaitForDeliveriesAsync(reader, stopping))
                     {
-                        return;
+                        continue;
                     }
                 }
                 catch (OperationCanceledException)
+                {
+                    return;
+                }
+                catch (ChannelClosedException)
                 {
                     return;
                 }
@@ -111,6 +131,30 @@ internal sealed class CommitLoop
 
     private static TimeSpan Backoff(int failures) =>
         TimeSpan.FromTicks(Math.Min(s_maxBackoff.Ticks, s_firstBackoff.Ticks << Math.Min(failures - 1, 16)));
+
+    /// <summary>
+    /// True once deliveries are ready; false when the next retry of held dead-letter copies is due first.
+    /// Throws <see cref="OperationCanceledException"/> when stopping, <see cref="ChannelClosedException"/> when completed.
+    /// </summary>
+    private async Task<bool> WaitForDeliveriesAsync(ChannelReader<CommitDelivery> reader, CancellationToken stopping)
+    {
+        if (_held.Count == 0)
+        {
+            return await reader.WaitToReadAsync(stopping) ? true : throw new ChannelClosedException();
+        }
+
+        var due = TimeSpan.FromTicks(Math.Max(0, _heldRetryAt - _time.GetTimestamp()) * TimeSpan.TicksPerSecond / _time.TimestampFrequency);
+        using var retry = new CancellationTokenSource(due, _time);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(stopping, retry.Token);
+        try
+        {
+            return await reader.WaitToReadAsync(either.Token) ? true : throw new ChannelClosedException();
+        }
+        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
 
     /// <summary>
     /// Takes the deliveries that are ready, in order, all from one session, up to the count and byte limits
@@ -220,9 +264,20 @@ internal sealed class CommitLoop
         }
         catch (Exception ex)
         {
-            // Bad input comes back as outcomes; an exception is a bug or worse. Requeue: the broker's delivery limit
-            // dead-letters a message that keeps failing, so one poison message cannot stop the worker for good.
+            // Bad input comes back as outcomes; an exception is a bug or worse. Requeue, but count: once a message on its
+            // own has failed past the delivery limit, the worker dead-letters it itself, so one poison message cannot
+            // stop the worker for good whatever the broker counts (RabbitMQ 4.3 no longer counts a requeue).
             _logger.CommitGroupFailed(_group.Count, ex);
+            if (_group.Count == 1 && CountUnexpectedFailure(_group[0]) is var attempt && attempt > _deliveryLimit)
+            {
+                _logger.PoisonMessage(_group[0].Properties.MessageId, attempt, _deliveryLimit);
+                var reason = $"failed unexpectedly on {attempt} deliveries (Broker:DeliveryLimit {_deliveryLimit}): {ex.GetType().Name}: {ex.Message}";
+                var reply = CommitReply.Rejected(_group[0].Properties.MessageId ?? "", ErrorCode.InternalError, reason);
+                await CompleteAsync(session, lastTag, [new CommitOutcome(reply, WireFormat.Serialize(reply), Duplicate: false, reason)], abort);
+                ForgetUnexpectedFailures(_group[0]);
+                return GroupOutcome.Requeued;
+            }
+
             await RequeueAsync(session, lastTag, abort);
             _isolateRemaining = Math.Max(_isolateRemaining, _options.Prefetch);
             return GroupOutcome.Requeued;
@@ -232,6 +287,14 @@ internal sealed class CommitLoop
         {
             _health.StorageRecovered();
             _logger.StorageRecovered();
+        }
+
+        if (_unexpectedFailures.Count > 0)
+        {
+            foreach (var delivery in _group)
+            {
+                ForgetUnexpectedFailures(delivery);
+            }
         }
 
         // Counted before the replies go out, so that a client holding its reply finds it counted.
@@ -247,26 +310,25 @@ internal sealed class CommitLoop
         return GroupOutcome.Done;
     }
 
-    /// <summary>After the synced write: dead-letter copies (confirmed), replies in order, one ack, announcements.</summary>
+    /// <summary>
+    /// After the synced write: dead-letter copies (confirmed as routed), replies in order, acks, announcements. A message
+    /// whose copy was not stored is replied to (its refusal is recorded) but held unacked; the others are acked around it.
+    /// </summary>
     private async Task CompleteAsync(BrokerSession session, ulong lastTag, IReadOnlyList<CommitOutcome> outcomes, CancellationToken abort)
     {
-        try
+        var heldBefore = _held.Count > 0;
+        var firstHeld = -1;
+        for (var i = 0; i < outcomes.Count; i++)
         {
-            for (var i = 0; i < outcomes.Count; i++)
+            if (outcomes[i].DeadLetterReason is { } reason)
             {
-                if (outcomes[i].DeadLetterReason is { } reason)
+                var dead = new HeldDeadLetter(_group[i], reason, outcomes[i].Reply.ErrorCode);
+                if (await TryDeadLetterAsync(dead, abort) is { } failure)
                 {
-                    await DeadLetterAsync(session, _group[i], outcomes[i], reason, abort);
+                    Hold(dead, failure);
+                    firstHeld = firstHeld < 0 ? i : firstHeld;
                 }
             }
-        }
-        catch (Exception ex)
-        {
-            // Acking now would lose the message without its dead-letter copy. Requeued, it comes back and is answered
-            // from the inbox; nothing is written twice.
-            _logger.DeadLetterFailed(_group.Count, ex.Message);
-            await RequeueAsync(session, lastTag, abort);
-            return;
         }
 
         try
@@ -281,7 +343,14 @@ internal sealed class CommitLoop
                 }
             }
 
-            await session.CommitChannel.BasicAckAsync(lastTag, multiple: true, abort);
+            if (!heldBefore && firstHeld < 0)
+            {
+                await session.CommitChannel.BasicAckAsync(lastTag, multiple: true, abort);
+            }
+            else
+            {
+                await AckAroundHeldAsync(session, heldBefore, firstHeld, abort);
+            }
         }
         catch (Exception ex)
         {
@@ -293,15 +362,182 @@ internal sealed class CommitLoop
         await AnnounceAsync(session, outcomes, abort);
     }
 
-    private async Task DeadLetterAsync(
-        BrokerSession session, CommitDelivery delivery, CommitOutcome outcome, string reason, CancellationToken abort)
+    /// <summary>
+    /// A multiple ack would also ack the held messages (every unacked tag up to it on the channel): ack up to the first
+    /// one held in this group with one multiple ack when nothing was held before, the rest one by one.
+    /// </summary>
+    private async Task AckAroundHeldAsync(BrokerSession session, bool heldBefore, int firstHeld, CancellationToken abort)
     {
-        // Publisher confirms are on for this channel: this returns once the broker has the copy, and throws if it refused it.
-        await session.DeadLetterChannel.BasicPublishAsync(_names.DeadLetterExchange, _names.CommitQueue, mandatory: false,
-            MessageProperties.DeadLetter(delivery.Properties, reason, outcome.Reply.ErrorCode), delivery.Body, abort);
-        WorkerTotals.AddDeadLetter();
-        _logger.DeadLettered(delivery.Properties.MessageId, outcome.Reply.ErrorCode.ToWireName(), reason);
+        var from = 0;
+        if (!heldBefore && firstHeld > 0)
+        {
+            await session.CommitChannel.BasicAckAsync(_group[firstHeld - 1].DeliveryTag, multiple: true, abort);
+            from = firstHeld;
+        }
+
+        for (var i = from; i < _group.Count; i++)
+        {
+            if (!IsHeld(_group[i]))
+            {
+                await session.CommitChannel.BasicAckAsync(_group[i].DeliveryTag, multiple: false, abort);
+            }
+        }
     }
+
+    private bool IsHeld(CommitDelivery delivery)
+    {
+        foreach (var held in _held)
+        {
+            if (ReferenceEquals(held.Delivery, delivery))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Publishes the dead-letter copy: mandatory, with publisher confirms, so this returns only once a queue has it.
+    /// Returns null then, else why not (no queue bound: a basic.return; refused: a basic.nack; or the channel failed).
+    /// </summary>
+    private async Task<string?> TryDeadLetterAsync(HeldDeadLetter dead, CancellationToken abort)
+    {
+        var delivery = dead.Delivery;
+        try
+        {
+            await delivery.Session.DeadLetterChannel.BasicPublishAsync(_names.DeadLetterExchange, _names.CommitQueue, mandatory: true,
+                MessageProperties.DeadLetter(delivery.Properties, dead.Reason, dead.Code), delivery.Body, abort);
+        }
+        catch (PublishReturnException returned)
+        {
+            return $"{_names.DeadLetterExchange} routed the copy to no queue ({returned.ReplyCode} {returned.ReplyText}): is {_names.DeadLetterQueue} deleted?";
+        }
+        catch (PublishException)
+        {
+            return $"the broker refused the copy (basic.nack): {_names.DeadLetterQueue} is full (a length limit with reject-publish?) or the broker cannot store it";
+        }
+        catch (Exception ex)
+        {
+            return $"publishing the copy failed: {ex.Message}";
+        }
+
+        WorkerTotals.AddDeadLetter();
+        _logger.DeadLettered(delivery.Properties.MessageId, dead.Code.ToWireName(), dead.Reason);
+        return null;
+    }
+
+    private void Hold(HeldDeadLetter dead, string failure)
+    {
+        _logger.DeadLetterHeld(dead.Delivery.Properties.MessageId, failure);
+        _health.DeadLetterFailed($"{failure} ({_held.Count + 1} message(s) held unacked)");
+        if (_held.Count == 0)
+        {
+            _heldFailures = 1;
+            _heldRetryAt = _time.GetTimestamp() + (long)(Backoff(1).TotalSeconds * _time.TimestampFrequency);
+        }
+
+        _held.Add(dead);
+    }
+
+    /// <summary>
+    /// Declares the dead-letter queue again (it may have been deleted), then republishes the held copies in order,
+    /// acking each message whose copy is confirmed. Stops at the first failure and backs off, as for a storage failure.
+    /// The refusals are in the inbox already, so only the copies are retried; held messages of a lost session are
+    /// dropped (the broker redelivers them, and a redelivered refusal is dead-lettered again).
+    /// </summary>
+    private async Task RetryHeldAsync(CancellationToken abort)
+    {
+        var dropped = _held.RemoveAll(h => !h.Delivery.Session.IsOpen);
+        if (dropped > 0)
+        {
+            _logger.DroppedHeldDeadLetters(dropped);
+        }
+
+        string? failure = null;
+        if (_held.Count > 0)
+        {
+            try
+            {
+                await Topology.DeclareDeadLetterAsync(_held[0].Delivery.Session.DeadLetterChannel, _names, abort);
+            }
+            catch (Exception ex)
+            {
+                failure = $"declaring {_names.DeadLetterQueue} failed: {ex.Message}";
+            }
+        }
+
+        while (failure is null && _held.Count > 0)
+        {
+            var dead = _held[0];
+            failure = await TryDeadLetterAsync(dead, abort);
+            if (failure is null)
+            {
+                try
+                {
+                    await dead.Delivery.Session.CommitChannel.BasicAckAsync(dead.Delivery.DeliveryTag, multiple: false, abort);
+                }
+                catch (Exception ex)
+                {
+                    // The copy is stored; the broker redelivers the message and the inbox answers it (one more copy at worst).
+                    _logger.ReplyOrAckFailed(1, ex.Message);
+                }
+
+                _held.RemoveAt(0);
+            }
+        }
+
+        if (failure is null)
+        {
+            _heldFailures = 0;
+            _health.DeadLetterRecovered();
+            _logger.DeadLetterRecovered();
+            return;
+        }
+
+        _heldFailures++;
+        var backoff = Backoff(_heldFailures);
+        _heldRetryAt = _time.GetTimestamp() + (long)(backoff.TotalSeconds * _time.TimestampFrequency);
+        _health.DeadLetterFailed($"{failure} ({_held.Count} message(s) held unacked)");
+        _logger.DeadLetterStillFailing(_held.Count, failure, backoff.TotalSeconds);
+    }
+
+    /// <summary>
+    /// The how-manieth delivery of this message is failing: the quorum queue's <c>x-delivery-count</c> (earlier
+    /// deliveries, also across worker crashes) or the worker's own count of unexpected failures, whichever is higher
+    /// (RabbitMQ 4.3 does not count a requeue, so the header alone may stay put).
+    /// </summary>
+    private int CountUnexpectedFailure(CommitDelivery delivery)
+    {
+        var key = FailureKey(delivery);
+        _unexpectedFailures.TryGetValue(key, out var own);
+        own++;
+        if (_unexpectedFailures.Count >= 10_000)
+        {
+            // A bound on memory; forgetting only delays the dead-lettering, the header still counts.
+            _unexpectedFailures.Clear();
+        }
+
+        _unexpectedFailures[key] = own;
+        var header = delivery.Properties.Headers is { } headers && headers.TryGetValue("x-delivery-count", out var value)
+            ? value switch { long l => (int)Math.Min(l, int.MaxValue), int i => i, _ => 0 }
+            : 0;
+        return Math.Max(header + 1, own);
+    }
+
+    private void ForgetUnexpectedFailures(CommitDelivery delivery)
+    {
+        if (_unexpectedFailures.Count > 0)
+        {
+            _unexpectedFailures.Remove(FailureKey(delivery));
+        }
+    }
+
+    private static string FailureKey(CommitDelivery delivery) =>
+        delivery.Properties.MessageId is { Length: > 0 } id ? "id:" + id : "sha256:" + Convert.ToHexString(SHA256.HashData(delivery.Body));
+
+    /// <summary>A message whose dead-letter copy is not stored yet: unacked until it is.</summary>
+    private sealed record HeldDeadLetter(CommitDelivery Delivery, string Reason, ErrorCode Code);
 
     /// <summary>Best effort: followers that miss an announcement catch up by replaying the log.</summary>
     private async Task AnnounceAsync(BrokerSession session, IReadOnlyList<CommitOutcome> outcomes, CancellationToken abort)

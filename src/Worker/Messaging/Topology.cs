@@ -9,7 +9,26 @@ namespace Statehouse.Worker.Messaging;
 /// </summary>
 internal static class Topology
 {
-    public static Dictionary<string, object?> CommitQueueArguments(TopologyNames names, int deliveryLimit) => new()
+    /// <summary>
+    /// The commit queue's arguments for a new deployment: the broker's own dead-lettering (past
+    /// <c>x-delivery-limit</c>) is at-least-once, which quorum queues allow only with <c>x-overflow=reject-publish</c>.
+    /// </summary>
+    public static Dictionary<string, object?> CommitQueueArguments(TopologyNames names, int deliveryLimit)
+    {
+        var arguments = EarlierCommitQueueArguments(names, deliveryLimit);
+        // The quorum queue keeps a dead-lettered message until the dead-letter queue confirms it, instead of
+        // dropping it when the dead-letter queue is missing or refuses it.
+        arguments["x-dead-letter-strategy"] = "at-least-once";
+        arguments["x-overflow"] = "reject-publish";
+        return arguments;
+    }
+
+    /// <summary>
+    /// The commit queue's arguments before at-least-once dead-lettering (deployments declared by earlier versions);
+    /// a queue's arguments cannot change, so such a queue gets the same guarantee through a policy
+    /// (docs/operations.md, "Upgrading the commit queue to at-least-once dead-lettering").
+    /// </summary>
+    public static Dictionary<string, object?> EarlierCommitQueueArguments(TopologyNames names, int deliveryLimit) => new()
     {
         ["x-queue-type"] = "quorum",
         // A second worker waits as a standby instead of splitting the stream: there must be one writer.
@@ -32,21 +51,35 @@ internal static class Topology
         channel.QueueDeclareAsync(names.DeploymentStream, durable: true, exclusive: false, autoDelete: false,
             arguments: DeploymentStreamArguments(), cancellationToken: cancellationToken);
 
-    public static async Task DeclareAsync(IChannel channel, TopologyNames names, int deliveryLimit, CancellationToken cancellationToken)
+    public static Task DeclareAsync(IChannel channel, TopologyNames names, int deliveryLimit, CancellationToken cancellationToken) =>
+        DeclareAsync(channel, names, CommitQueueArguments(names, deliveryLimit), cancellationToken);
+
+    /// <summary>
+    /// Declares everything with <paramref name="commitQueueArguments"/> for the commit queue. A queue that exists with
+    /// other arguments fails with 406 PRECONDITION_FAILED, which closes <paramref name="channel"/>.
+    /// </summary>
+    public static async Task DeclareAsync(
+        IChannel channel, TopologyNames names, IDictionary<string, object?> commitQueueArguments, CancellationToken cancellationToken)
     {
         // The dead-letter exchange and its queue come first so the commit queue never points at nothing.
+        await DeclareDeadLetterAsync(channel, names, cancellationToken);
+
+        await channel.QueueDeclareAsync(names.CommitQueue, durable: true, exclusive: false, autoDelete: false,
+            arguments: commitQueueArguments, cancellationToken: cancellationToken);
+        await channel.QueueDeclareAsync(names.ReadQueue, durable: true, exclusive: false, autoDelete: false,
+            cancellationToken: cancellationToken);
+        await channel.ExchangeDeclareAsync(names.CommitsExchange, ExchangeType.Fanout, durable: true, autoDelete: false,
+            cancellationToken: cancellationToken);
+    }
+
+    /// <summary>The dead-letter exchange, the dead-letter queue and their binding (again, e.g. after someone deleted the queue).</summary>
+    public static async Task DeclareDeadLetterAsync(IChannel channel, TopologyNames names, CancellationToken cancellationToken)
+    {
         await channel.ExchangeDeclareAsync(names.DeadLetterExchange, ExchangeType.Fanout, durable: true, autoDelete: false,
             cancellationToken: cancellationToken);
         await channel.QueueDeclareAsync(names.DeadLetterQueue, durable: true, exclusive: false, autoDelete: false,
             cancellationToken: cancellationToken);
         await channel.QueueBindAsync(names.DeadLetterQueue, names.DeadLetterExchange, routingKey: string.Empty,
-            cancellationToken: cancellationToken);
-
-        await channel.QueueDeclareAsync(names.CommitQueue, durable: true, exclusive: false, autoDelete: false,
-            arguments: CommitQueueArguments(names, deliveryLimit), cancellationToken: cancellationToken);
-        await channel.QueueDeclareAsync(names.ReadQueue, durable: true, exclusive: false, autoDelete: false,
-            cancellationToken: cancellationToken);
-        await channel.ExchangeDeclareAsync(names.CommitsExchange, ExchangeType.Fanout, durable: true, autoDelete: false,
             cancellationToken: cancellationToken);
     }
 }
