@@ -86,9 +86,21 @@ public sealed class PutGetDeleteTests(BrokerFixture broker, ITestOutputHelper ou
     }
 
     [Fact]
-    public async Task Delete_MissingKey_ExitsOneAndWritesNothing()
+    public async Task Delete_MissingKey_WritesTombstoneVersionOne()
     {
-        (await RunAsync("delete", "agent-a", "never")).ExpectExit(1);
+        // The same meaning as the client's tx.Delete: a delete always commits a tombstone.
+        var delete = (await RunAsync("delete", "agent-a", "never", "--json")).ExpectExit(0).Json();
+        Assert.Equal(1, (long?)delete["commit_ts"]);
+        Assert.Equal(1, (long?)delete["versions"]![0]!["version"]);
+
+        var gone = (await RunAsync("get", "agent-a", "never")).ExpectExit(1);
+        Assert.Contains("deleted (version 1, commit_ts 1)", gone.Stderr);
+    }
+
+    [Fact]
+    public async Task Delete_MissingKeyWithExpectVersion_ExitsFourAndWritesNothing()
+    {
+        (await RunAsync("delete", "agent-a", "never", "--expect-version", "1")).ExpectExit(4);
         var health = (await RunAsync("health", "--json")).ExpectExit(0).Json();
         Assert.Equal(0, (long?)health["last_commit_ts"]);
     }
