@@ -38,6 +38,7 @@ internal static class CliApplication
         ];
         foreach (var command in commands)
         {
+            globals.AddTo(command);
             root.Subcommands.Add(command);
         }
 
@@ -60,14 +61,19 @@ internal static class CliApplication
     {
         var output = new CliOutput(json);
         var message = string.Join(" ", parse.Errors.Select(e => e.Message));
+        output.Error($"{message}\n{UsageHint(parse)}", new Failure(ExitCodes.Usage, message).ToJson());
+        return ExitCodes.Usage;
+    }
+
+    /// <summary>The hint that follows every usage error: <c>Run 'statehouse get --help' for usage.</c></summary>
+    public static string UsageHint(ParseResult parse)
+    {
         var path = new List<string>();
         for (var result = parse.CommandResult; result is not null; result = result.Parent as CommandResult)
         {
             path.Insert(0, result.Command.Name);
         }
 
-        var help = string.Join(' ', path) + " --help";
-        output.Error($"{message}\nRun '{help}' for usage.", new Failure(ExitCodes.Usage, message).ToJson());
-        return ExitCodes.Usage;
+        return $"Run '{string.Join(' ', path)} --help' for usage.";
     }
 }

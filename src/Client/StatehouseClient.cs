@@ -85,7 +85,12 @@ public sealed class StatehouseClient : IAsyncDisposable
         return ToState<T>(RequireRecordIn(reply), key);
     }
 
-    /// <summary>The record as it was right after the transaction with <paramref name="commitTs"/> (not existing if not written by then).</summary>
+    /// <summary>
+    /// The record as it was right after the transaction with <paramref name="commitTs"/> (not existing if not written by
+    /// then). <paramref name="commitTs"/> must be at most the worker's last commit_ts: the state as of a later one could
+    /// still change.
+    /// </summary>
+    /// <exception cref="StatehouseInvalidRequestException"><paramref name="commitTs"/> is beyond the last commit_ts (INVALID_REQUEST).</exception>
     public async Task<StateResult<T>> GetStateAsOfAsync<T>(string agentId, string key, long commitTs, string? @namespace = null, CancellationToken ct = default)
     {
         Guard.Record(agentId, key);
@@ -257,7 +262,8 @@ public sealed class StatehouseClient : IAsyncDisposable
             : 0;
         var envelope = new CommitEnvelope(WireFormat.SchemaVersion, txnId, @namespace, operations, deadline);
         var request = new BrokerRequest(
-            _names.CommitQueue, "commit", txnId, WireFormat.Serialize(envelope), _options.CommitTimeout, _options.MaxCommitAttempts, Persistent: true, txnId);
+            _names.CommitQueue, "commit", txnId, WireFormat.Serialize(envelope), _options.CommitTimeout, _options.MaxCommitAttempts, Persistent: true, txnId,
+            deadline == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(deadline));
         var body = await _link.SendAsync(request, ct).ConfigureAwait(false);
         var reply = Decode<CommitReply>(body, txnId);
         if (reply.Status == CommitStatus.Committed)

@@ -50,7 +50,11 @@ public sealed class StatehouseTransaction : IAsyncDisposable, IDisposable
         return Stage(Operation.Write(agentId, key, messagePackValue.ToArray()));
     }
 
-    /// <summary>Stages a delete (a tombstone: the key stops existing, its history stays).</summary>
+    /// <summary>
+    /// Stages a delete: a tombstone, a new version of the record; the key stops existing, its history stays. A key that
+    /// does not exist (never written, or deleted already) gets a tombstone too (version 1 for a key never written): a
+    /// delete always commits. To delete only an existing record, add <see cref="ExpectVersion"/> with its version.
+    /// </summary>
     public StatehouseTransaction Delete(string agentId, string key)
     {
         Guard.Record(agentId, key);

@@ -56,7 +56,7 @@ internal sealed class DeadLetterQueue : IAsyncDisposable
                 break;
             }
 
-            _held.Add(new DeadLetter(_held.Count + 1, got.DeliveryTag, new BasicProperties(got.BasicProperties), got.Body.ToArray()));
+            _held.Add(new DeadLetter(_held.Count + 1, got.DeliveryTag, WithoutPublishSequenceNumber(got.BasicProperties), got.Body.ToArray()));
         }
 
         return _held;
@@ -104,6 +104,22 @@ internal sealed class DeadLetterQueue : IAsyncDisposable
     {
         await _channel.BasicAckAsync(letter.DeliveryTag, multiple: false, ct).ConfigureAwait(false);
         _settled.Add(letter.DeliveryTag);
+    }
+
+    /// <summary>
+    /// RabbitMQ.Client stamps <c>x-dotnet-pub-seq-no</c> on every message published on a channel with confirm tracking,
+    /// the worker's dead-letter copy included: its channel's sequence number, bookkeeping of no use to anyone else. It is
+    /// neither shown nor carried on by a requeue.
+    /// </summary>
+    private static BasicProperties WithoutPublishSequenceNumber(IReadOnlyBasicProperties received)
+    {
+        var properties = new BasicProperties(received);
+        if (received.Headers is { } headers && headers.ContainsKey(Constants.PublishSequenceNumberHeader))
+        {
+            properties.Headers = headers.Where(h => h.Key != Constants.PublishSequenceNumberHeader).ToDictionary(h => h.Key, h => h.Value);
+        }
+
+        return properties;
     }
 
     /// <summary>Gives every message still held back to the queue, in its place.</summary>

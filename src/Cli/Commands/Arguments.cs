@@ -5,9 +5,43 @@ namespace Statehouse.Cli.Commands;
 /// <summary>Arguments and options that several commands take, so that they read the same everywhere.</summary>
 internal static class Arguments
 {
-    public static Argument<string> Agent() => new("AGENT") { Description = "The agent id" };
+    public static Argument<string> Agent() => NonEmpty(new("AGENT") { Description = "The agent id" });
 
-    public static Argument<string> Key() => new("KEY") { Description = "The record's key" };
+    public static Argument<string> Key() => NonEmpty(new("KEY") { Description = "The record's key" });
+
+    /// <summary>Refuses an empty value (<c>""</c>) as a usage error naming the argument.</summary>
+    public static Argument<string> NonEmpty(Argument<string> argument)
+    {
+        argument.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string>() is { Length: 0 })
+            {
+                result.AddError($"{argument.Name} must not be empty.");
+            }
+        });
+        return argument;
+    }
+
+    /// <summary>
+    /// <c>--txn-id ID</c>: the transaction's id instead of a new one. Resending a timed-out commit with its id is safe:
+    /// the worker applies an id at most once and answers a resend with the first outcome.
+    /// </summary>
+    public static Option<string> TxnId()
+    {
+        var option = new Option<string>("--txn-id")
+        {
+            Description = "The transaction id (default: a new one); resend a timed-out commit with its id to learn its outcome",
+            HelpName = "ID",
+        };
+        option.Validators.Add(result =>
+        {
+            if (string.IsNullOrWhiteSpace(result.GetValueOrDefault<string>()))
+            {
+                result.AddError("--txn-id must not be empty.");
+            }
+        });
+        return option;
+    }
 
     /// <summary>An option that must be at least <paramref name="minimum"/> when given.</summary>
     public static Option<long?> AtLeast(string name, long minimum, string description, string helpName, params string[] aliases)

@@ -13,12 +13,19 @@ internal static class CommitCommand
     public static Command Create(GlobalOptions globals)
     {
         var file = new Argument<string>("FILE") { Description = "The JSON commit file, or - for stdin (format: docs/cli.md)" };
-        var command = new Command("commit", "Commit the operations of a JSON file as one transaction; prints commit_ts and versions") { file };
+        var txnId = Arguments.TxnId();
+        var command = new Command("commit", "Commit the operations of a JSON file as one transaction; prints commit_ts and versions") { file, txnId };
         command.SetBody(globals, async (context, parse, ct) =>
         {
             var commitFile = CommitFile.Parse(await ReadAsync(parse.GetRequiredValue(file), ct).ConfigureAwait(false));
+            var id = parse.GetValue(txnId);
+            if (id is not null && commitFile.TxnId is not null && id != commitFile.TxnId)
+            {
+                throw CliException.Usage($"--txn-id {id} differs from the commit file's \"txn_id\" {commitFile.TxnId}; give one of them.");
+            }
+
             var client = await context.ClientAsync(ct).ConfigureAwait(false);
-            await using var tx = client.BeginTransaction(commitFile.Namespace ?? context.Namespace, commitFile.TxnId);
+            await using var tx = client.BeginTransaction(commitFile.Namespace ?? context.Namespace, id ?? commitFile.TxnId);
             foreach (var operation in commitFile.Operations)
             {
                 _ = operation.Kind switch

@@ -18,7 +18,7 @@ internal static class DumpCommand
         var file = new Option<FileInfo>("--output", "-o") { Description = "Write the dump to FILE instead of stdout", HelpName = "FILE" };
         var format = new Option<string>("--format")
         {
-            Description = "json or text (default: json with --json, else text)",
+            Description = "json or text (default: from the -o file's extension, .json or .txt; else json with --json, else text)",
             HelpName = "FORMAT",
         };
         format.AcceptOnlyFromAmong("json", "text");
@@ -26,7 +26,8 @@ internal static class DumpCommand
         command.SetBody(globals, async (context, parse, ct) =>
         {
             var agentId = parse.GetRequiredValue(agent);
-            var asJson = (parse.GetValue(format) ?? (context.Output.Json ? "json" : "text")) == "json";
+            var target = parse.GetValue(file);
+            var asJson = (parse.GetValue(format) ?? FormatOf(target) ?? (context.Output.Json ? "json" : "text")) == "json";
             var entries = await ScanCommand.ReadAllAsync(context, agentId, "", ct).ConfigureAwait(false);
             var document = new JsonObject
             {
@@ -35,7 +36,7 @@ internal static class DumpCommand
                 ["records"] = new JsonArray(entries.Select(e => (JsonNode)Views.RecordJson(e.Key, e.State)).ToArray()),
             };
 
-            if (parse.GetValue(file) is not { } target)
+            if (target is null)
             {
                 Write(context.Output, document, entries, asJson);
                 return ExitCodes.Ok;
@@ -70,6 +71,14 @@ internal static class DumpCommand
         });
         return command;
     }
+
+    /// <summary>The format a file's extension names (<c>.json</c>, <c>.txt</c>); null for any other.</summary>
+    private static string? FormatOf(FileInfo? file) => file?.Extension.ToLowerInvariant() switch
+    {
+        ".json" => "json",
+        ".txt" or ".text" => "text",
+        _ => null,
+    };
 
     private static void Write(CliOutput output, JsonObject document, List<Client.ScanEntry<Values.Undecoded>> entries, bool asJson)
     {

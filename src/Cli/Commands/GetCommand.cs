@@ -14,7 +14,7 @@ internal static class GetCommand
         var agent = Arguments.Agent();
         var key = Arguments.Key();
         var version = Arguments.AtLeast("--version", 1, "Read the record as it was at this version", "N");
-        var asOf = Arguments.AtLeast("--as-of", 0, "Read the record as it was right after the transaction with this commit_ts", "TS");
+        var asOf = Arguments.AtLeast("--as-of", 0, "Read the record as it was right after the transaction with this commit_ts (at most the last commit_ts; beyond it exit code 4)", "TS");
         var command = new Command("get", "Show one record: value (as JSON), version and commit_ts") { agent, key, version, asOf };
         Arguments.Exclusive(command, version, asOf);
 
@@ -56,6 +56,12 @@ internal static class GetCommand
         var fields = Views.RecordJson(state.Key, state);
         fields.Insert(0, "namespace", context.Namespace);
         fields.Insert(1, "agent", agentId);
+        if (!context.Output.Json)
+        {
+            // Shown as compact JSON, as scan, dump, tail and replay show values: "hello" quoted, null as null.
+            fields["value"] = JsonValues.ToText(state.RawValue);
+        }
+
         context.Output.WriteObject(fields);
     }
 

@@ -18,11 +18,13 @@ internal static class KeysCommand
         // Named like statehousectl's option; the queue prefix then goes before the command or as --queue-prefix.
         var prefix = new Option<string>("--prefix")
         {
-            Description = "Only keys starting with this prefix (the queue prefix: give it before the command, or as --queue-prefix)",
+            Description = "Only keys starting with this prefix (the queue prefix: --queue-prefix, or --prefix before the command)",
             HelpName = "P",
             DefaultValueFactory = _ => "",
         };
         var command = new Command("keys", "List the agent's keys (existing records only, lexicographic order, all pages)") { agent, prefix };
+        globals.Omit(command, globals.QueuePrefix);
+        command.Options.Add(globals.QueuePrefixOnly);
         command.SetBody(globals, async (context, parse, ct) =>
         {
             var agentId = parse.GetRequiredValue(agent);

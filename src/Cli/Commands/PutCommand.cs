@@ -13,8 +13,9 @@ internal static class PutCommand
         var agent = Arguments.Agent();
         var key = Arguments.Key();
         var value = new Argument<string>("JSON") { Description = "The value as JSON (any JSON value; - reads it from stdin); stored as MessagePack" };
+        var txnId = Arguments.TxnId();
         var expect = Arguments.AtLeast("--expect-version", 0, "Write only if the record is at this version (0: must not exist); else exit code 4", "N");
-        var command = new Command("put", "Write one record (one transaction); prints commit_ts and the new version") { agent, key, value, expect };
+        var command = new Command("put", "Write one record (one transaction); prints commit_ts and the new version") { agent, key, value, expect, txnId };
         command.SetBody(globals, async (context, parse, ct) =>
         {
             var agentId = parse.GetRequiredValue(agent);
@@ -27,7 +28,7 @@ internal static class PutCommand
 
             var bytes = JsonValues.FromJson(json, "The value");
             var client = await context.ClientAsync(ct).ConfigureAwait(false);
-            await using var tx = client.BeginTransaction();
+            await using var tx = client.BeginTransaction(txnId: parse.GetValue(txnId));
             if (parse.GetValue(expect) is { } expected)
             {
                 tx.ExpectVersion(agentId, keyName, expected);

@@ -18,6 +18,7 @@ internal static class RestoreCommand
         var backup = new Argument<string>("BACKUP") { Description = "A backup directory written by 'statehouse backup' (on the worker's machine)" };
         var data = new Argument<string>("DATA") { Description = "The new data directory to create (must not exist or be empty)" };
         var command = new Command("restore", "Copy a backup into a new data directory for a worker to start on") { backup, data };
+        globals.Omit(command, globals.Broker);
         command.SetBody(globals, (context, parse, _) =>
         {
             var source = Path.GetFullPath(parse.GetRequiredValue(backup));

@@ -26,8 +26,11 @@ internal static class StatsCommand
                 ["duplicates"] = stats.Duplicates,
                 ["dead_letters"] = stats.DeadLetters,
                 ["synced_writes"] = stats.SyncedWrites,
-                // The average group size: how many commits shared one fsync.
+                // Committed transactions per fsync: below the group size when groups also hold rejections or duplicates.
                 ["commits_per_synced_write"] = stats.SyncedWrites == 0 ? null : Math.Round((double)stats.Committed / stats.SyncedWrites, 2),
+                ["groups"] = stats.Groups,
+                // The average group size: messages (committed, rejected, duplicate) applied per commit group.
+                ["messages_per_group"] = stats.Groups == 0 ? null : Math.Round((double)stats.GroupMessages / stats.Groups, 2),
                 ["reads"] = stats.Reads,
                 ["last_commit_ts"] = stats.LastCommitTs,
                 ["started_at"] = DateTimeOffset.FromUnixTimeMilliseconds(stats.StartedAtUnixMs).ToString("O", CultureInfo.InvariantCulture),

@@ -41,7 +41,16 @@ internal sealed record CommitFile(string? Namespace, string? TxnId, IReadOnlyLis
 
             RefuseUnknown(root, s_topFields, "the file");
             var ns = OptionalString(root, "namespace", "the file");
+            if (ns is { Length: 0 })
+            {
+                throw Invalid("the file", "has an empty \"namespace\" (leave it out for --namespace)");
+            }
+
             var txnId = OptionalString(root, "txn_id", "the file");
+            if (txnId is not null && string.IsNullOrWhiteSpace(txnId))
+            {
+                throw Invalid("the file", "has an empty \"txn_id\" (leave it out for a new one)");
+            }
             if (!root.TryGetProperty("operations", out var operations) || operations.ValueKind != JsonValueKind.Array)
             {
                 throw Invalid("the file", "needs an \"operations\" array");

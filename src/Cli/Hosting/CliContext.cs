@@ -58,7 +58,18 @@ internal sealed class CliContext : IAsyncDisposable
         }
         catch (ArgumentException e)
         {
-            throw CliException.Usage(e.Message);
+            // The client names its own settings; the user wrote the CLI's options.
+            var option = e.ParamName switch
+            {
+                nameof(options.Uri) => "--amqp",
+                nameof(options.QueuePrefix) => "--prefix",
+                nameof(options.Namespace) => "--namespace",
+                _ => "--timeout",
+            };
+            var problem = e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal);
+            throw CliException.Usage(e.ParamName is { } name && problem.StartsWith(name + " ", StringComparison.Ordinal)
+                ? option + problem[name.Length..]
+                : problem);
         }
 
         using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);

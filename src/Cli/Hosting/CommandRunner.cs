@@ -30,7 +30,8 @@ internal static class CommandRunner
         {
             if (Failure.From(e, settings) is { } failure)
             {
-                output.Error(failure.Message, failure.ToJson());
+                // A usage error found while running (a malformed value or file) gets the same hint as a parse error.
+                output.Error(failure.ExitCode == ExitCodes.Usage ? $"{failure.Message}\n{CliApplication.UsageHint(parse)}" : failure.Message, failure.ToJson());
                 return failure.ExitCode;
             }
 

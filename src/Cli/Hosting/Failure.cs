@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using RabbitMQ.Client.Exceptions;
 using Statehouse.Client.Exceptions;
@@ -45,7 +46,21 @@ internal sealed record Failure(int ExitCode, string Message, ErrorCode Code = Er
     {
         var waited = CliContext.Seconds(e.TotalTimeout);
         var where = settings is null ? "" : $" (broker {settings.Endpoint}, queue prefix '{settings.QueuePrefix}')";
-        var outcome = e.TxnId is null ? "" : $" The outcome of transaction {e.TxnId} is unknown until its deadline.";
-        return $"No reply from the worker within {waited}: is it running{where}?{outcome}";
+        return $"No reply from the worker within {waited}: is it running{where}?{Outcome(e)}";
+    }
+
+    /// <summary>For a commit: until when its outcome is open, and the command that settles it.</summary>
+    private static string Outcome(StatehouseTimeoutException e)
+    {
+        if (e.TxnId is null)
+        {
+            return "";
+        }
+
+        var deadline = e.Deadline is { } at
+            ? $"until its deadline {at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)} (UTC): until then the worker may still apply it, after it the worker refuses it (TXN_EXPIRED)"
+            : "(it has no deadline): the worker may still apply it";
+        return $" The outcome of transaction {e.TxnId} is unknown {deadline}. To settle it, run the same command again with " +
+            $"--txn-id {e.TxnId}: the worker applies a txn_id at most once and answers a resend with the first outcome.";
     }
 }

@@ -23,6 +23,12 @@ public sealed class StatehouseTimeoutException : StatehouseException
     /// <summary>How long each attempt waited.</summary>
     public TimeSpan AttemptTimeout { get; }
 
+    /// <summary>
+    /// For a commit, its deadline (UTC): until then the message may still be applied; a worker that takes it later
+    /// refuses it with TXN_EXPIRED. Null for a read, or a commit sent without a deadline.
+    /// </summary>
+    public DateTimeOffset? Deadline { get; init; }
+
     /// <summary>The whole time waited (<see cref="Attempts"/> × <see cref="AttemptTimeout"/>).</summary>
     public TimeSpan TotalTimeout => AttemptTimeout * Attempts;
 }

@@ -155,7 +155,10 @@ internal sealed class BrokerLink : IAsyncDisposable
                     throw new StatehouseTimeoutException(
                         $"No reply from the Statehouse worker to the {what} within {request.AttemptTimeout.TotalSeconds:0.###} s " +
                         $"× {attempt} attempt(s) on queue '{request.Queue}': is the worker running?",
-                        request.TxnId, attempt, request.AttemptTimeout, publishError);
+                        request.TxnId, attempt, request.AttemptTimeout, publishError)
+                    {
+                        Deadline = request.Deadline,
+                    };
                 }
 
                 Log.Resending(_logger, request.MessageType, request.CorrelationId, request.AttemptTimeout.TotalSeconds, attempt, request.MaxAttempts);

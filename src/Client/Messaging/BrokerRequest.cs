@@ -3,6 +3,7 @@ namespace Statehouse.Client.Messaging;
 /// <summary>
 /// One request/reply exchange: <see cref="Body"/> is published to <see cref="Queue"/> up to <see cref="MaxAttempts"/>
 /// times (the same bytes and correlation id each time), each attempt waiting <see cref="AttemptTimeout"/> for the reply.
+/// <see cref="Deadline"/> is a commit's deadline (after it the worker refuses the transaction), reported on a timeout.
 /// </summary>
 internal sealed record BrokerRequest(
     string Queue,
@@ -12,4 +13,5 @@ internal sealed record BrokerRequest(
     TimeSpan AttemptTimeout,
     int MaxAttempts,
     bool Persistent,
-    string? TxnId);
+    string? TxnId,
+    DateTimeOffset? Deadline = null);

@@ -33,7 +33,6 @@ internal static class CommitWorkerHostingExtensions
 
         services.AddOptions<StatehouseOptions>()
             .BindConfiguration(StatehouseOptions.SectionName)
-            .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StatehouseOptions>, StatehouseOptionsValidator>());
 
@@ -71,6 +70,20 @@ internal static class CommitWorkerHostingExtensions
     public static async Task<int> RunCommitWorkerAsync(this IHost host)
     {
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Statehouse.Worker");
+
+        // Checked before the host starts: a failed start logs the exception with its stack trace, which would bury
+        // the one line per invalid setting that the user needs.
+        var invalid = SettingsCheck.Find(host.Services);
+        foreach (var problem in invalid)
+        {
+            logger.StartFailed("invalid setting: " + problem);
+        }
+
+        if (invalid.Count > 0)
+        {
+            return 1;
+        }
+
         try
         {
             await host.StartAsync();
@@ -95,7 +108,7 @@ internal static class CommitWorkerHostingExtensions
 
     private static string Describe(Exception exception) => exception switch
     {
-        OptionsValidationException invalid => "invalid settings: " + string.Join(" ", invalid.Failures),
+        OptionsValidationException invalid => "invalid setting: " + string.Join(" ", invalid.Failures),
         StoreOpenException store => "cannot open the store: " + store.Message,
         StoreLockedException locked => "cannot open the store (Statehouse:Storage:WaitForLock is false): " + locked.Message,
         AggregateException many => string.Join(" ", many.InnerExceptions.Select(Describe)),

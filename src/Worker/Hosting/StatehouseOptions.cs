@@ -91,7 +91,7 @@ public sealed class BrokerOptions
     public Uri Uri { get; set; } = new("amqp://guest:guest@localhost:5672/");
 
     /// <summary>Prefix of every queue and exchange name (see <c>TopologyNames</c>).</summary>
-    [Required, RegularExpression("^[A-Za-z0-9._-]{1,100}$", ErrorMessage = "QueuePrefix must be 1-100 characters of A-Z a-z 0-9 . _ -")]
+    [Required, RegularExpression("^[A-Za-z0-9._-]{1,100}$", ErrorMessage = "{0} must be 1-100 characters of A-Z a-z 0-9 . _ -")]
     public string QueuePrefix { get; set; } = Contracts.TopologyNames.DefaultPrefix;
 
     /// <summary>Deliveries of one message before the broker dead-letters it (quorum queue <c>x-delivery-limit</c>).</summary>

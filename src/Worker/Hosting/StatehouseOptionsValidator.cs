@@ -3,12 +3,16 @@ using Microsoft.Extensions.Options;
 
 namespace Statehouse.Worker.Hosting;
 
-/// <summary>The rules that span several settings, which data annotations on single properties cannot express.</summary>
+/// <summary>
+/// The rules of every setting (their data annotations) and those that span several settings, each failure naming its
+/// setting in the configuration-key form (<c>Statehouse:Commit:Prefetch</c>).
+/// </summary>
 internal sealed class StatehouseOptionsValidator : IValidateOptions<StatehouseOptions>
 {
     public ValidateOptionsResult Validate(string? name, StatehouseOptions options)
     {
-        var failures = new List<string>();
+        // Every setting's own rule (its DataAnnotations), named as the configuration key a user types.
+        var failures = SettingsCheck.AnnotationFailures(options, StatehouseOptions.SectionName).ToList();
 
         if (options.Broker?.Uri is { } uri && !(uri.IsAbsoluteUri && uri.Scheme is "amqp" or "amqps"))
         {

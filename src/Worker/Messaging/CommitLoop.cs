@@ -299,6 +299,7 @@ internal sealed class CommitLoop
 
         // Counted before the replies go out, so that a client holding its reply finds it counted.
         var counts = RecordOutcomes(result.Outcomes);
+        WorkerTotals.AddGroup(_group.Count);
         WorkerTotals.SetLastCommitTs(result.LastCommitTs);
         await CompleteAsync(session, lastTag, result.Outcomes, abort);
 

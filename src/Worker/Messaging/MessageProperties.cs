@@ -24,6 +24,8 @@ internal static class MessageProperties
         var headers = original.Headers is null
             ? new Dictionary<string, object?>()
             : new Dictionary<string, object?>(original.Headers);
+        // The sender's client library stamps its publish sequence number (per channel, meaningless to anyone else).
+        headers.Remove(Constants.PublishSequenceNumberHeader);
         headers[MessageHeaders.Error] = reason;
         headers[MessageHeaders.ErrorCode] = code.ToWireName();
         if (original.UserId is { Length: > 0 } userId)

@@ -74,7 +74,8 @@ internal sealed class ReadService(
 
     private WorkerStats Stats() => new(
         WorkerTotals.Committed, WorkerTotals.Rejected, WorkerTotals.Duplicates, WorkerTotals.DeadLetters,
-        store.SyncedWrites, WorkerTotals.Reads, store.LastCommitTs, WorkerTotals.StartedAtUnixMs);
+        store.SyncedWrites, WorkerTotals.Reads, store.LastCommitTs, WorkerTotals.StartedAtUnixMs,
+        WorkerTotals.Groups, WorkerTotals.GroupMessages);
 
     private ReadReply Backup(ReadRequest request)
     {
@@ -125,6 +126,15 @@ internal sealed class ReadService(
         if (request.CommitTs < 0)
         {
             return ReadReply.Error(ErrorCode.InvalidRequest, $"commit_ts {request.CommitTs} is negative");
+        }
+
+        // The state as of a commit_ts not yet committed is not known: a later commit may still change it. Read before
+        // the snapshot, so the snapshot holds every commit up to it.
+        var lastCommitTs = store.LastCommitTs;
+        if (request.CommitTs > lastCommitTs)
+        {
+            return ReadReply.Error(ErrorCode.InvalidRequest,
+                $"commit_ts {request.CommitTs} is beyond the last commit_ts {lastCommitTs}: the state as of it is not known yet");
         }
 
         // Versions of a record rise with commit_ts, so walk its history backwards to the newest one at or before the asked commit_ts.

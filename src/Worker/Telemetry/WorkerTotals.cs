@@ -12,6 +12,8 @@ internal static class WorkerTotals
     private static long s_duplicates;
     private static long s_deadLetters;
     private static long s_reads;
+    private static long s_groups;
+    private static long s_groupMessages;
     private static long s_lastCommitTs = -1;
     private static long s_commitQueueReady = -1;
 
@@ -27,6 +29,12 @@ internal static class WorkerTotals
 
     public static long Reads => Interlocked.Read(ref s_reads);
 
+    /// <summary>Commit groups applied (each one pass of the commit engine; one synced write unless all were duplicates).</summary>
+    public static long Groups => Interlocked.Read(ref s_groups);
+
+    /// <summary>Messages in those groups: committed, rejected and duplicate transactions alike.</summary>
+    public static long GroupMessages => Interlocked.Read(ref s_groupMessages);
+
     /// <summary>The last committed commit_ts, once the store is open.</summary>
     public static long? LastCommitTs => Interlocked.Read(ref s_lastCommitTs) is var ts and >= 0 ? ts : null;
 
@@ -40,6 +48,13 @@ internal static class WorkerTotals
         WorkerMetrics.Duplicates.Add(duplicates);
         Interlocked.Add(ref s_committed, committed);
         Interlocked.Add(ref s_duplicates, duplicates);
+    }
+
+    /// <summary>Counts one applied commit group of <paramref name="messages"/> messages.</summary>
+    public static void AddGroup(int messages)
+    {
+        Interlocked.Increment(ref s_groups);
+        Interlocked.Add(ref s_groupMessages, messages);
     }
 
     public static void AddRejected(string errorCode)

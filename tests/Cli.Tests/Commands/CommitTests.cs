@@ -102,6 +102,19 @@ public sealed class CommitTests(BrokerFixture broker, ITestOutputHelper output) 
         Assert.Contains("Cannot read the commit file", result.Stderr);
     }
 
+    [Theory]
+    [InlineData("txn_id", "Commit file: the file has an empty \"txn_id\" (leave it out for a new one).")]
+    [InlineData("namespace", "Commit file: the file has an empty \"namespace\" (leave it out for --namespace).")]
+    public async Task Commit_EmptyTxnIdOrNamespace_ExitsTwoInTheCliWordsWithHelpHint(string field, string message)
+    {
+        var file = await WriteAsync($$"""{"{{field}}": "", "operations": [{"op": "write", "agent": "a", "key": "k", "value": 1}]}""");
+
+        var result = (await RunAsync("commit", file)).ExpectExit(2);
+
+        Assert.Equal($"error: {message}\nRun 'statehouse commit --help' for usage.\n", result.Stderr.ReplaceLineEndings("\n"));
+        Assert.Equal(0, (long?)(await RunAsync("health", "--json")).ExpectExit(0).Json()["last_commit_ts"]);
+    }
+
     private async Task<string> WriteAsync(string content)
     {
         var file = Path.Combine(DataDirectory, Guid.NewGuid().ToString("N") + ".json");

@@ -67,6 +67,21 @@ public sealed class DeadLettersTests(BrokerFixture broker, ITestOutputHelper out
     }
 
     [Fact]
+    public async Task DeadLetters_Show_LeavesOutTheClientLibrarysPublishSequenceNumber()
+    {
+        // Published as the client library publishes: on a channel with confirm tracking, which stamps x-dotnet-pub-seq-no.
+        await PublishGarbageAsync("stamped", [0xc1]);
+        await Worker.WaitForLineAsync("Dead-lettered message stamped", Patience);
+
+        var json = (await RunAsync("dead-letters", "show", "1", "--json")).ExpectExit(0).Json();
+        var human = (await RunAsync("dead-letters", "show", "1")).ExpectExit(0);
+
+        Assert.Equal("commit", (string?)json["headers"]![MessageHeaders.MessageType]);
+        Assert.False(json["headers"]!.AsObject().ContainsKey(Constants.PublishSequenceNumberHeader), json.ToJsonString());
+        Assert.DoesNotContain(Constants.PublishSequenceNumberHeader, human.Stdout);
+    }
+
+    [Fact]
     public async Task DeadLetters_RequeueAll_EmptiesTheQueueIntoTheCommitQueue()
     {
         // Without a worker consuming, requeued messages stay in the commit queue where they can be counted.

@@ -70,6 +70,28 @@ public sealed class KeysScanDumpTests(BrokerFixture broker, ITestOutputHelper ou
         Assert.Equal("t7", (string?)records[7]!["value"]!["tag"]);
     }
 
+    [Theory]
+    [InlineData("dump.json", true)]
+    [InlineData("dump.txt", false)]
+    public async Task Dump_OutputWithoutFormat_TakesTheFormatFromTheExtension(string name, bool json)
+    {
+        await CommitManyAsync();
+        var file = Path.Combine(DataDirectory, name);
+
+        (await RunAsync("dump", "agent-a", "-o", file)).ExpectExit(0);
+
+        var text = await File.ReadAllTextAsync(file);
+        Assert.Equal(json, text.StartsWith('{'));
+        if (json)
+        {
+            Assert.Equal(Count, JsonNode.Parse(text)!["records"]!.AsArray().Count);
+        }
+        else
+        {
+            Assert.StartsWith("KEY", text, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task Dump_Text_IsATableOfEveryRecord()
     {

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using Statehouse.Cli.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -86,9 +88,21 @@ public sealed class PutGetDeleteTests(BrokerFixture broker, ITestOutputHelper ou
     }
 
     [Fact]
-    public async Task Delete_MissingKey_ExitsOneAndWritesNothing()
+    public async Task Delete_MissingKey_WritesTombstoneVersionOne()
     {
-        (await RunAsync("delete", "agent-a", "never")).ExpectExit(1);
+        // The same meaning as the client's tx.Delete: a delete always commits a tombstone.
+        var delete = (await RunAsync("delete", "agent-a", "never", "--json")).ExpectExit(0).Json();
+        Assert.Equal(1, (long?)delete["commit_ts"]);
+        Assert.Equal(1, (long?)delete["versions"]![0]!["version"]);
+
+        var gone = (await RunAsync("get", "agent-a", "never")).ExpectExit(1);
+        Assert.Contains("deleted (version 1, commit_ts 1)", gone.Stderr);
+    }
+
+    [Fact]
+    public async Task Delete_MissingKeyWithExpectVersion_ExitsFourAndWritesNothing()
+    {
+        (await RunAsync("delete", "agent-a", "never", "--expect-version", "1")).ExpectExit(4);
         var health = (await RunAsync("health", "--json")).ExpectExit(0).Json();
         Assert.Equal(0, (long?)health["last_commit_ts"]);
     }
@@ -106,5 +120,69 @@ public sealed class PutGetDeleteTests(BrokerFixture broker, ITestOutputHelper ou
 
         Assert.Equal(1, (long?)(await RunAsync("get", "agent-a", "k", "--json")).Json()["value"]);
         (await RunAsync("put", "agent-a", "k", "2", "--expect-version", "1")).ExpectExit(0);
+    }
+
+    [Theory]
+    [InlineData("put", "lim", "", "1", "KEY")]
+    [InlineData("put", "", "k", "1", "AGENT")]
+    [InlineData("get", "lim", "", null, "KEY")]
+    [InlineData("delete", "", "k", null, "AGENT")]
+    public async Task Command_EmptyAgentOrKey_ExitsTwoNamingTheArgumentWithHelpHint(string command, string agent, string key, string? value, string named)
+    {
+        var result = (await RunAsync(value is null ? [command, agent, key] : [command, agent, key, value])).ExpectExit(2);
+
+        Assert.Equal($"error: {named} must not be empty.\nRun 'statehouse {command} --help' for usage.\n", result.Stderr.ReplaceLineEndings("\n"));
+        Assert.DoesNotContain("Parameter", result.Stderr);
+    }
+
+    [Fact]
+    public async Task Get_StringAndNullValues_ShowsThemAsJson()
+    {
+        await RunAsync("put", "agent-a", "greeting", "\"hello world\"");
+        await RunAsync("put", "agent-a", "nothing", "null");
+
+        var greeting = (await RunAsync("get", "agent-a", "greeting")).ExpectExit(0);
+        var nothing = (await RunAsync("get", "agent-a", "nothing")).ExpectExit(0);
+
+        // As scan, dump, tail and replay -v show values: compact JSON.
+        Assert.Contains(greeting.Lines, l => l.StartsWith("value", StringComparison.Ordinal) && l.EndsWith(" \"hello world\"", StringComparison.Ordinal));
+        Assert.Contains(nothing.Lines, l => l.StartsWith("value", StringComparison.Ordinal) && l.EndsWith(" null", StringComparison.Ordinal));
+        var scan = (await RunAsync("scan", "agent-a", "")).ExpectExit(0);
+        Assert.Contains(scan.Lines, l => l.StartsWith("greeting", StringComparison.Ordinal) && l.EndsWith(" \"hello world\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Get_AsOfBeyondLastCommitTs_ExitsFourAndNamesTheLast()
+    {
+        await RunAsync("put", "agent-a", "k", "1");
+
+        var future = (await RunAsync("get", "agent-a", "k", "--as-of", "99999")).ExpectExit(4);
+
+        Assert.Equal("", future.Stdout);
+        Assert.Contains("commit_ts 99999 is beyond the last commit_ts 1", future.Stderr);
+        (await RunAsync("get", "agent-a", "k", "--as-of", "1")).ExpectExit(0);
+    }
+
+    [Fact]
+    public async Task Put_WorkerNotAnswering_PrintsDeadlineAndTheResendThatSettlesIt()
+    {
+        await Worker.TerminateAsync();
+        Assert.Equal(0, await Worker.WaitForExitAsync(Patience));
+        var before = DateTimeOffset.UtcNow;
+
+        var timedOut = (await RunAsync("put", "agent-a", "k", "1", "--timeout", "2")).ExpectExit(3);
+
+        var match = Regex.Match(timedOut.Stderr, @"transaction (\w+) is unknown until its deadline (\S+Z) \(UTC\).*run the same command again with --txn-id (\w+)");
+        Assert.True(match.Success, timedOut.ToString());
+        Assert.Equal(match.Groups[1].Value, match.Groups[3].Value);
+        var deadline = DateTimeOffset.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture);
+        Assert.InRange(deadline, before.AddSeconds(60), DateTimeOffset.UtcNow.AddSeconds(63));
+
+        // Resent with its txn_id once a worker runs, the transaction is answered once: the queued message and the resend are one commit.
+        await StartWorkerAsync(DataDirectory);
+        var settled = (await RunAsync("put", "agent-a", "k", "1", "--txn-id", match.Groups[1].Value, "--json")).ExpectExit(0).Json();
+        Assert.Equal(match.Groups[1].Value, (string?)settled["txn_id"]);
+        Assert.Equal(1, (long?)settled["commit_ts"]);
+        Assert.Equal(1, (long?)(await RunAsync("health", "--json")).ExpectExit(0).Json()["last_commit_ts"]);
     }
 }

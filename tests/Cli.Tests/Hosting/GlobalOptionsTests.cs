@@ -32,6 +32,40 @@ public sealed class GlobalOptionsTests(BrokerFixture broker, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task Stats_RejectionsBesideCommits_ReportsGroupSizeApartFromCommitsPerSyncedWrite()
+    {
+        // Every message its own group: one commit, one refusal (a conflict), each recorded with its own fsync.
+        await RunAsync("put", "a", "k", "1");
+        (await RunAsync("put", "a", "k", "2", "--expect-version", "7")).ExpectExit(4);
+
+        var stats = (await RunAsync("stats", "--json")).ExpectExit(0).Json();
+
+        var syncedWrites = (long)stats["synced_writes"]!;
+        Assert.Equal((1L, 1L), ((long?)stats["committed"], (long?)stats["rejected"]));
+        Assert.Equal(3, syncedWrites); // creating the store is a synced write too
+        Assert.Equal(Math.Round(1.0 / syncedWrites, 2), (double?)stats["commits_per_synced_write"]);
+        Assert.Equal(2, (long?)stats["groups"]);
+        Assert.Equal(1.0, (double?)stats["messages_per_group"]);
+    }
+
+    [Fact]
+    public async Task Help_RestoreAndKeys_ListOnlyTheOptionsTheyUse()
+    {
+        var restore = (await RunRawAsync(null, ["restore", "--help"])).ExpectExit(0);
+        var keys = (await RunRawAsync(null, ["keys", "--help"])).ExpectExit(0);
+
+        foreach (var unused in new[] { "--amqp", "--prefix", "--queue-prefix", "--namespace", "--timeout" })
+        {
+            Assert.DoesNotContain(unused, restore.Stdout);
+        }
+
+        Assert.Contains("--json", restore.Stdout);
+        Assert.Single(keys.Lines, l => l.TrimStart().StartsWith("--prefix", StringComparison.Ordinal));
+        Assert.Single(keys.Lines, l => l.TrimStart().StartsWith("--queue-prefix", StringComparison.Ordinal));
+        (await RunRawAsync(null, ["restore", "a", "b", "--amqp", "amqp://localhost/"])).ExpectExit(2);
+    }
+
+    [Fact]
     public async Task Namespace_SeparatesRecords()
     {
         await RunAsync("--namespace", "tenant-1", "put", "a", "k", "\"one\"");

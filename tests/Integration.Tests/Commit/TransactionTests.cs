@@ -124,6 +124,23 @@ public sealed class TransactionTests(BrokerFixture broker, ITestOutputHelper out
     }
 
     [Fact]
+    public async Task CommitAsync_DeleteOfNeverWrittenKey_WritesTombstoneVersionOne()
+    {
+        var client = await StartWorkerAndClientAsync();
+
+        // One meaning for client and CLI alike: a delete always commits a tombstone, also of nothing.
+        var deleted = await CommitAsync(client, tx => tx.Delete("agent", "never"));
+        var state = await client.GetStateAsync<string>("agent", "never", ct: Ct);
+        await using var onlyIfThere = client.BeginTransaction();
+        onlyIfThere.ExpectVersion("agent", "other", 1).Delete("agent", "other");
+        await Assert.ThrowsAsync<StatehouseConflictException>(() => onlyIfThere.CommitAsync(Ct));
+
+        Assert.Equal((1L, 1L), (deleted.CommitTs, deleted.VersionOf("agent", "never")));
+        Assert.Equal((false, 1L, 1L), (state.Exists, state.Version, state.CommitTs));
+        Assert.Equal(1, (await client.HealthAsync(Ct)).LastCommitTs);
+    }
+
+    [Fact]
     public async Task CommitAsync_ExpectZeroOnDeletedKey_CommitsAndContinuesVersions()
     {
         var client = await StartWorkerAndClientAsync();

@@ -19,6 +19,36 @@ public sealed class WorkerStartupTests(BrokerFixture broker, ITestOutputHelper o
         Assert.Contains(named, failure.Message.Split("Its output:")[1], StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Statehouse:Commit:MaxBatchCount=-5")]
+    [InlineData("Statehouse:Commit:MaxBatchCount=abc")]
+    [InlineData("Statehouse:Commit:MaxBatchCount=-5", "Statehouse:Reads:Concurrency=0")]
+    [InlineData("Statehouse:Commit:MaxBatchCount=abc", "Statehouse:Broker:DeliveryLimit=many")]
+    [InlineData("Statehouse:Commit:Prefetch=10")]
+    public async Task Start_InvalidSettings_LogsOneLinePerSettingInKeyFormAndExitsOne(params string[] settings)
+    {
+        var invalid = settings.Select(s => (Key: s[..s.IndexOf('=', StringComparison.Ordinal)], Value: s[(s.IndexOf('=', StringComparison.Ordinal) + 1)..])).ToArray();
+        var worker = Scope.LaunchWorker(invalid);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(worker.WaitUntilReadyAsync);
+
+        Output.WriteLine(worker.Log);
+        Assert.Equal(1, worker.ExitCode);
+        var lines = worker.Log.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var failures = lines.Where(l => l.Contains("did not start: invalid setting: ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(invalid.Length, failures.Count);
+        foreach (var (key, _) in invalid)
+        {
+            Assert.Single(failures, l => l.Contains(key, StringComparison.Ordinal));
+        }
+
+        // Nothing but those lines: no stack trace, no exception type, no options-class names.
+        Assert.Equal(failures.Count, lines.Length);
+        Assert.DoesNotContain("   at ", worker.Log, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", worker.Log, StringComparison.Ordinal);
+        Assert.DoesNotContain("StatehouseOptions", worker.Log, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Start_SecondWorkerOnSameStoreWithoutWaitForLock_ExitsAndFirstKeepsCommitting()
     {

@@ -20,6 +20,21 @@ public sealed class StateReadTests(BrokerFixture broker, ITestOutputHelper outpu
     }
 
     [Fact]
+    public async Task GetStateAsOfAsync_BeyondLastCommitTs_ThrowsInvalidRequest()
+    {
+        var client = await StartWorkerAndClientAsync();
+        await CommitAsync(client, tx => tx.Write("agent", "k", "v1"));
+        await CommitAsync(client, tx => tx.Write("agent", "k", "v2"));
+
+        var atLast = await client.GetStateAsOfAsync<string>("agent", "k", 2, ct: Ct);
+        var future = await Assert.ThrowsAsync<StatehouseInvalidRequestException>(() => client.GetStateAsOfAsync<string>("agent", "k", 99_999, ct: Ct));
+
+        Assert.Equal(("v2", 2L), (atLast.Value, atLast.Version));
+        Assert.Equal(ErrorCode.InvalidRequest, future.Code);
+        Assert.Contains("commit_ts 99999 is beyond the last commit_ts 2", future.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task GetStateAtVersionAsync_EachVersion_ReturnsThatVersionsValueAndCommitTs()
     {
         var client = await StartWorkerAndClientAsync();

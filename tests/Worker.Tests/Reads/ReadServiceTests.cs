@@ -103,7 +103,10 @@ public sealed class ReadServiceTests : IDisposable
         Assert.False(Ok(_store.Read(Request(ReadKind.GetAsOf, key: "k") with { CommitTs = 0 })).Record!.Exists);
         Assert.Equal(1, Ok(_store.Read(Request(ReadKind.GetAsOf, key: "k") with { CommitTs = 2 })).Record!.Version);
         Assert.Equal(2, Ok(_store.Read(Request(ReadKind.GetAsOf, key: "k") with { CommitTs = 3 })).Record!.Version);
-        Assert.Equal(2, Ok(_store.Read(Request(ReadKind.GetAsOf, key: "k") with { CommitTs = 99 })).Record!.Version);
+        // Beyond the last commit_ts the answer could still change: refused rather than guessed.
+        var future = _store.Read(Request(ReadKind.GetAsOf, key: "k") with { CommitTs = 99 });
+        Assert.Equal(ErrorCode.InvalidRequest, future.ErrorCode);
+        Assert.Contains("beyond the last commit_ts 3", future.ErrorMessage, StringComparison.Ordinal);
     }
 
     [Fact]
