@@ -5,8 +5,8 @@ namespace Statehouse.Worker.Storage;
 /// <summary>
 /// Deletes inbox entries (txn_id → reply) once they are older than the retention AND their transaction's deadline has
 /// passed. Runs beside the commit loop and never blocks it: deletes go in small unsynced batches (an entry that
-/// survives a crash is simply pruned on the next pass). A resend after the deadline is refused with TXN_EXPIRED before
-/// the inbox is consulted, so a pruned txn_id can never be applied twice (docs/guarantees.md, "Exactly once").
+/// survives a crash is simply pruned on the next pass). The validator refuses a message seen after its deadline
+/// (TXN_EXPIRED), so a pruned txn_id can never be applied twice (docs/guarantees.md, "Exactly once").
 /// </summary>
 internal sealed class InboxPruner(StateStore store, TimeProvider time, TimeSpan retention)
 {
