@@ -187,7 +187,8 @@ internal sealed class EnvelopeValidator(LimitOptions limits, TimeSpan inboxReten
 
             return reader.End;
         }
-        catch (Exception e) when (e is MessagePackSerializationException or EndOfStreamException or InvalidOperationException)
+        // ArgumentOutOfRangeException: MessagePackReader's skip of a str/bin/ext whose 32-bit length is 2^31 or more.
+        catch (Exception e) when (e is MessagePackSerializationException or EndOfStreamException or InvalidOperationException or ArgumentOutOfRangeException)
         {
             return false;
         }

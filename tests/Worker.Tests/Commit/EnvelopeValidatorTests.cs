@@ -93,6 +93,10 @@ public class EnvelopeValidatorTests
         Assert.True(EnvelopeValidator.IsSingleMessagePackValue(nested));
         Assert.False(EnvelopeValidator.IsSingleMessagePackValue(truncated));
         Assert.False(EnvelopeValidator.IsSingleMessagePackValue(hugeHeader));
+        // Lengths of 2^31 and more: MessagePackReader's skip throws ArgumentOutOfRangeException for these.
+        Assert.False(EnvelopeValidator.IsSingleMessagePackValue([0xDB, 0xFF, 0xFF, 0xFF, 0xFF]));
+        Assert.False(EnvelopeValidator.IsSingleMessagePackValue([0xC6, 0x80, 0x00, 0x00, 0x00]));
+        Assert.False(EnvelopeValidator.IsSingleMessagePackValue([0xC9, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]));
         Assert.True(EnvelopeValidator.IsSingleMessagePackValue(MessagePackSerializer.Serialize(new object?[] { 1, "x", null, new Dictionary<int, byte[]> { [1] = [1] } })));
     }
 }

@@ -52,7 +52,7 @@ internal sealed class EnvelopeFuzzer(int seed, DateTimeOffset deadline)
     /// schema with a usable txn_id and namespace, 1..1000 operations of known kinds, non-empty agents and keys of sane
     /// length, writes carrying exactly one MessagePack value, at least one write or delete, no contradicting expectations,
     /// and a deadline neither missing, past, nor further ahead than the inbox retention. Written apart from the worker's
-/// own validator on purpose.
+    /// own validator on purpose.
     /// </summary>
     public static bool Oracle(byte[] body, DateTimeOffset now, out CommitEnvelope? envelope)
     {
@@ -130,7 +130,8 @@ internal sealed class EnvelopeFuzzer(int seed, DateTimeOffset deadline)
             reader.Skip();
             return reader.End;
         }
-        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or InvalidOperationException)
+        // ArgumentOutOfRangeException: skipping a str/bin/ext whose 32-bit length is 2^31 or more.
+        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or InvalidOperationException or ArgumentOutOfRangeException)
         {
             return false;
         }
