@@ -76,7 +76,9 @@ internal sealed class Workload
         }
 
         var txnId = _txnPrefix + n.ToString("x", CultureInfo.InvariantCulture);
-        var envelope = new CommitEnvelope(WireFormat.SchemaVersion, txnId, Namespace, operations);
+        // The worker refuses envelopes without a deadline within its inbox retention (7 days by default).
+        var deadline = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds();
+        var envelope = new CommitEnvelope(WireFormat.SchemaVersion, txnId, Namespace, operations, deadline);
         return new CommitRequest(WireFormat.Serialize(envelope), txnId);
     }
 

@@ -257,9 +257,7 @@ public sealed class StatehouseClient : IAsyncDisposable
 
     internal async Task<CommitResult> CommitAsync(string @namespace, string txnId, IReadOnlyList<Operation> operations, CancellationToken ct)
     {
-        var deadline = _options.EffectiveCommitDeadline() is { } span
-            ? _options.TimeProvider.GetUtcNow().Add(span).ToUnixTimeMilliseconds()
-            : 0;
+        var deadline = _options.TimeProvider.GetUtcNow().Add(_options.EffectiveCommitDeadline()).ToUnixTimeMilliseconds();
         var envelope = new CommitEnvelope(WireFormat.SchemaVersion, txnId, @namespace, operations, deadline);
         var request = new BrokerRequest(
             _names.CommitQueue, "commit", txnId, WireFormat.Serialize(envelope), _options.CommitTimeout, _options.MaxCommitAttempts, Persistent: true, txnId,

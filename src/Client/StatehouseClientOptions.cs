@@ -44,7 +44,9 @@ public sealed partial class StatehouseClientOptions
     /// How long after the first publish the worker may still apply a transaction (sent as the envelope's deadline; a
     /// later delivery is rejected with TXN_EXPIRED). <c>null</c>: <see cref="CommitTimeout"/> × <see cref="MaxCommitAttempts"/>
     /// plus one minute, generous so that clock skew between client and worker does not reject live commits.
-    /// <see cref="Timeout.InfiniteTimeSpan"/>: no deadline.
+    /// Every commit carries a deadline: the worker refuses one without a deadline, or with one further ahead than its
+    /// <c>Statehouse:Commit:InboxRetention</c> (default 7 days), with INVALID_REQUEST, because it detects a resent
+    /// txn_id only that long. <see cref="Timeout.InfiniteTimeSpan"/> is therefore refused by <see cref="Validate"/>.
     /// </summary>
     public TimeSpan? CommitDeadline { get; set; }
 
@@ -93,9 +95,16 @@ public sealed partial class StatehouseClientOptions
         RequireAttempts(MaxCommitAttempts, nameof(MaxCommitAttempts));
         RequireAttempts(MaxReadAttempts, nameof(MaxReadAttempts));
 
-        if (CommitDeadline is { } deadline && deadline != Timeout.InfiniteTimeSpan && deadline <= TimeSpan.Zero)
+        if (CommitDeadline == Timeout.InfiniteTimeSpan)
         {
-            throw new ArgumentException($"CommitDeadline must be positive, null (automatic) or Timeout.InfiniteTimeSpan (none), got {deadline}.", nameof(CommitDeadline));
+            throw new ArgumentException(
+                "CommitDeadline must not be Timeout.InfiniteTimeSpan: the worker refuses a commit without a deadline (it detects resent txn_ids only for its Statehouse:Commit:InboxRetention, default 7 days); use null (automatic) or a positive span within that retention.",
+                nameof(CommitDeadline));
+        }
+
+        if (CommitDeadline is { } deadline && deadline <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"CommitDeadline must be positive or null (automatic), got {deadline}.", nameof(CommitDeadline));
         }
 
         if (ValueSerializerOptions is null)
@@ -109,13 +118,8 @@ public sealed partial class StatehouseClientOptions
         }
     }
 
-    /// <summary>The span from a commit's start to its deadline, or null for none.</summary>
-    internal TimeSpan? EffectiveCommitDeadline() => CommitDeadline switch
-    {
-        null => (CommitTimeout * MaxCommitAttempts) + TimeSpan.FromMinutes(1),
-        { } d when d == Timeout.InfiniteTimeSpan => null,
-        { } d => d,
-    };
+    /// <summary>The span from a commit's start to its deadline.</summary>
+    internal TimeSpan EffectiveCommitDeadline() => CommitDeadline ?? (CommitTimeout * MaxCommitAttempts) + TimeSpan.FromMinutes(1);
 
     /// <summary>A copy, so that changing the options after connecting does not change a running client.</summary>
     internal StatehouseClientOptions Clone() => (StatehouseClientOptions)MemberwiseClone();

@@ -24,7 +24,10 @@ internal sealed class TempStore : IDisposable
 
     public LimitOptions Limits { get; }
 
-    public FakeTimeProvider Time { get; } = new(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+    /// <summary>Where <see cref="Time"/> starts.</summary>
+    public static DateTimeOffset Start { get; } = DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+
+    public FakeTimeProvider Time { get; } = new(Start);
 
     public StateStore Store { get; private set; }
 
@@ -46,8 +49,9 @@ internal sealed class TempStore : IDisposable
     public static CommitEnvelope Envelope(params Operation[] operations) =>
         EnvelopeWithId(Guid.NewGuid().ToString("N"), operations);
 
+    /// <summary>An envelope with a deadline one day after <see cref="Start"/> (within the default inbox retention).</summary>
     public static CommitEnvelope EnvelopeWithId(string txnId, params Operation[] operations) =>
-        new(WireFormat.SchemaVersion, txnId, "default", operations);
+        new(WireFormat.SchemaVersion, txnId, "default", operations, Start.AddDays(1).ToUnixTimeMilliseconds());
 
     public static CommitRequest Request(CommitEnvelope envelope) => new(WireFormat.Serialize(envelope), envelope.TxnId);
 

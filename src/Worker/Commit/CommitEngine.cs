@@ -13,13 +13,16 @@ namespace Statehouse.Worker.Commit;
 /// one that fails validation or an expect-version check contributes nothing but its inbox record, and later
 /// transactions see the effects of earlier ones. Used by the single commit loop only (not thread-safe).
 /// </summary>
+/// <param name="inboxRetention">How long txn_ids are kept for duplicate detection (<c>Statehouse:Commit:InboxRetention</c>);
+/// envelopes whose deadline lies further ahead are refused. Default: that setting's default (7 days).</param>
 internal sealed class CommitEngine(
-    StateStore store, LimitOptions limits, TimeProvider time, NamespaceAuthorizer? authorizer = null, int versionCacheCapacity = CommitEngine.VersionCacheCapacity)
+    StateStore store, LimitOptions limits, TimeProvider time, NamespaceAuthorizer? authorizer = null, int versionCacheCapacity = CommitEngine.VersionCacheCapacity,
+    TimeSpan? inboxRetention = null)
 {
     /// <summary>Records whose version the engine keeps in memory (about 100 bytes each).</summary>
     public const int VersionCacheCapacity = 100_000;
 
-    private readonly EnvelopeValidator _validator = new(limits);
+    private readonly EnvelopeValidator _validator = new(limits, inboxRetention ?? CommitOptions.DefaultInboxRetention);
     private readonly RecordVersionCache _versions = new(versionCacheCapacity);
 
     /// <summary>
@@ -133,18 +136,18 @@ internal sealed class CommitEngine(
 
         if (_validator.Validate(envelope, group.Now) is { } failure)
         {
-            return group.Record(envelope.Namespace, digest, CommitReply.Rejected(txnId, failure.Code, failure.Message), failure.Message);
+            return group.Record(envelope, digest, CommitReply.Rejected(txnId, failure.Code, failure.Message), failure.Message);
         }
 
         var conflicts = FindConflicts(envelope, group);
         if (conflicts.Count > 0)
         {
             var message = string.Join("; ", conflicts.Select(c => $"'{c.AgentId}'/'{c.Key}' is at version {c.Version}"));
-            return group.Record(envelope.Namespace, digest,
+            return group.Record(envelope, digest,
                 CommitReply.Rejected(txnId, ErrorCode.Conflict, "expected versions do not hold: " + message, conflicts), null);
         }
 
-        return group.Record(envelope.Namespace, digest, Commit(envelope, group), null);
+        return group.Record(envelope, digest, Commit(envelope, group), null);
     }
 
     private static List<RecordVersion> FindConflicts(CommitEnvelope envelope, GroupState group)
@@ -327,11 +330,15 @@ internal sealed class CommitEngine(
             return (new CommitOutcome(reply, entry.Reply, Duplicate: true, DeadLetterReason: null), entry.Namespace, entry.Digest);
         }
 
-        /// <summary>Stores the reply in the inbox, in the same batch as the transaction's effects.</summary>
-        public CommitOutcome Record(string ns, byte[] digest, CommitReply reply, string? deadLetterReason)
+        /// <summary>
+        /// Stores the reply in the inbox, in the same batch as the transaction's effects, with the envelope's deadline:
+        /// the entry must outlive every moment at which the same envelope could still be applied.
+        /// </summary>
+        public CommitOutcome Record(CommitEnvelope envelope, byte[] digest, CommitReply reply, string? deadLetterReason)
         {
+            var ns = envelope.Namespace;
             var bytes = WireFormat.Serialize(reply);
-            var entry = new InboxEntry(Now.ToUnixTimeMilliseconds(), bytes, ns, digest);
+            var entry = new InboxEntry(Now.ToUnixTimeMilliseconds(), bytes, ns, digest, Math.Max(0, envelope.DeadlineUnixMs));
             batch.Put(Encoding.UTF8.GetBytes(reply.TxnId), StorageFormat.Serialize(entry), store.Inbox);
             NeedsWrite = true;
             var outcome = new CommitOutcome(reply, bytes, Duplicate: false, deadLetterReason);

@@ -10,7 +10,8 @@ namespace Statehouse.Worker.Commit;
 /// Checks a decoded envelope against the schema and the configured limits before it may join a batch.
 /// Pure: no storage access (expect-version preconditions are checked by the engine against the store).
 /// </summary>
-internal sealed class EnvelopeValidator(LimitOptions limits)
+/// <param name="inboxRetention">How long txn_ids are kept for duplicate detection: the furthest ahead a deadline may lie.</param>
+internal sealed class EnvelopeValidator(LimitOptions limits, TimeSpan inboxRetention)
 {
     /// <summary>Checks what is needed to record an answer for the txn_id at all. Null when the txn_id is usable.</summary>
     public ValidationFailure? CheckTxnId(string? txnId) => CheckName("txn_id", txnId, limits.MaxTxnIdBytes);
@@ -33,10 +34,9 @@ internal sealed class EnvelopeValidator(LimitOptions limits)
             return nsFailure;
         }
 
-        if (envelope.DeadlineUnixMs > 0 && now.ToUnixTimeMilliseconds() > envelope.DeadlineUnixMs)
+        if (CheckDeadline(envelope.DeadlineUnixMs, now) is { } deadlineFailure)
         {
-            return new ValidationFailure(ErrorCode.TxnExpired,
-                $"the transaction's deadline {DateTimeOffset.FromUnixTimeMilliseconds(envelope.DeadlineUnixMs):O} passed before it was applied");
+            return deadlineFailure;
         }
 
         var operations = envelope.Operations;
@@ -66,6 +66,36 @@ internal sealed class EnvelopeValidator(LimitOptions limits)
         }
 
         return changes == 0 ? Invalid("the transaction writes or deletes nothing (expect-version operations alone commit nothing)") : null;
+    }
+
+    /// <summary>
+    /// Exactly-once rests on the inbox entry outliving every possible resend. The entry is kept until the deadline has
+    /// passed, and a resend after it is refused as expired; a deadline that is missing or further ahead than the
+    /// retention would keep a resend valid past what the inbox promises, so it is refused (INVALID_REQUEST: the
+    /// envelope can never be applied as sent, unlike an expired one, which was valid and came too late).
+    /// </summary>
+    private ValidationFailure? CheckDeadline(long deadlineUnixMs, DateTimeOffset now)
+    {
+        var setting = $"Statehouse:Commit:InboxRetention, how long this worker keeps txn_ids for duplicate detection, is {inboxRetention}";
+        if (deadlineUnixMs <= 0)
+        {
+            return Invalid($"the transaction has no deadline (deadline_unix_ms {deadlineUnixMs}); it needs one at most {inboxRetention} ahead ({setting})");
+        }
+
+        if (deadlineUnixMs > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
+        {
+            return Invalid($"the transaction's deadline (deadline_unix_ms {deadlineUnixMs}) is beyond the year 9999; it must be at most {inboxRetention} ahead ({setting})");
+        }
+
+        var deadline = DateTimeOffset.FromUnixTimeMilliseconds(deadlineUnixMs);
+        if (now.ToUnixTimeMilliseconds() > deadlineUnixMs)
+        {
+            return new ValidationFailure(ErrorCode.TxnExpired, $"the transaction's deadline {deadline:O} passed before it was applied");
+        }
+
+        return deadline - now > inboxRetention
+            ? Invalid($"the transaction's deadline {deadline:O} is {deadline - now} ahead; at most {inboxRetention} is allowed ({setting})")
+            : null;
     }
 
     private ValidationFailure? ValidateOperation(Operation? operation, int index, Dictionary<(string Agent, string Key), long> expectations)
@@ -157,7 +187,8 @@ internal sealed class EnvelopeValidator(LimitOptions limits)
 
             return reader.End;
         }
-        catch (Exception e) when (e is MessagePackSerializationException or EndOfStreamException or InvalidOperationException)
+        // ArgumentOutOfRangeException: MessagePackReader's skip of a str/bin/ext whose 32-bit length is 2^31 or more.
+        catch (Exception e) when (e is MessagePackSerializationException or EndOfStreamException or InvalidOperationException or ArgumentOutOfRangeException)
         {
             return false;
         }

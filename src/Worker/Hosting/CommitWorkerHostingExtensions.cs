@@ -45,7 +45,8 @@ internal static class CommitWorkerHostingExtensions
         services.TryAddSingleton(sp => sp.GetRequiredService<StoreOpener>().Store);
         services.TryAddSingleton(sp => new NamespaceAuthorizer(Settings(sp).Authorization));
         services.TryAddSingleton(sp => new CommitEngine(
-            sp.GetRequiredService<StateStore>(), Settings(sp).Limits, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<NamespaceAuthorizer>()));
+            sp.GetRequiredService<StateStore>(), Settings(sp).Limits, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<NamespaceAuthorizer>(),
+            inboxRetention: Settings(sp).Commit.InboxRetention));
         services.TryAddSingleton(sp => new BackupService(sp.GetRequiredService<StateStore>(), Settings(sp).Backup, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new ReadService(
             sp.GetRequiredService<StateStore>(), Settings(sp).Reads, sp.GetRequiredService<WorkerHealth>(),

@@ -148,9 +148,16 @@ public sealed class CommitOptions
     [Range(1, 65_535)]
     public int Prefetch { get; set; } = 512;
 
-    /// <summary>How long a txn_id's reply is kept for duplicate detection. Clients must not retry a txn_id after it.</summary>
+    /// <summary>Default of <see cref="InboxRetention"/>.</summary>
+    public static readonly TimeSpan DefaultInboxRetention = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// How long a txn_id's reply is kept for duplicate detection, at least (an entry also stays until its transaction's
+    /// deadline has passed). Also the furthest ahead an envelope's deadline may lie: an envelope without a deadline, or
+    /// with one further ahead, is refused with INVALID_REQUEST, so no resend can outlive its txn_id's entry.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:01:00", "3650.00:00:00")]
-    public TimeSpan InboxRetention { get; set; } = TimeSpan.FromDays(7);
+    public TimeSpan InboxRetention { get; set; } = DefaultInboxRetention;
 }
 
 public sealed class LimitOptions

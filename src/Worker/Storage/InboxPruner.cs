@@ -3,17 +3,19 @@ using RocksDbSharp;
 namespace Statehouse.Worker.Storage;
 
 /// <summary>
-/// Deletes inbox entries (txn_id → reply) older than the retention. Runs beside the commit loop and never blocks it:
-/// deletes go in small unsynced batches (an entry that survives a crash is simply pruned on the next pass).
-/// A txn_id retried after its entry was pruned would be applied again, so the retention must exceed the clients' retry window.
+/// Deletes inbox entries (txn_id → reply) once they are older than the retention AND their transaction's deadline has
+/// passed. Runs beside the commit loop and never blocks it: deletes go in small unsynced batches (an entry that
+/// survives a crash is simply pruned on the next pass). The validator refuses a message seen after its deadline
+/// (TXN_EXPIRED), so a pruned txn_id can never be applied twice (docs/guarantees.md, "Exactly once").
 /// </summary>
 internal sealed class InboxPruner(StateStore store, TimeProvider time, TimeSpan retention)
 {
     private const int ChunkSize = 1000;
 
-    /// <summary>Removes every entry stored before now − retention; returns how many.</summary>
+    /// <summary>Removes every entry stored before now − retention whose deadline is before now; returns how many.</summary>
     public long PruneOnce(CancellationToken cancellationToken = default)
     {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var cutoff = (time.GetUtcNow() - retention).ToUnixTimeMilliseconds();
         long pruned = 0;
         var expired = new List<byte[]>(ChunkSize);
@@ -23,7 +25,7 @@ internal sealed class InboxPruner(StateStore store, TimeProvider time, TimeSpan 
         for (iterator.SeekToFirst(); iterator.Valid() && !cancellationToken.IsCancellationRequested; iterator.Next())
         {
             var entry = StorageFormat.Deserialize<InboxEntry>(iterator.Value());
-            if (entry.StoredAtUnixMs < cutoff)
+            if (entry.StoredAtUnixMs < cutoff && entry.DeadlineUnixMs < now)
             {
                 expired.Add(iterator.Key());
             }

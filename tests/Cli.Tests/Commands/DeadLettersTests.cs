@@ -51,7 +51,8 @@ public sealed class DeadLettersTests(BrokerFixture broker, ITestOutputHelper out
     public async Task DeadLetters_ShowEnvelope_DecodesItAsJson()
     {
         // A well-formed envelope the worker refuses (empty key): dead-lettered with its body intact.
-        var envelope = new CommitEnvelope(WireFormat.SchemaVersion, "bad-key-txn", "default", [Operation.Write("a", "", [0x2a])]);
+        var envelope = new CommitEnvelope(
+            WireFormat.SchemaVersion, "bad-key-txn", "default", [Operation.Write("a", "", [0x2a])], DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds());
         await PublishGarbageAsync("bad-key-txn", WireFormat.Serialize(envelope));
         await Worker.WaitForLineAsync("Dead-lettered message bad-key-txn", Patience);
 

@@ -152,7 +152,7 @@ public sealed class BadEnvelopeTests(BrokerFixture broker, ITestOutputHelper out
     }
 
     private static byte[] Envelope(string txnId, IReadOnlyList<Operation> operations) =>
-        WireFormat.Serialize(new CommitEnvelope(WireFormat.SchemaVersion, txnId, "default", operations));
+        WireFormat.Serialize(new CommitEnvelope(WireFormat.SchemaVersion, txnId, "default", operations, Envelopes.Deadline()));
 
     private async Task AssertNothingWrittenAndStillCommitsAsync(RawAmqpClient raw)
     {

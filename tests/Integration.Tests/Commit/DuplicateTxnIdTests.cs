@@ -59,7 +59,8 @@ public sealed class DuplicateTxnIdTests(BrokerFixture broker, ITestOutputHelper 
         await raw.PublishCommitAsync(Scope.Names, seed);
         await raw.NextCommitReplyAsync(seed.TxnId);
         var expectsV2 = new CommitEnvelope(
-            WireFormat.SchemaVersion, Envelopes.NewTxnId("expects-v2"), "default", [Operation.Expect("agent", "k", 2), Operation.Write("agent", "other", Envelopes.Value("x"))]);
+            WireFormat.SchemaVersion, Envelopes.NewTxnId("expects-v2"), "default", [Operation.Expect("agent", "k", 2), Operation.Write("agent", "other", Envelopes.Value("x"))],
+            Envelopes.Deadline());
 
         await raw.PublishCommitAsync(Scope.Names, expectsV2);
         var rejected = await raw.NextCommitReplyAsync(expectsV2.TxnId);

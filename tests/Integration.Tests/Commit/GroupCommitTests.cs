@@ -48,5 +48,5 @@ public sealed class GroupCommitTests(BrokerFixture broker, ITestOutputHelper out
     }
 
     private static CommitEnvelope Txn(params Operation[] operations) =>
-        new(WireFormat.SchemaVersion, Envelopes.NewTxnId("group"), "default", operations);
+        new(WireFormat.SchemaVersion, Envelopes.NewTxnId("group"), "default", operations, Envelopes.Deadline());
 }

@@ -71,7 +71,7 @@ public sealed class LargeReadTests(BrokerFixture broker, ITestOutputHelper outpu
         for (var batch = 0; batch < Records / 15; batch++)
         {
             var operations = Enumerable.Range(batch * 15, 15).Select(i => Operation.Write("big", $"v{i:D3}", value)).ToList();
-            var envelope = new CommitEnvelope(WireFormat.SchemaVersion, Envelopes.NewTxnId("big"), "default", operations);
+            var envelope = new CommitEnvelope(WireFormat.SchemaVersion, Envelopes.NewTxnId("big"), "default", operations, Envelopes.Deadline());
             await raw.PublishCommitAsync(Scope.Names, envelope);
             Assert.Equal(CommitStatus.Committed, (await raw.NextCommitReplyAsync(envelope.TxnId, TimeSpan.FromSeconds(60))).Status);
         }

@@ -23,7 +23,7 @@ public sealed class BrokerFuzzTests(BrokerFixture broker, ITestOutputHelper outp
     {
         var worker = await Scope.StartWorkerAsync();
         var raw = await Scope.CreateRawClientAsync();
-        var fuzzer = new EnvelopeFuzzer(seed: 20261201);
+        var fuzzer = new EnvelopeFuzzer(seed: 20261201, DateTimeOffset.UtcNow.AddHours(1));
         var items = Enumerable.Range(0, Messages).Select(_ => fuzzer.Next()).ToList();
 
         var clock = Stopwatch.StartNew();

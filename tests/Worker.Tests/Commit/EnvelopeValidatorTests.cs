@@ -9,7 +9,8 @@ namespace Statehouse.Worker.Tests.Commit;
 public class EnvelopeValidatorTests
 {
     private static readonly DateTimeOffset s_now = DateTimeOffset.UnixEpoch.AddYears(56);
-    private readonly EnvelopeValidator _validator = new(new LimitOptions { MaxOperations = 3, MaxKeyBytes = 8, MaxValueBytes = 64 });
+    private static readonly TimeSpan s_retention = TimeSpan.FromDays(7);
+    private readonly EnvelopeValidator _validator = new(new LimitOptions { MaxOperations = 3, MaxKeyBytes = 8, MaxValueBytes = 64 }, s_retention);
 
     public static TheoryData<string, CommitEnvelope, ErrorCode> BadEnvelopes => new()
     {
@@ -34,6 +35,10 @@ public class EnvelopeValidatorTests
         { "contradicting expects", Envelope(Operation.Expect("a", "k", 1), Operation.Expect("a", "k", 2), Operation.Delete("a", "k")), ErrorCode.InvalidRequest },
         { "negative expect", Envelope(Operation.Expect("a", "k", -1), Operation.Delete("a", "k")), ErrorCode.InvalidRequest },
         { "expired", Envelope(Operation.Write("a", "k", Value(1))) with { DeadlineUnixMs = s_now.AddMilliseconds(-1).ToUnixTimeMilliseconds() }, ErrorCode.TxnExpired },
+        { "no deadline", Envelope(Operation.Write("a", "k", Value(1))) with { DeadlineUnixMs = 0 }, ErrorCode.InvalidRequest },
+        { "negative deadline", Envelope(Operation.Write("a", "k", Value(1))) with { DeadlineUnixMs = -5 }, ErrorCode.InvalidRequest },
+        { "deadline beyond retention", Envelope(Operation.Write("a", "k", Value(1))) with { DeadlineUnixMs = s_now.Add(s_retention).AddMilliseconds(1).ToUnixTimeMilliseconds() }, ErrorCode.InvalidRequest },
+        { "deadline beyond year 9999", Envelope(Operation.Write("a", "k", Value(1))) with { DeadlineUnixMs = long.MaxValue }, ErrorCode.InvalidRequest },
     };
 
     [Theory]
@@ -44,6 +49,27 @@ public class EnvelopeValidatorTests
 
         Assert.True(failure is not null, name);
         Assert.Equal(expected, failure.Code);
+    }
+
+    [Fact]
+    public void Validate_DeadlineBeyondRetention_NamesBothFigures()
+    {
+        var envelope = Envelope(Operation.Write("a", "k", Value(1))) with { DeadlineUnixMs = s_now.AddDays(8).ToUnixTimeMilliseconds() };
+
+        var failure = _validator.Validate(envelope, s_now);
+
+        Assert.NotNull(failure);
+        Assert.Contains("8.00:00:00 ahead", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("7.00:00:00", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("Statehouse:Commit:InboxRetention", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_DeadlineExactlyRetentionAhead_ReturnsNull()
+    {
+        var envelope = Envelope(Operation.Write("a", "k", Value(1))) with { DeadlineUnixMs = s_now.Add(s_retention).ToUnixTimeMilliseconds() };
+
+        Assert.Null(_validator.Validate(envelope, s_now));
     }
 
     [Fact]
@@ -67,6 +93,10 @@ public class EnvelopeValidatorTests
         Assert.True(EnvelopeValidator.IsSingleMessagePackValue(nested));
         Assert.False(EnvelopeValidator.IsSingleMessagePackValue(truncated));
         Assert.False(EnvelopeValidator.IsSingleMessagePackValue(hugeHeader));
+        // Lengths of 2^31 and more: MessagePackReader's skip throws ArgumentOutOfRangeException for these.
+        Assert.False(EnvelopeValidator.IsSingleMessagePackValue([0xDB, 0xFF, 0xFF, 0xFF, 0xFF]));
+        Assert.False(EnvelopeValidator.IsSingleMessagePackValue([0xC6, 0x80, 0x00, 0x00, 0x00]));
+        Assert.False(EnvelopeValidator.IsSingleMessagePackValue([0xC9, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]));
         Assert.True(EnvelopeValidator.IsSingleMessagePackValue(MessagePackSerializer.Serialize(new object?[] { 1, "x", null, new Dictionary<int, byte[]> { [1] = [1] } })));
     }
 }

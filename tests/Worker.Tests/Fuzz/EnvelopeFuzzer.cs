@@ -8,9 +8,14 @@ namespace Statehouse.Worker.Tests.Fuzz;
 /// type swaps, huge length headers and well-formed envelopes with bad fields. Every body says what it is, and
 /// <see cref="Oracle"/> decides independently of the worker's validator whether a body is a valid transaction.
 /// Shared by the engine-level fuzz test and the broker-level one (linked into the integration tests).
+/// Valid envelopes carry <paramref name="deadline"/>, which must lie within the worker's inbox retention of the test's now.
 /// </summary>
-internal sealed class EnvelopeFuzzer(int seed)
+internal sealed class EnvelopeFuzzer(int seed, DateTimeOffset deadline)
 {
+    /// <summary>The worker's default <c>Statehouse:Commit:InboxRetention</c>: the furthest ahead a deadline may lie.</summary>
+    private static readonly TimeSpan s_inboxRetention = TimeSpan.FromDays(7);
+
+    private readonly long _deadlineUnixMs = deadline.ToUnixTimeMilliseconds();
     private readonly Random _random = new(seed);
     private int _sequence;
 
@@ -46,7 +51,8 @@ internal sealed class EnvelopeFuzzer(int seed)
     /// Whether <paramref name="body"/> is a transaction the worker must commit: decodes as an envelope of the current
     /// schema with a usable txn_id and namespace, 1..1000 operations of known kinds, non-empty agents and keys of sane
     /// length, writes carrying exactly one MessagePack value, at least one write or delete, no contradicting expectations,
-    /// and no deadline in the past. Written apart from the worker's own validator on purpose.
+    /// and a deadline neither missing, past, nor further ahead than the inbox retention. Written apart from the worker's
+    /// own validator on purpose.
     /// </summary>
     public static bool Oracle(byte[] body, DateTimeOffset now, out CommitEnvelope? envelope)
     {
@@ -70,7 +76,7 @@ internal sealed class EnvelopeFuzzer(int seed)
         if (e is null || e.SchemaVersion != 1 || UsableTxnId(e) is null
             || string.IsNullOrEmpty(e.Namespace) || System.Text.Encoding.UTF8.GetByteCount(e.Namespace) > 128
             || e.Operations is null || e.Operations.Count is 0 or > 1000
-            || (e.DeadlineUnixMs > 0 && e.DeadlineUnixMs < now.ToUnixTimeMilliseconds()))
+            || e.DeadlineUnixMs < now.ToUnixTimeMilliseconds() || e.DeadlineUnixMs > (now + s_inboxRetention).ToUnixTimeMilliseconds())
         {
             return false;
         }
@@ -124,7 +130,8 @@ internal sealed class EnvelopeFuzzer(int seed)
             reader.Skip();
             return reader.End;
         }
-        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or InvalidOperationException)
+        // ArgumentOutOfRangeException: skipping a str/bin/ext whose 32-bit length is 2^31 or more.
+        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or InvalidOperationException or ArgumentOutOfRangeException)
         {
             return false;
         }
@@ -137,7 +144,7 @@ internal sealed class EnvelopeFuzzer(int seed)
         var operations = Enumerable.Range(0, count)
             .Select(i => Operation.Write($"agent-{_random.Next(8)}", $"{txnId}/{i}", RandomValue()))
             .ToList();
-        var envelope = new CommitEnvelope(WireFormat.SchemaVersion, txnId, "fuzz", operations);
+        var envelope = new CommitEnvelope(WireFormat.SchemaVersion, txnId, "fuzz", operations, _deadlineUnixMs);
         return new Item(Kind.Valid, WireFormat.Serialize(envelope), txnId);
     }
 
@@ -201,17 +208,19 @@ internal sealed class EnvelopeFuzzer(int seed)
     {
         var txnId = $"bad-{seed}-{_sequence++}";
         var good = Operation.Write("agent", txnId, MessagePackSerializer.Serialize(1));
-        var envelope = _random.Next(9) switch
+        var envelope = _random.Next(11) switch
         {
-            0 => new CommitEnvelope(99, txnId, "fuzz", [good]),
-            1 => new CommitEnvelope(WireFormat.SchemaVersion, "", "fuzz", [good]),
-            2 => new CommitEnvelope(WireFormat.SchemaVersion, txnId, "", [good]),
-            3 => new CommitEnvelope(WireFormat.SchemaVersion, txnId, "fuzz", []),
-            4 => new CommitEnvelope(WireFormat.SchemaVersion, txnId, "fuzz", [good with { Key = "" }]),
-            5 => new CommitEnvelope(WireFormat.SchemaVersion, txnId, "fuzz", [good with { Key = new string('k', 2000) }]),
-            6 => new CommitEnvelope(WireFormat.SchemaVersion, txnId, "fuzz", [good with { Value = [0x92, 0x01] }]),
-            7 => new CommitEnvelope(WireFormat.SchemaVersion, txnId, "fuzz", [good with { Kind = (OperationKind)7 }]),
-            _ => new CommitEnvelope(WireFormat.SchemaVersion, txnId, "fuzz", [good], DeadlineUnixMs: 1),
+            0 => new CommitEnvelope(99, txnId, "fuzz", [good], _deadlineUnixMs),
+            1 => new CommitEnvelope(WireFormat.SchemaVersion, "", "fuzz", [good], _deadlineUnixMs),
+            2 => new CommitEnvelope(WireFormat.SchemaVersion, txnId, "", [good], _deadlineUnixMs),
+            3 => new CommitEnvelope(WireFormat.SchemaVersion, txnId, "fuzz", [], _deadlineUnixMs),
+            4 => new CommitEnvelope(WireFormat.SchemaVersion, txnId, "fuzz", [good with { Key = "" }], _deadlineUnixMs),
+            5 => new CommitEnvelope(WireFormat.SchemaVersion, txnId, "fuzz", [good with { Key = new string('k', 2000) }], _deadlineUnixMs),
+            6 => new CommitEnvelope(WireFormat.SchemaVersion, txnId, "fuzz", [good with { Value = [0x92, 0x01] }], _deadlineUnixMs),
+            7 => new CommitEnvelope(WireFormat.SchemaVersion, txnId, "fuzz", [good with { Kind = (OperationKind)7 }], _deadlineUnixMs),
+            8 => new CommitEnvelope(WireFormat.SchemaVersion, txnId, "fuzz", [good], DeadlineUnixMs: 1),
+            9 => new CommitEnvelope(WireFormat.SchemaVersion, txnId, "fuzz", [good], DeadlineUnixMs: 0),
+            _ => new CommitEnvelope(WireFormat.SchemaVersion, txnId, "fuzz", [good], DeadlineUnixMs: _deadlineUnixMs + (long)s_inboxRetention.TotalMilliseconds),
         };
         return new Item(Kind.BadField, WireFormat.Serialize(envelope), txnId);
     }

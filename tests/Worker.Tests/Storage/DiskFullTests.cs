@@ -17,7 +17,8 @@ public sealed class DiskFullTests : IDisposable
     {
         var path = Path.Combine(_disk.MountPoint, "store");
         using var store = StateStore.Open(path);
-        var engine = new CommitEngine(store, new LimitOptions(), TimeProvider.System);
+        // The clock the envelopes' deadlines are set against (TempStore.EnvelopeWithId).
+        var engine = new CommitEngine(store, new LimitOptions(), new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Start));
         var reads = new Statehouse.Worker.Reads.ReadService(store, new ReadOptions(), new WorkerHealth());
         engine.Apply([Request(EnvelopeWithId("before", Operation.Write("a", "k", Value(1))))]);
 

@@ -16,7 +16,7 @@ public sealed class InboxPrunerTests : IDisposable
         var old = EnvelopeWithId("old", Operation.Write("a", "k", Value(1)));
         _store.Apply(old);
         _store.Time.Advance(TimeSpan.FromDays(6));
-        var recent = EnvelopeWithId("recent", Operation.Write("a", "k", Value(2)));
+        var recent = EnvelopeWithId("recent", Operation.Write("a", "k", Value(2))) with { DeadlineUnixMs = DeadlineIn(TimeSpan.FromHours(1)) };
         _store.Apply(recent);
         _store.Time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromSeconds(1));
 
@@ -24,9 +24,43 @@ public sealed class InboxPrunerTests : IDisposable
 
         Assert.Equal(1, pruned);
         Assert.True(_store.Apply(recent).Outcomes[0].Duplicate);
-        // The pruned txn_id is no longer known: a retry after the retention would be applied again (documented).
+        // The pruned txn_id's deadline has passed: a resend is refused as expired, never applied a second time.
         var retried = _store.Apply(old).Outcomes[0];
         Assert.False(retried.Duplicate);
-        Assert.Equal(3, retried.Reply.CommitTs);
+        Assert.Equal((CommitStatus.Rejected, ErrorCode.TxnExpired), (retried.Reply.Status, retried.Reply.ErrorCode));
+        Assert.Equal(2, _store.Store.LastCommitTs);
     }
+
+    [Fact]
+    public void PruneOnce_DeadlineLaterThanRetention_KeepsEntryUntilDeadlinePassed()
+    {
+        // Applied under a 7-day retention with a 5-day deadline; the operator then shortens the retention to 1 hour.
+        var envelope = EnvelopeWithId("long-deadline", Operation.Write("a", "k", Value(1))) with { DeadlineUnixMs = DeadlineIn(TimeSpan.FromDays(5)) };
+        var first = _store.Apply(envelope).Outcomes[0].Reply;
+        var shortened = new InboxPruner(_store.Store, _store.Time, TimeSpan.FromHours(1));
+        _store.Time.Advance(TimeSpan.FromDays(4));
+
+        Assert.Equal(0, shortened.PruneOnce());
+        var resent = _store.Apply(envelope).Outcomes[0];
+        Assert.True(resent.Duplicate);
+        Assert.Equal(first.CommitTs, resent.Reply.CommitTs);
+
+        _store.Time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromMilliseconds(1));
+        Assert.Equal(1, shortened.PruneOnce());
+        Assert.Equal(ErrorCode.TxnExpired, _store.Apply(envelope).Outcomes[0].Reply.ErrorCode);
+        Assert.Equal(1, _store.Store.LastCommitTs);
+    }
+
+    [Fact]
+    public void Deserialize_EntryWrittenWithoutDeadline_ReadsDeadlineAsZero()
+    {
+        // An entry as written before the deadline was kept: a three-element array.
+        var legacy = StorageFormat.Serialize(new object?[] { 1_767_225_600_000L, new byte[] { 0xC0 }, "default" });
+
+        var entry = StorageFormat.Deserialize<InboxEntry>(legacy);
+
+        Assert.Equal((1_767_225_600_000L, "default", 0L), (entry.StoredAtUnixMs, entry.Namespace, entry.DeadlineUnixMs));
+    }
+
+    private long DeadlineIn(TimeSpan span) => _store.Time.GetUtcNow().Add(span).ToUnixTimeMilliseconds();
 }
