@@ -22,6 +22,7 @@ internal sealed class CommitLoop
     private readonly CommitEngine _engine;
     private readonly WorkerHealth _health;
     private readonly CommitOptions _options;
+    private readonly int _prefetch;
     private readonly TopologyNames _names;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -31,19 +32,20 @@ internal sealed class CommitLoop
     private int _isolateRemaining;
 
     public CommitLoop(
-        CommitEngine engine, WorkerHealth health, CommitOptions options, TopologyNames names, TimeProvider time, ILogger logger)
+        CommitEngine engine, WorkerHealth health, CommitOptions options, DeliveryBudget budget, TopologyNames names, TimeProvider time, ILogger logger)
     {
         _engine = engine;
         _health = health;
         _options = options;
+        _prefetch = budget.Prefetch;
         _names = names;
         _time = time;
         _logger = logger;
         _group = new(options.MaxBatchCount);
         _requests = new(options.MaxBatchCount);
-        // The prefetch bounds what one session can have delivered and not yet acked, so it bounds this queue too;
-        // a consumer that still has to wait only slows its own dispatcher.
-        _deliveries = Channel.CreateBounded<CommitDelivery>(new BoundedChannelOptions(options.Prefetch)
+        // The prefetch (lowered to fit the memory budget) bounds what one session can have delivered and not yet acked,
+        // so it bounds this queue too; a consumer that still has to wait only slows its own dispatcher.
+        _deliveries = Channel.CreateBounded<CommitDelivery>(new BoundedChannelOptions(_prefetch)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
@@ -223,7 +225,7 @@ internal sealed class CommitLoop
             // dead-letters a message that keeps failing, so one poison message cannot stop the worker for good.
             _logger.CommitGroupFailed(_group.Count, ex);
             await RequeueAsync(session, lastTag, abort);
-            _isolateRemaining = Math.Max(_isolateRemaining, _options.Prefetch);
+            _isolateRemaining = Math.Max(_isolateRemaining, _prefetch);
             return GroupOutcome.Requeued;
         }
 
