@@ -87,7 +87,7 @@ internal sealed class CommitLoop
             _requests.Clear();
             if (outcome != GroupOutcome.RetryInPlace)
             {
-                _group.Clear();
+                ReleaseGroup();
             }
 
             if (outcome == GroupOutcome.Done)
@@ -130,6 +130,7 @@ internal sealed class CommitLoop
             if (!next.Session.IsOpen)
             {
                 reader.TryRead(out _);
+                next.Release();
                 dropped++;
                 continue;
             }
@@ -155,6 +156,17 @@ internal sealed class CommitLoop
         }
 
         return _group.Count > 0;
+    }
+
+    /// <summary>The group is settled (or lost with its session): its bodies go back to the pool.</summary>
+    private void ReleaseGroup()
+    {
+        foreach (var delivery in _group)
+        {
+            delivery.Release();
+        }
+
+        _group.Clear();
     }
 
     private enum GroupOutcome
