@@ -4,6 +4,7 @@
 #   scripts/bench.sh           the comparison (echo, commit, commit-batch1, postgres, half-load), then docs/benchmarks.md
 #   scripts/bench.sh rss       the memory check (a counted commit run, RSS sampled every second), then docs/benchmarks.md
 #   scripts/bench.sh report    docs/benchmarks.md and docs/benchmarks.svg again from the JSON files
+#   scripts/bench.sh burst     peak RSS of a worker over a backlog queued while it was stopped, per message size (a table)
 #
 # It starts the broker (scripts/broker.sh) and PostgreSQL (scripts/postgres.sh) when needed, builds the worker and
 # the bench in Release, and runs bench/Load (Statehouse.Bench), which starts its own worker and echo server processes,
@@ -56,12 +57,17 @@ case ${1:-run} in
     dotnet "$bench_dll" rss --uri "$uri" "${load_args[@]}" --count "${BENCH_RSS_COUNT:-1000000}" --json "$out/benchmarks-rss.json"
     [[ -f $out/benchmarks.json ]] && report
     ;;
+  burst)
+    uri=$(scripts/broker.sh start | tail -n 1)
+    build
+    dotnet "$bench_dll" burst --uri "$uri" --sizes "${BENCH_BURST_SIZES:-1,8,15}"
+    ;;
   report)
     [[ -f $bench_dll ]] || dotnet build bench/Load/Load.csproj -c Release -nologo -v quiet
     report
     ;;
   *)
-    echo "usage: $0 [run|rss|report]" >&2
+    echo "usage: $0 [run|rss|burst|report]" >&2
     exit 2
     ;;
 esac

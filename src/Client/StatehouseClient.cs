@@ -259,11 +259,20 @@ public sealed class StatehouseClient : IAsyncDisposable
     {
         var deadline = _options.TimeProvider.GetUtcNow().Add(_options.EffectiveCommitDeadline()).ToUnixTimeMilliseconds();
         var envelope = new CommitEnvelope(WireFormat.SchemaVersion, txnId, @namespace, operations, deadline);
+        var body = WireFormat.Serialize(envelope);
+        if (body.Length > _options.MaxMessageBytes)
+        {
+            // Refused here: the broker would close the channel over it (max_message_size) or the worker dead-letter it.
+            throw new StatehousePayloadTooLargeException(
+                $"The transaction is {body.Length} bytes as a message; at most {_options.MaxMessageBytes} are sent (MaxMessageBytes). Nothing was published.",
+                txnId);
+        }
+
         var request = new BrokerRequest(
-            _names.CommitQueue, "commit", txnId, WireFormat.Serialize(envelope), _options.CommitTimeout, _options.MaxCommitAttempts, Persistent: true, txnId,
+            _names.CommitQueue, "commit", txnId, body, _options.CommitTimeout, _options.MaxCommitAttempts, Persistent: true, txnId,
             deadline == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(deadline));
-        var body = await _link.SendAsync(request, ct).ConfigureAwait(false);
-        var reply = Decode<CommitReply>(body, txnId);
+        var replyBody = await _link.SendAsync(request, ct).ConfigureAwait(false);
+        var reply = Decode<CommitReply>(replyBody, txnId);
         if (reply.Status == CommitStatus.Committed)
         {
             return new CommitResult(txnId, reply.CommitTs, reply.Versions);

@@ -50,6 +50,14 @@ public sealed partial class StatehouseClientOptions
     /// </summary>
     public TimeSpan? CommitDeadline { get; set; }
 
+    /// <summary>
+    /// Largest commit message (the serialized envelope), in bytes, that the client publishes. A larger transaction fails
+    /// with <see cref="Exceptions.StatehousePayloadTooLargeException"/> before anything is sent. Set it to the smaller of
+    /// the broker's <c>max_message_size</c> and the worker's <c>Statehouse:Limits:MaxMessageBytes</c>; the default,
+    /// 16 MiB, is both RabbitMQ 4's default and the worker's. Between 1024 and 512 MiB.
+    /// </summary>
+    public int MaxMessageBytes { get; set; } = 16 << 20;
+
     /// <summary>How long one read attempt may take before the request is resent (reads are idempotent).</summary>
     public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -94,6 +102,11 @@ public sealed partial class StatehouseClientOptions
         RequireTimeout(ReconnectInterval, nameof(ReconnectInterval));
         RequireAttempts(MaxCommitAttempts, nameof(MaxCommitAttempts));
         RequireAttempts(MaxReadAttempts, nameof(MaxReadAttempts));
+
+        if (MaxMessageBytes is < 1024 or > 512 << 20)
+        {
+            throw new ArgumentException($"MaxMessageBytes must be between 1024 and {512 << 20}, got {MaxMessageBytes}.", nameof(MaxMessageBytes));
+        }
 
         if (CommitDeadline == Timeout.InfiniteTimeSpan)
         {

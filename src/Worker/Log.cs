@@ -28,6 +28,12 @@ internal static partial class Log
     [LoggerMessage(7, LogLevel.Information, "Statehouse worker stopped")]
     public static partial void WorkerStopped(this ILogger logger);
 
+    [LoggerMessage(17, LogLevel.Information,
+        "Memory budget {BudgetBytes} bytes of commit deliveries: prefetch {Prefetch} (configured {ConfiguredPrefetch}), " +
+        "messages up to {MaxMessageBytes} bytes each charged {BytesPerDelivery}, groups of at most {MaxGroup}")]
+    public static partial void DeliveryBudgetApplied(
+        this ILogger logger, long budgetBytes, int prefetch, int configuredPrefetch, int maxMessageBytes, long bytesPerDelivery, int maxGroup);
+
     [LoggerMessage(8, LogLevel.Critical, "The commit loop failed; stopping the worker")]
     public static partial void CommitLoopCrashed(this ILogger logger, Exception exception);
 

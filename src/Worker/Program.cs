@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Statehouse.Worker.Hosting;
 
 NativeHeap.LimitMallocArenas();
+NativeHeap.MapLargeBlocks();
 using var trim = NativeHeap.TrimPeriodically(TimeSpan.FromSeconds(10));
 
 // Content root = the binary's folder, so appsettings.json is found from any working directory.

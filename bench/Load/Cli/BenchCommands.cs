@@ -40,6 +40,7 @@ internal static class BenchCommands
             "Statehouse load benchmark: the worker against the broker's ceiling (an echo consumer), itself with batch size 1, and PostgreSQL.");
         root.Subcommands.Add(RunCommand());
         root.Subcommands.Add(RssCommand());
+        root.Subcommands.Add(BurstCommand());
         root.Subcommands.Add(ReportCommand());
         root.Subcommands.Add(EchoServerCommand());
         return root;
@@ -113,6 +114,32 @@ internal static class BenchCommands
                 Console.WriteLine($"Results: {json}");
             });
         });
+        return command;
+    }
+
+    private static Command BurstCommand()
+    {
+        var sizes = new Option<string>("--sizes") { Description = "Message sizes to try, in MiB (values of 1 MiB each)", DefaultValueFactory = _ => "1,4,8,15" };
+        var queued = new Option<int>("--queued-mib") { Description = "Backlog queued per size, MiB", DefaultValueFactory = _ => 480 };
+        var command = new Command("burst",
+            "Backlog check: queue large transactions while no worker runs, start one, report its peak RSS (VmHWM) per message size.");
+        AddLoadOptions(command);
+        command.Options.Add(sizes);
+        command.Options.Add(queued);
+        command.SetAction(async (parse, ct) => await GuardAsync(async () =>
+        {
+            var settings = Settings(parse);
+            var backlog = parse.GetValue(queued);
+            Console.WriteLine($"Statehouse backlog check {settings.RunId}: {backlog} MiB queued per size, worker {settings.WorkerDll}");
+            Console.WriteLine("| message | messages | queued | peak RSS (VmHWM) | answered | seconds |");
+            Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: |");
+            foreach (var size in parse.GetValue(sizes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse))
+            {
+                var count = Math.Max(1, backlog / size);
+                var (peak, seconds, answered) = await new BurstCheck(settings).RunAsync(size, count, ct);
+                Console.WriteLine($"| {size} MiB | {count} | {count * size} MiB | {peak / (1 << 20)} MiB | {answered} | {seconds:0.0} |");
+            }
+        }));
         return command;
     }
 

@@ -277,9 +277,10 @@ internal sealed class CommitEngine(
         public void Put(byte[] stateKey, StoredRecord record)
         {
             _pending[stateKey] = new RecordVersionCache.Entry(record.Version, record.Deleted);
-            var bytes = StorageFormat.Serialize(record);
-            batch.Put(stateKey, bytes, store.State);
-            batch.Put(KeyCodec.HistoryKey(stateKey, record.Version), bytes, store.History);
+            // The value goes from the envelope into the batch as it is, behind the record's header: no serialized copy.
+            var header = StoredRecordWriter.Header(record);
+            StoredRecordWriter.Put(batch, store.State, stateKey, header, record.Value);
+            StoredRecordWriter.Put(batch, store.History, KeyCodec.HistoryKey(stateKey, record.Version), header, record.Value);
         }
 
         /// <summary>After the synced write: the staged versions are the store's now.</summary>

@@ -57,7 +57,10 @@ internal sealed class CommitWorkerService(
         WorkerTotals.SetLastCommitTs(store.LastCommitTs);
         var names = new TopologyNames(settings.Broker.QueuePrefix);
         var engine = services.GetRequiredService<CommitEngine>();
-        var loop = new CommitLoop(engine, health, settings.Commit, settings.Broker.DeliveryLimit, names, time, loggers.CreateLogger<CommitLoop>());
+        var budget = DeliveryBudget.For(settings.Commit, settings.Limits);
+        _logger.DeliveryBudgetApplied(budget.BudgetBytes, budget.Prefetch, settings.Commit.Prefetch, settings.Limits.MaxMessageBytes,
+            budget.BytesPerDelivery, Math.Min(budget.Prefetch, settings.Commit.MaxBatchCount));
+        var loop = new CommitLoop(engine, health, settings.Commit, budget, settings.Broker.DeliveryLimit, names, time, loggers.CreateLogger<CommitLoop>());
         var reads = services.GetRequiredService<ReadService>();
         _run = Task.Run(() => RunAsync(settings, names, storePath, store, loop, reads, _stopping.Token), CancellationToken.None);
     }

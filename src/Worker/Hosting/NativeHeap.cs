@@ -12,6 +12,8 @@ internal static class NativeHeap
 {
     private const int ArenaMaxParameter = -8; // M_ARENA_MAX in malloc.h
     private const int Arenas = 2;
+    private const int MmapThresholdParameter = -3; // M_MMAP_THRESHOLD in malloc.h
+    private const int MmapThresholdBytes = 128 << 10; // glibc's initial value, now fixed
 
     public static void LimitMallocArenas()
     {
@@ -27,6 +29,29 @@ internal static class NativeHeap
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
             // Not glibc (e.g. musl on Alpine has no arenas to limit).
+        }
+    }
+
+    /// <summary>
+    /// Keeps large blocks (WriteBatches of big values, memtable arena blocks) on mmap, so that they go back to the system
+    /// when freed. By default glibc raises its mmap threshold to the largest block freed so far (up to 32 MiB), after
+    /// which such blocks come from the heap and their memory stays with the process: about 80 MB of peak RSS in a
+    /// backlog of 8 MiB transactions. MALLOC_MMAP_THRESHOLD_ in the environment still wins.
+    /// </summary>
+    public static void MapLargeBlocks()
+    {
+        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("MALLOC_MMAP_THRESHOLD_") is not null)
+        {
+            return;
+        }
+
+        try
+        {
+            _ = MallOpt(MmapThresholdParameter, MmapThresholdBytes);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // Not glibc.
         }
     }
 

@@ -144,9 +144,19 @@ public sealed class CommitOptions
     [Range(1, 1L << 30)]
     public long MaxBatchBytes { get; set; } = 16L << 20;
 
-    /// <summary>Unacknowledged deliveries the broker may push ahead (AMQP prefetch). At least MaxBatchCount.</summary>
+    /// <summary>
+    /// Unacknowledged deliveries the broker may push ahead (AMQP prefetch). At least MaxBatchCount. The worker lowers it
+    /// until Prefetch × MaxMessageBytes (rounded up to a power of two) fits <see cref="MemoryBudgetBytes"/>.
+    /// </summary>
     [Range(1, 65_535)]
     public int Prefetch { get; set; } = 512;
+
+    /// <summary>
+    /// Bytes of commit deliveries the worker may hold delivered and not yet written, whatever their sizes: the prefetch
+    /// is lowered to budget ÷ MaxMessageBytes (rounded up to a power of two). Must hold at least one delivery.
+    /// </summary>
+    [Range(1L << 20, 1L << 40)]
+    public long MemoryBudgetBytes { get; set; } = 256L << 20;
 
     /// <summary>Default of <see cref="InboxRetention"/>.</summary>
     public static readonly TimeSpan DefaultInboxRetention = TimeSpan.FromDays(7);
@@ -180,9 +190,12 @@ public sealed class LimitOptions
     [Range(1, 256)]
     public int MaxTxnIdBytes { get; set; } = 128;
 
-    /// <summary>Largest message body accepted at all (larger ones are rejected with PAYLOAD_TOO_LARGE before decoding).</summary>
+    /// <summary>
+    /// Largest message body accepted at all, bytes (larger ones are rejected with PAYLOAD_TOO_LARGE before decoding).
+    /// The default is RabbitMQ 4's max_message_size; clients check the same limit before they publish.
+    /// </summary>
     [Range(1024, 512L << 20)]
-    public int MaxMessageBytes { get; set; } = 64 << 20;
+    public int MaxMessageBytes { get; set; } = 16 << 20;
 }
 
 public sealed class ReadOptions

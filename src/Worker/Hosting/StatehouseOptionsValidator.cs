@@ -31,6 +31,13 @@ internal sealed class StatehouseOptionsValidator : IValidateOptions<StatehouseOp
                 $"Statehouse:Commit:Prefetch ({commit.Prefetch}) must be at least Statehouse:Commit:MaxBatchCount ({commit.MaxBatchCount}).");
         }
 
+        if (options.Commit is { } budgeted && options.Limits is { } sized && DeliveryBudget.For(budgeted, sized) is { Prefetch: 0 } budget)
+        {
+            failures.Add(
+                $"Statehouse:Commit:MemoryBudgetBytes ({budget.BudgetBytes}) cannot hold one delivery of Statehouse:Limits:MaxMessageBytes " +
+                $"({sized.MaxMessageBytes}, received into a buffer of {budget.BytesPerDelivery} bytes); raise the budget to at least {budget.BytesPerDelivery} or lower MaxMessageBytes.");
+        }
+
         if (options.Limits is { } limits && limits.MaxValueBytes > limits.MaxMessageBytes)
         {
             failures.Add(

@@ -62,7 +62,9 @@ internal sealed class BrokerSession : IAsyncDisposable
         try
         {
             session.CommitChannel = await session.CreateChannelAsync(null, cancellationToken);
-            await session.CommitChannel.BasicQosAsync(0, (ushort)options.Commit.Prefetch, global: false, cancellationToken);
+            // A count, not bytes: RabbitMQ ignores prefetch_size. The count is lowered so that it bounds the bytes too.
+            var prefetch = DeliveryBudget.For(options.Commit, options.Limits).Prefetch;
+            await session.CommitChannel.BasicQosAsync(0, (ushort)prefetch, global: false, cancellationToken);
 
             session.DeadLetterChannel = await session.CreateChannelAsync(
                 new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),

@@ -5,7 +5,8 @@ namespace Statehouse.Worker.Messaging;
 
 /// <summary>
 /// Hands each commit delivery to the commit loop. Does no work itself, so the broker's dispatcher is never held up
-/// by a synced write; the bounded queue behind it, together with the prefetch, limits what is held in memory.
+/// by a synced write; the bounded queue behind it, together with the prefetch (lowered to fit the memory budget),
+/// limits what is held in memory.
 /// </summary>
 internal sealed class CommitConsumer(IChannel channel, BrokerSession session, ChannelWriter<CommitDelivery> deliveries)
     : AsyncDefaultBasicConsumer(channel)
@@ -14,8 +15,8 @@ internal sealed class CommitConsumer(IChannel channel, BrokerSession session, Ch
         string consumerTag, ulong deliveryTag, bool redelivered, string exchange, string routingKey,
         IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
     {
-        // The body buffer is reused once this returns: the loop gets its own copy.
-        var delivery = new CommitDelivery(session, deliveryTag, body.ToArray(), new BasicProperties(properties), redelivered);
+        // The body buffer is reused once this returns: the loop gets its own copy, in a buffer of the same pool.
+        var delivery = CommitDelivery.Copy(session, deliveryTag, body, properties, redelivered);
         try
         {
             await deliveries.WriteAsync(delivery, session.Closing);
@@ -23,6 +24,7 @@ internal sealed class CommitConsumer(IChannel channel, BrokerSession session, Ch
         catch (OperationCanceledException)
         {
             // The session is gone: the broker redelivers this message on the next one.
+            delivery.Release();
         }
     }
 

@@ -26,6 +26,7 @@ internal sealed class CommitLoop
     private readonly CommitEngine _engine;
     private readonly WorkerHealth _health;
     private readonly CommitOptions _options;
+    private readonly int _prefetch;
     private readonly TopologyNames _names;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -40,21 +41,22 @@ internal sealed class CommitLoop
     private long _heldRetryAt;
 
     public CommitLoop(
-        CommitEngine engine, WorkerHealth health, CommitOptions options, int deliveryLimit, TopologyNames names, TimeProvider time,
-        ILogger logger)
+        CommitEngine engine, WorkerHealth health, CommitOptions options, DeliveryBudget budget, int deliveryLimit, TopologyNames names,
+        TimeProvider time, ILogger logger)
     {
         _engine = engine;
         _health = health;
         _options = options;
         _deliveryLimit = deliveryLimit;
+        _prefetch = budget.Prefetch;
         _names = names;
         _time = time;
         _logger = logger;
         _group = new(options.MaxBatchCount);
         _requests = new(options.MaxBatchCount);
-        // The prefetch bounds what one session can have delivered and not yet acked, so it bounds this queue too;
-        // a consumer that still has to wait only slows its own dispatcher.
-        _deliveries = Channel.CreateBounded<CommitDelivery>(new BoundedChannelOptions(options.Prefetch)
+        // The prefetch (lowered to fit the memory budget) bounds what one session can have delivered and not yet acked,
+        // so it bounds this queue too; a consumer that still has to wait only slows its own dispatcher.
+        _deliveries = Channel.CreateBounded<CommitDelivery>(new BoundedChannelOptions(_prefetch)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
@@ -105,7 +107,7 @@ internal sealed class CommitLoop
             _requests.Clear();
             if (outcome != GroupOutcome.RetryInPlace)
             {
-                _group.Clear();
+                ReleaseGroup();
             }
 
             if (outcome == GroupOutcome.Done)
@@ -172,6 +174,7 @@ internal sealed class CommitLoop
             if (!next.Session.IsOpen)
             {
                 reader.TryRead(out _);
+                next.Release();
                 dropped++;
                 continue;
             }
@@ -197,6 +200,23 @@ internal sealed class CommitLoop
         }
 
         return _group.Count > 0;
+    }
+
+    /// <summary>
+    /// The group is settled (or lost with its session): its bodies go back to the pool, except those of messages held
+    /// for a dead-letter copy still to be stored, which are released once that copy is stored or their session is lost.
+    /// </summary>
+    private void ReleaseGroup()
+    {
+        foreach (var delivery in _group)
+        {
+            if (!IsHeld(delivery))
+            {
+                delivery.Release();
+            }
+        }
+
+        _group.Clear();
     }
 
     private enum GroupOutcome
@@ -279,7 +299,7 @@ internal sealed class CommitLoop
             }
 
             await RequeueAsync(session, lastTag, abort);
-            _isolateRemaining = Math.Max(_isolateRemaining, _options.Prefetch);
+            _isolateRemaining = Math.Max(_isolateRemaining, _prefetch);
             return GroupOutcome.Requeued;
         }
 
@@ -449,7 +469,16 @@ internal sealed class CommitLoop
     /// </summary>
     private async Task RetryHeldAsync(CancellationToken abort)
     {
-        var dropped = _held.RemoveAll(h => !h.Delivery.Session.IsOpen);
+        var dropped = _held.RemoveAll(h =>
+        {
+            if (h.Delivery.Session.IsOpen)
+            {
+                return false;
+            }
+
+            h.Delivery.Release();
+            return true;
+        });
         if (dropped > 0)
         {
             _logger.DroppedHeldDeadLetters(dropped);
@@ -485,6 +514,7 @@ internal sealed class CommitLoop
                 }
 
                 _held.RemoveAt(0);
+                dead.Delivery.Release();
             }
         }
 

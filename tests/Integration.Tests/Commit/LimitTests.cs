@@ -57,14 +57,41 @@ public sealed class LimitTests(BrokerFixture broker, ITestOutputHelper output) :
     }
 
     [Fact]
+    public async Task CommitAsync_EnvelopeOverClientMaxMessageBytes_ThrowsPayloadTooLargeWithoutPublishing()
+    {
+        // No worker consumes: whatever is published stays countable in the commit queue.
+        await Scope.StartWorkerAsync();
+        await Scope.Worker.StopAsync();
+        var client = await Scope.ConnectClientAsync(options =>
+        {
+            options.CommitTimeout = TimeSpan.FromSeconds(3);
+            options.MaxCommitAttempts = 1;
+        });
+        var raw = await Scope.CreateRawClientAsync();
+
+        // 17 values of just under 1 MiB (the worker's MaxValueBytes): each fits, the transaction exceeds the 16 MiB default.
+        await using var tx = client.BeginTransaction();
+        for (var i = 0; i < 17; i++)
+        {
+            tx.Write("agent", $"k{i}", new byte[(1 << 20) - 64]);
+        }
+
+        var error = await Assert.ThrowsAsync<StatehousePayloadTooLargeException>(() => tx.CommitAsync(Ct));
+
+        Assert.Equal(ErrorCode.PayloadTooLarge, error.Code);
+        Assert.Equal(tx.TxnId, error.TxnId);
+        Assert.Equal(0u, await raw.MessageCountAsync(Scope.Names.CommitQueue));
+    }
+
+    [Fact]
     public async Task Commit_MessageJustOverDefaultMaxMessageBytes_RepliesPayloadTooLargeAndKeepsCommitting()
     {
-        // With the default limit (64 MiB) the worker must still see the message to answer it: an AMQP client that
+        // With the default limit (16 MiB) the worker must still see the message to answer it: an AMQP client that
         // refuses bodies of that size would lose its session on every redelivery instead.
         await Scope.StartWorkerAsync();
         var raw = await Scope.CreateRawClientAsync();
-        var correlationId = Envelopes.NewTxnId("64mib");
-        var body = new byte[(64 << 20) + 4096];
+        var correlationId = Envelopes.NewTxnId("16mib");
+        var body = new byte[(16 << 20) + 4096];
 
         await raw.PublishCommitAsync(Scope.Names, body, correlationId);
         var reply = await raw.NextCommitReplyAsync(correlationId, TimeSpan.FromSeconds(20));
@@ -75,7 +102,7 @@ public sealed class LimitTests(BrokerFixture broker, ITestOutputHelper output) :
         Assert.Equal((CommitStatus.Rejected, ErrorCode.PayloadTooLarge), (reply.Status, reply.ErrorCode));
         Assert.Equal(1, goodReply.CommitTs);
 
-        // Not consumed here: a 64 MiB delivery would exceed this test connection's own inbound limit.
+        // Counted, not consumed: the copy is the same large body.
         Assert.Equal(1u, await raw.MessageCountAsync(Scope.Names.DeadLetterQueue));
         Assert.DoesNotContain("Lost the broker session", Scope.Worker.Log, StringComparison.Ordinal);
     }
