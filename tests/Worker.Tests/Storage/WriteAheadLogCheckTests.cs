@@ -31,16 +31,23 @@ public sealed class WriteAheadLogCheckTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
+    /// <remarks>
+    /// The record in the middle of the log lies in an earlier 32 KiB block than the end of the file; the late one lies
+    /// in the last block, where RocksDB takes a record whose length runs past the end of the file for an unfinished write.
+    /// </remarks>
     [Theory]
-    [InlineData("random")]
-    [InlineData("0xff")]
-    [InlineData("zeros")]
-    public void Open_WalOverwrittenAnywhereInAMiddleRecord_RefusesNamingTheLog(string pattern)
+    [InlineData("random", "middle")]
+    [InlineData("0xff", "middle")]
+    [InlineData("zeros", "middle")]
+    [InlineData("random", "late")]
+    [InlineData("0xff", "late")]
+    [InlineData("zeros", "late")]
+    public void Open_WalOverwrittenAnywhereInASyncedRecord_RefusesNamingTheLog(string pattern, string record)
     {
         var log = WalFile.Newest(_pristine);
         var records = WalFile.Records(log);
         Assert.True(records.Count >= Commits, $"{records.Count} records in {log}");
-        var (offset, length) = records[records.Count / 2];
+        var (offset, length) = records[record == "middle" ? records.Count / 2 : records.Count - 3];
         var garbage = pattern switch
         {
             "random" => RandomBytes(16),
@@ -69,7 +76,7 @@ public sealed class WriteAheadLogCheckTests : IDisposable
             Directory.Delete(store, recursive: true);
         }
 
-        Assert.True(cameUpShort.Count == 0, $"record at {offset} ({length} bytes), {pattern} overwrites that were not refused:\n{string.Join('\n', cameUpShort)}");
+        Assert.True(cameUpShort.Count == 0, $"{record} record at {offset} ({length} bytes) of {new FileInfo(log).Length}, {pattern} overwrites that were not refused:\n{string.Join('\n', cameUpShort)}");
     }
 
     [Fact]
