@@ -243,6 +243,27 @@ internal sealed class StateStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// Throws <see cref="StoreLockedException"/> while another process holds the store. RocksDB takes the lock before
+    /// it reads anything, and with error_if_exists an open of an existing store stops right there: a standby retrying
+    /// every <c>LockRetrySeconds</c> learns that the lock is taken without reading the logs of a live store.
+    /// </summary>
+    private static void ProbeLock(string path)
+    {
+        try
+        {
+            using var probe = RocksDb.Open(new DbOptions().SetErrorIfExists(true), path);
+        }
+        catch (RocksDbException e) when (e.Message.Contains("lock", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new StoreLockedException($"The store at '{path}' is in use by another process (its LOCK is held): {e.Message}", e);
+        }
+        catch (RocksDbException)
+        {
+            // "exists (error_if_exists is true)": the lock was free. Anything else is reported by the real open.
+        }
+    }
+
     private static void CheckWriteAheadLog(string path)
     {
         try
@@ -302,6 +323,7 @@ internal sealed class StateStore : IDisposable
         if (exists)
         {
             CheckColumnFamilies(options, Path);
+            ProbeLock(Path);
             CheckWriteAheadLog(Path);
         }
 
