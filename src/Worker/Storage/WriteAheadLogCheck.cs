@@ -92,10 +92,16 @@ internal static class WriteAheadLogCheck
 
                 if (position + headerSize + length > size)
                 {
-                    // Runs past the end of the file: the unfinished last write, unless intact records follow.
-                    return newest && lastBlock && !HasIntactRecord(block.AsSpan(0, size), position + 1)
-                        ? null
-                        : Describe(file, offset, fileLength, $"a record whose length ({length} bytes) runs past the end of the file, followed by intact records");
+                    // Runs past the end of the file (so this is its last block): the unfinished last write, unless
+                    // intact records follow it or a newer log exists.
+                    if (!newest)
+                    {
+                        return Describe(file, offset, fileLength, $"a record cut short (length {length} bytes) in a log that is not the newest");
+                    }
+
+                    return HasIntactRecord(block.AsSpan(0, size), position + 1)
+                        ? Describe(file, offset, fileLength, $"a record whose length ({length} bytes) runs past the end of the file, followed by intact records")
+                        : null;
                 }
 
                 if (!ChecksumMatches(block.AsSpan(position, headerSize + length)))
@@ -117,8 +123,8 @@ internal static class WriteAheadLogCheck
     }
 
     private static string Describe(string file, long offset, long fileLength, string damage) =>
-        $"its write-ahead log {System.IO.Path.GetFileName(file)} holds {damage} at byte {offset} of {fileLength}, " +
-        "and RocksDB would replay it only up to there; every commit is synced before it is acknowledged, so this is damage, " +
+        $"its write-ahead log {System.IO.Path.GetFileName(file)} holds {damage} at byte {offset} of {fileLength}: the " +
+        "commits from there on cannot be replayed; every commit is synced before it is acknowledged, so this is damage, " +
         "not an unfinished write";
 
     private static bool HasIntactRecord(ReadOnlySpan<byte> block, int from)
