@@ -46,9 +46,17 @@ internal sealed class CommitWorkerService(
         {
             throw;
         }
+        catch (Exception ex) when (ex is StoreOpenException or StoreLockedException)
+        {
+            // Refused (damaged, foreign, wrong schema, locked while not waiting): nothing may be consumed without the
+            // store. One line says why and how to recover; the process exits with 1, without a stack trace.
+            _logger.StoreOpenFailed(storePath, ex.Message);
+            Environment.ExitCode = 1;
+            lifetime.StopApplication();
+            return;
+        }
         catch (Exception ex)
         {
-            // Whatever the cause (locked by another worker, damaged, wrong schema), nothing may be consumed without it.
             _logger.StoreOpenFailed(storePath, ex.Message);
             throw;
         }

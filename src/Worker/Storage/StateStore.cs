@@ -245,6 +245,10 @@ internal sealed class StateStore : IDisposable
         {
             present = [.. RocksDb.ListColumnFamilies(options, path)];
         }
+        catch (RocksDbException e) when (IsDamage(e))
+        {
+            throw new StoreOpenException(Damaged(path, $"RocksDB reports \"{e.Message.Trim()}\""), e);
+        }
         catch (RocksDbException e)
         {
             throw new StoreOpenException($"The store at '{path}' cannot be read (damaged?): {e.Message}", e);
@@ -257,6 +261,53 @@ internal sealed class StateStore : IDisposable
                 $"The store at '{path}' lacks column families {string.Join(", ", missing)}: it is not a Statehouse store or it is damaged. Refusing to open it.");
         }
     }
+
+    /// <summary>
+    /// Throws <see cref="StoreLockedException"/> while another process holds the store. RocksDB takes the lock before
+    /// it reads anything, and with error_if_exists an open of an existing store stops right there: a standby retrying
+    /// every <c>LockRetrySeconds</c> learns that the lock is taken without reading the logs of a live store.
+    /// </summary>
+    private static void ProbeLock(string path)
+    {
+        try
+        {
+            using var probe = RocksDb.Open(new DbOptions().SetErrorIfExists(true), path);
+        }
+        catch (RocksDbException e) when (e.Message.Contains("lock", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new StoreLockedException($"The store at '{path}' is in use by another process (its LOCK is held): {e.Message}", e);
+        }
+        catch (RocksDbException)
+        {
+            // "exists (error_if_exists is true)": the lock was free. Anything else is reported by the real open.
+        }
+    }
+
+    private static void CheckWriteAheadLog(string path)
+    {
+        try
+        {
+            WriteAheadLogCheck.Verify(path);
+        }
+        catch (IOException e)
+        {
+            throw new StoreOpenException($"The store at '{path}' cannot be read: {e.Message}", e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new StoreOpenException($"The store at '{path}' cannot be read: {e.Message}", e);
+        }
+    }
+
+    /// <summary>RocksDB's status codes for a store that lacks or mangles what it recorded (not a lock or a setting).</summary>
+    private static bool IsDamage(RocksDbException e) =>
+        e.Message.StartsWith("Corruption:", StringComparison.Ordinal) || e.Message.Contains("No such file or directory", StringComparison.Ordinal);
+
+    /// <summary>The one message for a damaged store: what is wrong, that nothing is served, and how to recover.</summary>
+    internal static string Damaged(string path, string damage) =>
+        $"The store at '{path}' is damaged: {damage}. Starting would serve a shorter history than was acknowledged and " +
+        "hand out its commit_ts values again, so the store is not opened. Recover by restoring the latest backup into an " +
+        "empty directory (statehouse restore; docs/operations.md, \"Damaged store\") and keep this directory for inspection.";
 
     private void OpenHandles()
     {
@@ -273,10 +324,17 @@ internal sealed class StateStore : IDisposable
             Directory.CreateDirectory(Path);
         }
 
+        // Every commit is synced before it is acknowledged, so the only thing a log may lack is the one write in flight
+        // at a crash: replay must end there or fail. kTolerateCorruptedTailRecords drops an unfinished last record and
+        // fails on any other damage (the default, kPointInTimeRecovery, stops at the first bad record and reports
+        // success; kAbsoluteConsistency also fails on the unfinished last record). WriteAheadLogCheck covers the damage
+        // RocksDB takes for an unfinished record. paranoid_checks (with the default table file size checks at open)
+        // refuses missing, truncated or grown table files and a MANIFEST that names missing files.
         var options = new DbOptions()
             .SetCreateIfMissing(!exists)
             .SetCreateMissingColumnFamilies(!exists)
             .SetParanoidChecks(true)
+            .SetWalRecoveryMode(Recovery.TolerateCorruptedTailRecords)
             .SetKeepLogFileNum(5)
             .SetDbWriteBufferSize((ulong)_memory.WriteBufferBytes)
             .SetMaxTotalWalSize((ulong)_memory.MaxWalBytes);
@@ -284,6 +342,8 @@ internal sealed class StateStore : IDisposable
         if (exists)
         {
             CheckColumnFamilies(options, Path);
+            ProbeLock(Path);
+            CheckWriteAheadLog(Path);
         }
 
         var families = new ColumnFamilies();
@@ -302,6 +362,10 @@ internal sealed class StateStore : IDisposable
         catch (RocksDbException e) when (e.Message.Contains("lock", StringComparison.OrdinalIgnoreCase))
         {
             throw new StoreLockedException($"The store at '{Path}' is in use by another process (its LOCK is held): {e.Message}", e);
+        }
+        catch (RocksDbException e) when (IsDamage(e))
+        {
+            throw new StoreOpenException(Damaged(Path, $"RocksDB reports \"{e.Message.Trim()}\""), e);
         }
         catch (RocksDbException e)
         {
