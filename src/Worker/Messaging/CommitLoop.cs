@@ -565,7 +565,7 @@ internal sealed class CommitLoop
     }
 
     private static string FailureKey(CommitDelivery delivery) =>
-        delivery.Properties.MessageId is { Length: > 0 } id ? "id:" + id : "sha256:" + Convert.ToHexString(SHA256.HashData(delivery.Body));
+        delivery.Properties.MessageId is { Length: > 0 } id ? "id:" + id : "sha256:" + Convert.ToHexString(SHA256.HashData(delivery.Body.Span));
 
     /// <summary>A message whose dead-letter copy is not stored yet: unacked until it is.</summary>
     private sealed record HeldDeadLetter(CommitDelivery Delivery, string Reason, ErrorCode Code);
