@@ -58,7 +58,8 @@ internal sealed class BurstCheck(RunSettings settings)
             {
                 var txnId = $"burst-{values}-{i}";
                 var envelope = new CommitEnvelope(WireFormat.SchemaVersion, txnId, "default",
-                    Enumerable.Range(0, values).Select(v => Operation.Write($"agent{i}", $"k{v}", value)).ToList());
+                    Enumerable.Range(0, values).Select(v => Operation.Write($"agent{i}", $"k{v}", value)).ToList(),
+                    DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds());
                 var properties = new BasicProperties { Persistent = true, MessageId = txnId, CorrelationId = txnId, ReplyTo = replies };
                 await channel.BasicPublishAsync("", names.CommitQueue, mandatory: true, properties, WireFormat.Serialize(envelope), ct);
             }

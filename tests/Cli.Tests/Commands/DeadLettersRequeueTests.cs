@@ -125,9 +125,10 @@ public sealed class DeadLettersRequeueTests(BrokerFixture broker, ITestOutputHel
         }
     }
 
-    /// <summary>A transaction of <paramref name="count"/> writes, keys k0, k1, ... of agent "agent".</summary>
+    /// <summary>A transaction of <paramref name="count"/> writes, keys k0, k1, ... of agent "agent", due in an hour.</summary>
     private static CommitEnvelope Operations(string txnId, int count) =>
-        new(WireFormat.SchemaVersion, txnId, "default", [.. Enumerable.Range(0, count).Select(i => Operation.Write("agent", $"k{i}", [0x2a]))]);
+        new(WireFormat.SchemaVersion, txnId, "default", [.. Enumerable.Range(0, count).Select(i => Operation.Write("agent", $"k{i}", [0x2a]))],
+            DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds());
 
     private static BasicProperties CommitProperties(string messageId, string? userId = null, Dictionary<string, object?>? headers = null)
     {

@@ -44,7 +44,7 @@ public sealed class MemoryBudgetTests(BrokerFixture broker, ITestOutputHelper ou
         for (var i = 0; i < Messages; i++)
         {
             var envelope = new CommitEnvelope(WireFormat.SchemaVersion, Envelopes.NewTxnId($"big{i:D2}"), "default",
-                Enumerable.Range(0, ValuesPerMessage).Select(v => Operation.Write($"agent{i:D2}", $"k{v}", value)).ToList());
+                Enumerable.Range(0, ValuesPerMessage).Select(v => Operation.Write($"agent{i:D2}", $"k{v}", value)).ToList(), Envelopes.Deadline(TimeSpan.FromHours(1)));
             await raw.PublishCommitAsync(Scope.Names, envelope);
             txnIds.Add(envelope.TxnId);
         }
