@@ -116,27 +116,9 @@ internal static class DeadLettersCommand
             }
 
             await queue.ReleaseAsync(ct).ConfigureAwait(false);
-            if (context.Output.Json)
-            {
-                context.Output.WriteJson(new JsonObject
-                {
-                    ["queue"] = context.Names.CommitQueue,
-                    ["user_id"] = queue.Operator,
-                    ["requeued"] = new JsonArray(chosen.Select(l => (JsonNode)Summary(l)).ToArray()),
-                });
-            }
-            else
-            {
-                context.Output.WriteLine($"requeued {chosen.Count} message(s) to {context.Names.CommitQueue} as broker user '{queue.Operator}'");
-                var table = Tables.Create("INDEX", "MESSAGE_ID", "ERROR_CODE");
-                foreach (var letter in chosen)
-                {
-                    table.Row(Views.Number(letter.Index), letter.MessageId ?? "", letter.ErrorCode ?? "");
-                }
-
-                context.Output.Write(table);
-            }
-
+            WriteLetters(context, chosen, "requeued",
+                new JsonObject { ["queue"] = context.Names.CommitQueue, ["user_id"] = queue.Operator },
+                $"requeued {chosen.Count} message(s) to {context.Names.CommitQueue} as broker user '{queue.Operator}'");
             return ExitCodes.Ok;
         });
         return command;
@@ -210,29 +192,34 @@ internal static class DeadLettersCommand
             }
 
             await queue.ReleaseAsync(ct).ConfigureAwait(false);
-            if (context.Output.Json)
-            {
-                context.Output.WriteJson(new JsonObject
-                {
-                    ["queue"] = context.Names.DeadLetterQueue,
-                    ["purged"] = new JsonArray(chosen.Select(l => (JsonNode)Summary(l)).ToArray()),
-                });
-            }
-            else
-            {
-                context.Output.WriteLine($"purged {chosen.Count} message(s) from {context.Names.DeadLetterQueue}");
-                var table = Tables.Create("INDEX", "MESSAGE_ID", "ERROR_CODE");
-                foreach (var letter in chosen)
-                {
-                    table.Row(Views.Number(letter.Index), letter.MessageId ?? "", letter.ErrorCode ?? "");
-                }
-
-                context.Output.Write(table);
-            }
-
+            WriteLetters(context, chosen, "purged", new JsonObject { ["queue"] = context.Names.DeadLetterQueue },
+                $"purged {chosen.Count} message(s) from {context.Names.DeadLetterQueue}");
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>
+    /// What a requeue or purge did: <paramref name="json"/> plus the letters under <paramref name="verb"/>, or the
+    /// <paramref name="headline"/> and a table of them.
+    /// </summary>
+    private static void WriteLetters(CliContext context, IReadOnlyList<DeadLetter> letters, string verb, JsonObject json, string headline)
+    {
+        if (context.Output.Json)
+        {
+            json[verb] = new JsonArray(letters.Select(l => (JsonNode)Summary(l)).ToArray());
+            context.Output.WriteJson(json);
+            return;
+        }
+
+        context.Output.WriteLine(headline);
+        var table = Tables.Create("INDEX", "MESSAGE_ID", "ERROR_CODE");
+        foreach (var letter in letters)
+        {
+            table.Row(Views.Number(letter.Index), letter.MessageId ?? "", letter.ErrorCode ?? "");
+        }
+
+        context.Output.Write(table);
     }
 
     /// <summary>Asks on stderr and reads the answer from stdin (a terminal); only "y" or "yes" confirms.</summary>
