@@ -53,10 +53,10 @@ public sealed partial class StatehouseClientOptions
     /// <summary>
     /// Largest commit message (the serialized envelope), in bytes, that the client publishes. A larger transaction fails
     /// with <see cref="Exceptions.StatehousePayloadTooLargeException"/> before anything is sent. Set it to the smaller of
-    /// the broker's <c>max_message_size</c> and the worker's <c>Statehouse:Limits:MaxMessageBytes</c>; the default,
-    /// 16 MiB, is both RabbitMQ 4's default and the worker's. Between 1024 and 512 MiB.
+    /// the broker's <c>max_message_size</c> (RabbitMQ 4: 16 MiB, 3.x: 128 MiB) and the worker's
+    /// <c>Statehouse:Limits:MaxMessageBytes</c>; the default, 4 MiB, is the worker's. Between 1024 and 512 MiB.
     /// </summary>
-    public int MaxMessageBytes { get; set; } = 16 << 20;
+    public int MaxMessageBytes { get; set; } = 4 << 20;
 
     /// <summary>How long one read attempt may take before the request is resent (reads are idempotent).</summary>
     public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(10);

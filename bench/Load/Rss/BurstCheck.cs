@@ -24,7 +24,9 @@ internal sealed class BurstCheck(RunSettings settings)
         var prefix = $"bench-{settings.RunId}-burst{values}";
         var names = new TopologyNames(prefix);
         var root = Path.Combine(settings.StateDirectory, prefix);
-        var args = settings.WorkerArguments(Path.Combine(root, "store"), prefix, settings.MaxBatchCount);
+        // Messages up to 16 MiB are accepted (RabbitMQ 4's max_message_size); the budget then allows a prefetch of 16.
+        IReadOnlyList<string> args =
+            [.. settings.WorkerArguments(Path.Combine(root, "store"), prefix, settings.MaxBatchCount), "--Statehouse:Limits:MaxMessageBytes=16777216"];
         var logPath = Path.Combine(settings.StateDirectory, "logs", $"{prefix}.log");
         try
         {

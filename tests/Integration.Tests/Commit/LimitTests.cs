@@ -69,9 +69,9 @@ public sealed class LimitTests(BrokerFixture broker, ITestOutputHelper output) :
         });
         var raw = await Scope.CreateRawClientAsync();
 
-        // 17 values of just under 1 MiB (the worker's MaxValueBytes): each fits, the transaction exceeds the 16 MiB default.
+        // 5 values of just under 1 MiB (the worker's MaxValueBytes): each fits, the transaction exceeds the 4 MiB default.
         await using var tx = client.BeginTransaction();
-        for (var i = 0; i < 17; i++)
+        for (var i = 0; i < 5; i++)
         {
             tx.Write("agent", $"k{i}", new byte[(1 << 20) - 64]);
         }
@@ -86,12 +86,12 @@ public sealed class LimitTests(BrokerFixture broker, ITestOutputHelper output) :
     [Fact]
     public async Task Commit_MessageJustOverDefaultMaxMessageBytes_RepliesPayloadTooLargeAndKeepsCommitting()
     {
-        // With the default limit (16 MiB) the worker must still see the message to answer it: an AMQP client that
+        // With the default limit (4 MiB) the worker must still see the message to answer it: an AMQP client that
         // refuses bodies of that size would lose its session on every redelivery instead.
         await Scope.StartWorkerAsync();
         var raw = await Scope.CreateRawClientAsync();
-        var correlationId = Envelopes.NewTxnId("16mib");
-        var body = new byte[(16 << 20) + 4096];
+        var correlationId = Envelopes.NewTxnId("4mib");
+        var body = new byte[(4 << 20) + 4096];
 
         await raw.PublishCommitAsync(Scope.Names, body, correlationId);
         var reply = await raw.NextCommitReplyAsync(correlationId, TimeSpan.FromSeconds(20));

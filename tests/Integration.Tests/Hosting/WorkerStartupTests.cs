@@ -10,7 +10,7 @@ public sealed class WorkerStartupTests(BrokerFixture broker, ITestOutputHelper o
     [InlineData("Statehouse:Commit:MaxBatchCount", "0", "MaxBatchCount")]
     [InlineData("Statehouse:Broker:QueuePrefix", "bad prefix!", "QueuePrefix")]
     [InlineData("Statehouse:Commit:Prefetch", "10", "Prefetch")]
-    [InlineData("Statehouse:Commit:MemoryBudgetBytes", "8388608", "MemoryBudgetBytes")]
+    [InlineData("Statehouse:Commit:MemoryBudgetBytes", "2097152", "MemoryBudgetBytes")]
     public async Task Start_InvalidSetting_ExitsBeforeReadyNamingTheSetting(string key, string value, string named)
     {
         var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => Scope.StartWorkerAsync((key, value)));
