@@ -263,6 +263,15 @@ internal sealed class StateStore : IDisposable
     }
 
     /// <summary>
+    /// RocksDB's own words for a LOCK held by another process ("While lock file: …/LOCK: Resource temporarily
+    /// unavailable", PosixFileSystem::LockFile) or by this one ("lock hold by current process"). Matching the bare word
+    /// "lock" took a damaged table file's "block checksum mismatch" for a held lock and waited as a standby forever.
+    /// </summary>
+    private static bool IsLockHeld(RocksDbException e) =>
+        e.Message.Contains("While lock file", StringComparison.Ordinal) ||
+        e.Message.Contains("lock hold by current process", StringComparison.Ordinal);
+
+    /// <summary>
     /// Throws <see cref="StoreLockedException"/> while another process holds the store. RocksDB takes the lock before
     /// it reads anything, and with error_if_exists an open of an existing store stops right there: a standby retrying
     /// every <c>LockRetrySeconds</c> learns that the lock is taken without reading the logs of a live store.
@@ -273,7 +282,7 @@ internal sealed class StateStore : IDisposable
         {
             using var probe = RocksDb.Open(new DbOptions().SetErrorIfExists(true), path);
         }
-        catch (RocksDbException e) when (e.Message.Contains("lock", StringComparison.OrdinalIgnoreCase))
+        catch (RocksDbException e) when (IsLockHeld(e))
         {
             throw new StoreLockedException($"The store at '{path}' is in use by another process (its LOCK is held): {e.Message}", e);
         }
@@ -359,7 +368,7 @@ internal sealed class StateStore : IDisposable
         {
             db = RocksDb.Open(options, Path, families);
         }
-        catch (RocksDbException e) when (e.Message.Contains("lock", StringComparison.OrdinalIgnoreCase))
+        catch (RocksDbException e) when (IsLockHeld(e))
         {
             throw new StoreLockedException($"The store at '{Path}' is in use by another process (its LOCK is held): {e.Message}", e);
         }

@@ -65,6 +65,7 @@ public sealed class DamagedStoreTests(BrokerFixture broker, ITestOutputHelper ou
     [InlineData("missing table file")]
     [InlineData("truncated table file")]
     [InlineData("missing MANIFEST")]
+    [InlineData("overwritten table block")]
     public async Task Start_TableFileOrManifestDamagedAfterKill_ExitsNamingTheFile(string damage)
     {
         var client = await StartWorkerAndClientAsync();
@@ -147,6 +148,16 @@ public sealed class DamagedStoreTests(BrokerFixture broker, ITestOutputHelper ou
                 using (var stream = tables[0].Open(FileMode.Open, FileAccess.Write))
                 {
                     stream.SetLength(tables[0].Length / 2);
+                }
+
+                return tables[0].Name;
+            case "overwritten table block":
+                // Just before the footer lie the blocks an open reads (index, properties): a checksum mismatch there
+                // ("block checksum mismatch") once passed for a held LOCK, and the worker waited as a standby forever.
+                using (var stream = tables[0].Open(FileMode.Open, FileAccess.Write))
+                {
+                    stream.Position = tables[0].Length - 80;
+                    stream.Write([0xde, 0xad, 0xbe, 0xef, 0xde, 0xad, 0xbe, 0xef]);
                 }
 
                 return tables[0].Name;
