@@ -30,7 +30,7 @@ internal static class MessageProperties
         headers[MessageHeaders.ErrorCode] = code.ToWireName();
         if (original.UserId is { Length: > 0 } userId)
         {
-            headers["x-statehouse-user-id"] = userId;
+            headers[MessageHeaders.DeadLetteredUserId] = userId;
         }
 
         return new BasicProperties(original)
@@ -41,6 +41,9 @@ internal static class MessageProperties
             // The broker checks user_id against the publishing connection's user: the worker republishes the copy
             // under its own user, so the sender's user_id must go (it is kept in a header for the record).
             UserId = null,
+            // A per-message TTL was the sender's limit on waiting to be applied; kept, it would silently expire the copy
+            // in the dead-letter queue (RabbitMQ's own dead-lettering removes it too).
+            Expiration = null,
         };
     }
 

@@ -32,6 +32,23 @@ public sealed class BadEnvelopeTests(BrokerFixture broker, ITestOutputHelper out
     }
 
     [Fact]
+    public async Task Commit_GarbageWithMessageTtl_DeadLetterCopyOutlivesTheTtl()
+    {
+        await Scope.StartWorkerAsync();
+        var raw = await Scope.CreateRawClientAsync();
+        var correlationId = Envelopes.NewTxnId("ttl");
+
+        await raw.PublishCommitAsync(Scope.Names, new byte[] { 0xc1, 0xc1 }, correlationId, expirationMs: "1000");
+        await raw.NextCommitReplyAsync(correlationId);
+        // The sender's TTL has passed for anything that kept it; the dead letter must still be there.
+        await Task.Delay(TimeSpan.FromSeconds(2.5), Ct);
+
+        Assert.Equal(1u, await raw.MessageCountAsync(Scope.Names.DeadLetterQueue));
+        var dead = await raw.NextMessageAsync(Scope.Names.DeadLetterQueue);
+        Assert.Equal(correlationId, dead.MessageId);
+    }
+
+    [Fact]
     public async Task Commit_UnknownSchemaVersion_RepliesInvalidRequestDeadLettersAndWritesNothing()
     {
         await Scope.StartWorkerAsync();

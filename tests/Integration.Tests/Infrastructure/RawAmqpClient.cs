@@ -48,10 +48,12 @@ public sealed class RawAmqpClient : IAsyncDisposable
     /// Publishes a commit message the way the client does (persistent, confirmed, message_id = correlation_id =
     /// txn_id, reply_to = this client's queue) with any body. Pass <paramref name="replyTo"/> false to omit reply_to.
     /// </summary>
-    public async Task PublishCommitAsync(TopologyNames names, ReadOnlyMemory<byte> body, string correlationId, bool replyTo = true)
+    public async Task PublishCommitAsync(
+        TopologyNames names, ReadOnlyMemory<byte> body, string correlationId, bool replyTo = true, string? expirationMs = null)
     {
         var properties = new BasicProperties
         {
+            Expiration = expirationMs,
             Persistent = true,
             MessageId = correlationId,
             CorrelationId = correlationId,
