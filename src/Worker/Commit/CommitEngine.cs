@@ -22,6 +22,7 @@ internal sealed class CommitEngine(
     /// <summary>Records whose version the engine keeps in memory (about 100 bytes each).</summary>
     public const int VersionCacheCapacity = 100_000;
 
+    private readonly TimeSpan _inboxRetention = inboxRetention ?? CommitOptions.DefaultInboxRetention;
     private readonly EnvelopeValidator _validator = new(limits, inboxRetention ?? CommitOptions.DefaultInboxRetention);
     private readonly RecordVersionCache _versions = new(versionCacheCapacity);
 
@@ -33,7 +34,7 @@ internal sealed class CommitEngine(
     public CommitGroupResult Apply(IReadOnlyList<CommitRequest> requests)
     {
         using var batch = new WriteBatch();
-        var group = new GroupState(store, _versions, batch, time.GetUtcNow());
+        var group = new GroupState(store, _versions, batch, time.GetUtcNow(), _inboxRetention);
         var outcomes = new CommitOutcome[requests.Count];
         for (var i = 0; i < requests.Count; i++)
         {
@@ -235,7 +236,7 @@ internal sealed class CommitEngine(
     private static Exception Innermost(Exception e) => e.InnerException is null ? e : Innermost(e.InnerException);
 
     /// <summary>What one group has staged so far: records changed, replies given, the commit_ts reached.</summary>
-    private sealed class GroupState(StateStore store, RecordVersionCache versions, WriteBatch batch, DateTimeOffset now)
+    private sealed class GroupState(StateStore store, RecordVersionCache versions, WriteBatch batch, DateTimeOffset now, TimeSpan inboxRetention)
     {
         private readonly Dictionary<byte[], RecordVersionCache.Entry> _pending = new(versions.Comparer);
         private readonly Dictionary<string, (CommitOutcome Outcome, string? Namespace, byte[]? Digest)> _replies = new(StringComparer.Ordinal);
@@ -339,7 +340,10 @@ internal sealed class CommitEngine(
         {
             var ns = envelope.Namespace;
             var bytes = WireFormat.Serialize(reply);
-            var entry = new InboxEntry(Now.ToUnixTimeMilliseconds(), bytes, ns, digest, Math.Max(0, envelope.DeadlineUnixMs));
+            // An envelope is applied only within the retention of its deadline, so a deadline further ahead (refused) is
+            // kept no longer than that: a far-future deadline must not pin its entry in the inbox for good.
+            var keepUntil = Now.Add(inboxRetention).ToUnixTimeMilliseconds();
+            var entry = new InboxEntry(Now.ToUnixTimeMilliseconds(), bytes, ns, digest, Math.Clamp(envelope.DeadlineUnixMs, 0, keepUntil));
             batch.Put(Encoding.UTF8.GetBytes(reply.TxnId), StorageFormat.Serialize(entry), store.Inbox);
             NeedsWrite = true;
             var outcome = new CommitOutcome(reply, bytes, Duplicate: false, deadLetterReason);

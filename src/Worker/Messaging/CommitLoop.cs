@@ -594,7 +594,22 @@ internal sealed class CommitLoop
     {
         try
         {
-            await session.CommitChannel.BasicNackAsync(lastTag, multiple: true, requeue: true, abort);
+            if (_held.Count == 0)
+            {
+                await session.CommitChannel.BasicNackAsync(lastTag, multiple: true, requeue: true, abort);
+            }
+            else
+            {
+                // A multiple nack would also requeue the held dead letters below lastTag, whose later ack would then
+                // name a settled tag and close the channel: requeue the group's messages one by one instead.
+                foreach (var delivery in _group)
+                {
+                    if (!IsHeld(delivery))
+                    {
+                        await session.CommitChannel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true, abort);
+                    }
+                }
+            }
         }
         catch (Exception ex)
         {

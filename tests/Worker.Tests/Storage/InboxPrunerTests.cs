@@ -1,4 +1,5 @@
 using Statehouse.Contracts;
+using Statehouse.Worker.Hosting;
 using Statehouse.Worker.Storage;
 using static Statehouse.Worker.Tests.TempStore;
 
@@ -49,6 +50,22 @@ public sealed class InboxPrunerTests : IDisposable
         Assert.Equal(1, shortened.PruneOnce());
         Assert.Equal(ErrorCode.TxnExpired, _store.Apply(envelope).Outcomes[0].Reply.ErrorCode);
         Assert.Equal(1, _store.Store.LastCommitTs);
+    }
+
+    [Fact]
+    public void PruneOnce_RefusedForAFarDeadline_PrunedAfterTheRetention()
+    {
+        // Refused (beyond the 7-day retention): its entry must not stay until the year 9999.
+        var envelope = EnvelopeWithId("far-deadline", Operation.Write("a", "k", Value(1))) with
+        {
+            DeadlineUnixMs = new DateTimeOffset(9999, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds(),
+        };
+        Assert.Equal(ErrorCode.InvalidRequest, _store.Apply(envelope).Outcomes[0].Reply.ErrorCode);
+        var pruner = new InboxPruner(_store.Store, _store.Time, CommitOptions.DefaultInboxRetention);
+
+        _store.Time.Advance(CommitOptions.DefaultInboxRetention + TimeSpan.FromMilliseconds(1));
+
+        Assert.Equal(1, pruner.PruneOnce());
     }
 
     [Fact]
