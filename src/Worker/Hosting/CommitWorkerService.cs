@@ -42,11 +42,12 @@ internal sealed class CommitWorkerService(
         {
             store = await services.GetRequiredService<StoreOpener>().OpenAsync(cancellationToken);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            throw;
+            // Stopped while waiting as a standby: nothing was started, nothing to report.
+            return;
         }
-        catch (Exception ex) when (ex is StoreOpenException or StoreLockedException)
+        catch (Exception ex) when (ex is StoreOpenException or StoreLockedException or IOException or UnauthorizedAccessException)
         {
             // Refused (damaged, foreign, wrong schema, locked while not waiting): nothing may be consumed without the
             // store. One line says why and how to recover; the process exits with 1, without a stack trace.

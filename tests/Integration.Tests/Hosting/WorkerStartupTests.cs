@@ -51,6 +51,29 @@ public sealed class WorkerStartupTests(BrokerFixture broker, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task Start_StoragePathIsARegularFile_ExitsOneWithOneLineAndNoStackTrace()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"statehouse-not-a-dir-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(file, "not a store", Ct);
+        try
+        {
+            var worker = Scope.LaunchWorker(("Statehouse:Storage:Path", file));
+
+            await Assert.ThrowsAsync<InvalidOperationException>(worker.WaitUntilReadyAsync);
+
+            Output.WriteLine(worker.Log);
+            Assert.Equal(1, worker.ExitCode);
+            Assert.Contains(file, worker.Log, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", worker.Log, StringComparison.Ordinal);
+            Assert.DoesNotContain("Hosting failed to start", worker.Log, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task Start_SecondWorkerOnSameStoreWithoutWaitForLock_ExitsAndFirstKeepsCommitting()
     {
         var client = await StartWorkerAndClientAsync();
