@@ -142,7 +142,9 @@ internal static partial class Log
     // Dead letters.
     [LoggerMessage(90, LogLevel.Warning,
         "The commit queue {CommitQueue} was declared by an earlier version ({Refusal}): the broker's own dead-lettering " +
-        "past the delivery limit is at-most-once unless a policy makes it at-least-once. Upgrade it once with: {PolicyCommand}")]
+        "past the delivery limit is at-most-once unless a policy makes it at-least-once. Upgrade it once with: {PolicyCommand} " +
+        "(a worker cannot see policies over AMQP, so this repeats at every start; `rabbitmqctl list_queues name policy " +
+        "effective_policy_definition` shows whether the policy applies)")]
     public static partial void CommitQueueDeadLettersAtMostOnce(this ILogger logger, string commitQueue, string refusal, string policyCommand);
 
     [LoggerMessage(91, LogLevel.Error,
