@@ -12,6 +12,7 @@ namespace Statehouse.Cli.Commands;
 internal static class RestoreCommand
 {
     private const string Manifest = "statehouse-backup.json";
+    private const string AcknowledgedWatermark = "STATEHOUSE-ACKED";
 
     public static Command Create(GlobalOptions globals)
     {
@@ -36,7 +37,9 @@ internal static class RestoreCommand
             Directory.CreateDirectory(target);
             foreach (var file in Directory.EnumerateFiles(source))
             {
-                if (Path.GetFileName(file) != Manifest)
+                // The acknowledged watermark belongs to the store it was written in: carried into a restored (older)
+                // store it would make the worker refuse it. A checkpoint never holds it; a hand-made copy might.
+                if (Path.GetFileName(file) is not (Manifest or AcknowledgedWatermark))
                 {
                     File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
                 }

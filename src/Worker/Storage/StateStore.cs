@@ -25,6 +25,7 @@ internal sealed class StateStore : IDisposable
     private long _lastCommitTs;
     private long _syncedWrites;
     private bool _disposed;
+    private AcknowledgedWatermark? _watermark;
 
     private readonly StoreMemory _memory;
 
@@ -140,6 +141,7 @@ internal sealed class StateStore : IDisposable
         WorkerMetrics.SyncDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         Interlocked.Increment(ref _syncedWrites);
         Volatile.Write(ref _lastCommitTs, lastCommitTs);
+        _watermark?.Advance(lastCommitTs);
     }
 
     /// <summary>Writes housekeeping changes (no commit data) without sync; losing them in a crash is harmless.</summary>
@@ -217,6 +219,7 @@ internal sealed class StateStore : IDisposable
         }
 
         _disposed = true;
+        _watermark?.Dispose();
         _reopenLock.EnterWriteLock();
         try
         {
@@ -385,6 +388,7 @@ internal sealed class StateStore : IDisposable
         try
         {
             Initialize(created: !exists);
+            CheckAcknowledgedWatermark();
         }
         catch (Exception e)
         {
@@ -443,6 +447,26 @@ internal sealed class StateStore : IDisposable
 
         Volatile.Write(ref _lastCommitTs, lastCommitTs);
         StoreId = ReadOrAddStoreId(lastCommitTs);
+    }
+
+    /// <summary>
+    /// Refuses a store that ends below the commit_ts its watermark file records as synced: acknowledged commits are gone
+    /// (a log or table file cut short or deleted, which RocksDB cannot tell from an unfinished write). Then starts the
+    /// watermark's writer (once per store; a reopen keeps it).
+    /// </summary>
+    private void CheckAcknowledgedWatermark()
+    {
+        var acknowledged = AcknowledgedWatermark.Read(Path);
+        var last = LastCommitTs;
+        if (acknowledged > last)
+        {
+            throw new StoreOpenException(Damaged(Path,
+                $"its acknowledged watermark ({AcknowledgedWatermark.FileName}) records commit_ts {acknowledged} as acknowledged but the store " +
+                $"ends at commit_ts {last}: acknowledged commits are missing because a write-ahead log or table file is missing or cut short"));
+        }
+
+        _watermark ??= AcknowledgedWatermark.Start(Path, acknowledged);
+        _watermark.Advance(last);
     }
 
     private Guid ReadOrAddStoreId(long lastCommitTs)

@@ -42,8 +42,14 @@ public sealed class BackupRestoreTests(BrokerFixture broker, ITestOutputHelper o
             expected[$"k{i}"] = asOf["value"]?.ToJsonString();
         }
 
+        // A backup copied by hand from a store directory carries that store's acknowledged watermark, which is above
+        // the backup's commit_ts; restore must leave it behind or the restored store is refused.
+        var staleWatermark = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(staleWatermark, backupTs + 1000);
+        File.WriteAllBytes(Path.Combine(path, "STATEHOUSE-ACKED"), staleWatermark);
         var restoredPath = DataDirectory + "-restored";
         var restore = (await RunAsync("restore", path, restoredPath, "--json")).ExpectExit(0).Json();
+        Assert.False(File.Exists(Path.Combine(restoredPath, "STATEHOUSE-ACKED")));
         Assert.Equal(backupTs, (long)restore["commit_ts"]!);
         (await RunAsync("restore", path, restoredPath)).ExpectExit(2);
 
