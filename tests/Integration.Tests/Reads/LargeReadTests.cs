@@ -62,15 +62,18 @@ public sealed class LargeReadTests(BrokerFixture broker, ITestOutputHelper outpu
         Assert.Equal(Enumerable.Range(0, Records).Select(i => $"v{i:D3}"), keys);
     }
 
-    /// <summary>Writes <see cref="Records"/> values of ~1 MB (MessagePack bin32 of zeros), 15 per transaction.</summary>
+    /// <summary>
+    /// Writes <see cref="Records"/> values of ~1 MB (MessagePack bin32 of zeros), 3 per transaction (under the default
+    /// 4 MiB message limit).
+    /// </summary>
     private async Task LoadLargeValuesAsync(RawAmqpClient raw)
     {
         var value = new byte[ValueBytes];
         value[0] = 0xC6;
         System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(value.AsSpan(1), ValueBytes - 5);
-        for (var batch = 0; batch < Records / 15; batch++)
+        for (var batch = 0; batch < Records / 3; batch++)
         {
-            var operations = Enumerable.Range(batch * 15, 15).Select(i => Operation.Write("big", $"v{i:D3}", value)).ToList();
+            var operations = Enumerable.Range(batch * 3, 3).Select(i => Operation.Write("big", $"v{i:D3}", value)).ToList();
             var envelope = new CommitEnvelope(WireFormat.SchemaVersion, Envelopes.NewTxnId("big"), "default", operations, Envelopes.Deadline());
             await raw.PublishCommitAsync(Scope.Names, envelope);
             Assert.Equal(CommitStatus.Committed, (await raw.NextCommitReplyAsync(envelope.TxnId, TimeSpan.FromSeconds(60))).Status);
