@@ -22,7 +22,6 @@ internal sealed class CommitEngine(
     /// <summary>Records whose version the engine keeps in memory (about 100 bytes each).</summary>
     public const int VersionCacheCapacity = 100_000;
 
-    private readonly TimeSpan _inboxRetention = inboxRetention ?? CommitOptions.DefaultInboxRetention;
     private readonly EnvelopeValidator _validator = new(limits, inboxRetention ?? CommitOptions.DefaultInboxRetention);
     private readonly RecordVersionCache _versions = new(versionCacheCapacity);
 
@@ -34,7 +33,7 @@ internal sealed class CommitEngine(
     public CommitGroupResult Apply(IReadOnlyList<CommitRequest> requests)
     {
         using var batch = new WriteBatch();
-        var group = new GroupState(store, _versions, batch, time.GetUtcNow(), _inboxRetention);
+        var group = new GroupState(store, _versions, batch, time.GetUtcNow(), _validator.InboxRetention);
         var outcomes = new CommitOutcome[requests.Count];
         for (var i = 0; i < requests.Count; i++)
         {

@@ -13,6 +13,9 @@ namespace Statehouse.Worker.Commit;
 /// <param name="inboxRetention">How long txn_ids are kept for duplicate detection: the furthest ahead a deadline may lie.</param>
 internal sealed class EnvelopeValidator(LimitOptions limits, TimeSpan inboxRetention)
 {
+    /// <summary>How long txn_ids are kept for duplicate detection: the furthest ahead a deadline may lie.</summary>
+    public TimeSpan InboxRetention => inboxRetention;
+
     /// <summary>Checks what is needed to record an answer for the txn_id at all. Null when the txn_id is usable.</summary>
     public ValidationFailure? CheckTxnId(string? txnId) => CheckName("txn_id", txnId, limits.MaxTxnIdBytes);
 

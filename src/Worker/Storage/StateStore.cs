@@ -301,11 +301,7 @@ internal sealed class StateStore : IDisposable
         {
             WriteAheadLogCheck.Verify(path);
         }
-        catch (IOException e)
-        {
-            throw new StoreOpenException($"The store at '{path}' cannot be read: {e.Message}", e);
-        }
-        catch (UnauthorizedAccessException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new StoreOpenException($"The store at '{path}' cannot be read: {e.Message}", e);
         }
