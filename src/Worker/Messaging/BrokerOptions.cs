@@ -4,7 +4,7 @@ namespace Statehouse.Worker.Messaging;
 
 /// <summary>
 /// The broker and the deployment's topology, bound from <c>Statehouse:Broker</c> (docs/configuration.md). An invalid value
-/// stops the worker at start with one line naming its key (<see cref="Hosting.SettingsCheck"/>).
+/// stops the worker at start with one line naming its key.
 /// </summary>
 internal sealed class BrokerOptions
 {
