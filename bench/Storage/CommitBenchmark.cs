@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using RocksDbSharp;
 using Statehouse.Worker.Commit;
-using Statehouse.Worker.Hosting;
 using Statehouse.Worker.Storage;
 
 namespace Statehouse.Bench.Storage;

@@ -3,10 +3,9 @@ using System.Globalization;
 using RocksDbSharp;
 using Statehouse.Contracts;
 using Statehouse.Worker.Commit;
-using Statehouse.Worker.Hosting;
 using Statehouse.Worker.Reads;
 using Statehouse.Worker.Storage;
-using ReadOptions = Statehouse.Worker.Hosting.ReadOptions;
+using Statehouse.Worker.Telemetry;
 
 namespace Statehouse.Bench.Storage;
 
@@ -215,7 +214,7 @@ internal sealed class ReplayBenchmark(BenchArguments args, TextWriter output, Te
             // A fresh worker's view each time: new RocksDB block cache, none of the store's pages in the OS cache,
             // and an agent the warm runs do not read.
             using var coldStore = StateStore.Open(directory);
-            var coldReads = new ReadService(coldStore, new ReadOptions { MaxPageSize = PageLimit }, new WorkerHealth());
+            var coldReads = new ReadService(coldStore, new ReadServiceOptions { MaxPageSize = PageLimit }, new WorkerHealth());
             StoreDirectory.EvictFromPageCache(directory);
             var agent = SampledAgent(shape, run, args.ColdRuns, offset: 1);
             var start = Stopwatch.GetTimestamp();
@@ -228,7 +227,7 @@ internal sealed class ReplayBenchmark(BenchArguments args, TextWriter output, Te
 
         var agents = Enumerable.Range(0, SampledAgents).Select(i => SampledAgent(shape, i, SampledAgents, offset: 0)).ToArray();
         using var store = StateStore.Open(directory);
-        var reads = new ReadService(store, new ReadOptions { MaxPageSize = PageLimit }, new WorkerHealth());
+        var reads = new ReadService(store, new ReadServiceOptions { MaxPageSize = PageLimit }, new WorkerHealth());
         foreach (var agent in agents)
         {
             Check(kind, agent, ReadAgent(reads, kind, agent), expected);
@@ -257,7 +256,7 @@ internal sealed class ReplayBenchmark(BenchArguments args, TextWriter output, Te
     private static void WarmUpReads(string directory, StoreShape shape)
     {
         using var store = StateStore.Open(directory);
-        var reads = new ReadService(store, new ReadOptions { MaxPageSize = PageLimit }, new WorkerHealth());
+        var reads = new ReadService(store, new ReadServiceOptions { MaxPageSize = PageLimit }, new WorkerHealth());
         var start = Stopwatch.GetTimestamp();
         for (var i = 0; Stopwatch.GetElapsedTime(start) < s_readWarmUp; i++)
         {

@@ -2,9 +2,9 @@ using MessagePack;
 using Microsoft.Extensions.Time.Testing;
 using Statehouse.Contracts;
 using Statehouse.Worker.Commit;
-using Statehouse.Worker.Hosting;
 using Statehouse.Worker.Reads;
 using Statehouse.Worker.Storage;
+using Statehouse.Worker.Telemetry;
 
 namespace Statehouse.Worker.Tests;
 
@@ -17,7 +17,7 @@ internal sealed class TempStore : IDisposable
         Limits = limits ?? new LimitOptions();
         Store = StateStore.Open(Directory);
         Engine = new CommitEngine(Store, Limits, Time, authorizer);
-        Reads = new ReadService(Store, new ReadOptions { DefaultPageSize = 100, MaxPageSize = 1000 }, new WorkerHealth(), authorizer);
+        Reads = new ReadService(Store, new ReadServiceOptions { DefaultPageSize = 100, MaxPageSize = 1000 }, new WorkerHealth(), authorizer);
     }
 
     public string Directory { get; }
@@ -41,7 +41,7 @@ internal sealed class TempStore : IDisposable
         Store.Dispose();
         Store = StateStore.Open(Directory);
         Engine = new CommitEngine(Store, Limits, Time);
-        Reads = new ReadService(Store, new ReadOptions(), new WorkerHealth());
+        Reads = new ReadService(Store, new ReadServiceOptions(), new WorkerHealth());
     }
 
     public static byte[] Value<T>(T value) => MessagePackSerializer.Serialize(value);

@@ -2,7 +2,6 @@ using System.Text;
 using MessagePack;
 using RocksDbSharp;
 using Statehouse.Contracts;
-using Statehouse.Worker.Hosting;
 using Statehouse.Worker.Security;
 using Statehouse.Worker.Storage;
 

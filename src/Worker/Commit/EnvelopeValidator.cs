@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Text;
 using MessagePack;
 using Statehouse.Contracts;
-using Statehouse.Worker.Hosting;
 
 namespace Statehouse.Worker.Commit;
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
+using Statehouse.Contracts;
 using Statehouse.Worker.Commit;
 using Statehouse.Worker.Messaging;
 using Statehouse.Worker.Reads;
@@ -20,9 +21,15 @@ internal static class CommitWorkerHostingExtensions
     private static readonly TimeSpan s_shutdownTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Registers the worker: settings from the <c>Statehouse</c> section, checked at start; the store, commit engine and
-    /// read service; the hosted service that runs them. A second call changes nothing.
+    /// Registers the worker: settings from the <c>Statehouse</c> section, checked at start, and each of its sub-sections on
+    /// its own; the store's owner (<see cref="StoreOpener"/>); the collaborators that work on the open store; the hosted
+    /// services that run them. A second call changes nothing.
     /// </summary>
+    /// <remarks>
+    /// The store exists only once the worker opened it at start, so it is no registration of its own: the commit engine,
+    /// commit loop, read service, backups and inbox pruner are built from <see cref="StoreOpener.Store"/>, and resolving
+    /// one of them before <see cref="StoreOpener.OpenAsync"/> returned throws "The store is not open yet".
+    /// </remarks>
     public static IHostApplicationBuilder AddCommitWorker(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -35,23 +42,42 @@ internal static class CommitWorkerHostingExtensions
             .BindConfiguration(StatehouseOptions.SectionName)
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StatehouseOptions>, StatehouseOptionsValidator>());
+        // Each feature's settings on their own, taken from the validated whole: a collaborator asks for its section only.
+        services.TryAddSingleton(sp => Settings(sp).Broker);
+        services.TryAddSingleton(sp => Settings(sp).Storage);
+        services.TryAddSingleton(sp => Settings(sp).Commit);
+        services.TryAddSingleton(sp => Settings(sp).Limits);
+        services.TryAddSingleton(sp => Settings(sp).Reads);
+        services.TryAddSingleton(sp => Settings(sp).Authorization);
+        services.TryAddSingleton(sp => Settings(sp).Backup);
+        services.TryAddSingleton(sp => Settings(sp).Http);
+        services.TryAddSingleton(sp => new TopologyNames(sp.GetRequiredService<BrokerOptions>().QueuePrefix));
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<WorkerHealth>();
-        // Opened by the worker service first thing at start (after the settings passed), waiting as a standby while locked.
-        services.TryAddSingleton(sp => new StoreOpener(
-            Settings(sp).Storage.Path, new StoreMemory(Settings(sp).Storage.BlockCacheBytes, Settings(sp).Storage.WriteBufferBytes),
-            Settings(sp).Storage.WaitForLock, TimeSpan.FromSeconds(Settings(sp).Storage.LockRetrySeconds), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StoreOpener>>()));
-        services.TryAddSingleton(sp => sp.GetRequiredService<StoreOpener>().Store);
-        services.TryAddSingleton(sp => new NamespaceAuthorizer(Settings(sp).Authorization));
-        services.TryAddSingleton(sp => new CommitEngine(
-            sp.GetRequiredService<StateStore>(), Settings(sp).Limits, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<NamespaceAuthorizer>(),
-            inboxRetention: Settings(sp).Commit.InboxRetention));
-        services.TryAddSingleton(sp => new BackupService(sp.GetRequiredService<StateStore>(), Settings(sp).Backup, sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(sp => new ReadService(
-            sp.GetRequiredService<StateStore>(), Settings(sp).Reads, sp.GetRequiredService<WorkerHealth>(),
-            sp.GetRequiredService<NamespaceAuthorizer>(), sp.GetRequiredService<BackupService>()));
+        services.TryAddSingleton<NamespaceAuthorizer>();
         services.TryAddSingleton<BrokerConnector>();
+        services.TryAddSingleton(sp => new CommitQueueProbe(
+            sp.GetRequiredService<TopologyNames>(), TimeSpan.FromSeconds(sp.GetRequiredService<BrokerOptions>().QueueProbeSeconds),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CommitQueueProbe>>()));
+        // Opened by the worker service first thing at start (after the settings passed), waiting as a standby while locked.
+        services.TryAddSingleton<StoreOpener>();
+
+        services.TryAddSingleton(sp => new CommitEngine(
+            OpenStore(sp), sp.GetRequiredService<LimitOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<NamespaceAuthorizer>(),
+            inboxRetention: sp.GetRequiredService<CommitOptions>().InboxRetention));
+        services.TryAddSingleton(sp => new CommitLoop(
+            sp.GetRequiredService<CommitEngine>(), sp.GetRequiredService<WorkerHealth>(), sp.GetRequiredService<CommitOptions>(),
+            DeliveryBudget.For(sp.GetRequiredService<CommitOptions>(), sp.GetRequiredService<LimitOptions>()),
+            sp.GetRequiredService<BrokerOptions>().DeliveryLimit, sp.GetRequiredService<TopologyNames>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<CommitLoop>>()));
+        services.TryAddSingleton(sp => new BackupService(OpenStore(sp), sp.GetRequiredService<BackupOptions>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new ReadService(
+            OpenStore(sp), sp.GetRequiredService<ReadServiceOptions>(), sp.GetRequiredService<WorkerHealth>(),
+            sp.GetRequiredService<NamespaceAuthorizer>(), sp.GetRequiredService<BackupService>()));
+        services.TryAddSingleton(sp => new InboxPruner(
+            OpenStore(sp), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<CommitOptions>().InboxRetention));
+
         // Started first and stopped last: health answers while a standby waits for the store and until the worker stopped.
         services.TryAddSingleton<MonitoringServer>();
         services.AddHostedService(sp => sp.GetRequiredService<MonitoringServer>());
@@ -106,6 +132,8 @@ internal static class CommitWorkerHostingExtensions
 
     private static StatehouseOptions Settings(IServiceProvider services) =>
         services.GetRequiredService<IOptions<StatehouseOptions>>().Value;
+
+    private static StateStore OpenStore(IServiceProvider services) => services.GetRequiredService<StoreOpener>().Store;
 
     private static string Describe(Exception exception) => exception switch
     {

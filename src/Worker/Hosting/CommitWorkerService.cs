@@ -17,12 +17,16 @@ namespace Statehouse.Worker.Hosting;
 /// as it takes) and run the commit loop; on stop, stop consuming, finish the group in flight, close the session.
 /// Every session first checks that the store is the deployment's (<see cref="DeploymentStream"/>); a worker with
 /// another store consumes nothing and stops with exit code 1.
-/// The store itself is a container singleton, so it is disposed after this service, last.
+/// The store's owner (<see cref="StoreOpener"/>) is a container singleton, so the store is disposed after this service, last.
 /// </summary>
+/// <param name="services">The container, to resolve what works on the store once it is open (commit loop, reads, pruner).</param>
 internal sealed class CommitWorkerService(
     IServiceProvider services,
     IOptions<StatehouseOptions> options,
+    StoreOpener opener,
     BrokerConnector connector,
+    CommitQueueProbe probe,
+    TopologyNames names,
     WorkerHealth health,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
@@ -40,7 +44,7 @@ internal sealed class CommitWorkerService(
         StateStore store;
         try
         {
-            store = await services.GetRequiredService<StoreOpener>().OpenAsync(cancellationToken);
+            store = await opener.OpenAsync(cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -64,14 +68,14 @@ internal sealed class CommitWorkerService(
 
         _logger.StoreOpened(storePath, store.LastCommitTs, store.StoreId);
         WorkerTotals.SetLastCommitTs(store.LastCommitTs);
-        var names = new TopologyNames(settings.Broker.QueuePrefix);
-        var engine = services.GetRequiredService<CommitEngine>();
         var budget = DeliveryBudget.For(settings.Commit, settings.Limits);
         _logger.DeliveryBudgetApplied(budget.BudgetBytes, budget.Prefetch, settings.Commit.Prefetch, settings.Limits.MaxMessageBytes,
             budget.BytesPerDelivery, Math.Min(budget.Prefetch, settings.Commit.MaxBatchCount));
-        var loop = new CommitLoop(engine, health, settings.Commit, budget, settings.Broker.DeliveryLimit, names, time, loggers.CreateLogger<CommitLoop>());
+        // Built by the container on the store just opened (their registrations take it from the opener).
+        var loop = services.GetRequiredService<CommitLoop>();
         var reads = services.GetRequiredService<ReadService>();
-        _run = Task.Run(() => RunAsync(settings, names, storePath, store, loop, reads, _stopping.Token), CancellationToken.None);
+        var pruner = services.GetRequiredService<InboxPruner>();
+        _run = Task.Run(() => RunAsync(settings, budget, storePath, store, loop, reads, pruner, _stopping.Token), CancellationToken.None);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -94,19 +98,16 @@ internal sealed class CommitWorkerService(
     }
 
     private async Task RunAsync(
-        StatehouseOptions settings, TopologyNames names, string storePath, StateStore store, CommitLoop loop, ReadService reads,
-        CancellationToken stopping)
+        StatehouseOptions settings, DeliveryBudget budget, string storePath, StateStore store, CommitLoop loop, ReadService reads,
+        InboxPruner pruner, CancellationToken stopping)
     {
         // The loop has its own stop signal: it keeps committing what was delivered until the consumers are cancelled.
         using var loopStopping = new CancellationTokenSource();
         var loopTask = RunLoopAsync(loop, loopStopping.Token);
-        var pruneTask = PruneInboxAsync(store, settings.Commit.InboxRetention, stopping);
+        var pruneTask = PruneInboxAsync(pruner, settings.Commit.InboxRetention, stopping);
         var reconnectDelay = TimeSpan.FromSeconds(settings.Broker.ReconnectDelaySeconds);
         BrokerSession? session = null;
-        var probeTask = settings.Broker.QueueProbeSeconds > 0
-            ? new CommitQueueProbe(names, TimeSpan.FromSeconds(settings.Broker.QueueProbeSeconds), time, loggers.CreateLogger<CommitQueueProbe>())
-                .RunAsync(() => session, stopping)
-            : Task.CompletedTask;
+        var probeTask = settings.Broker.QueueProbeSeconds > 0 ? probe.RunAsync(() => session, stopping) : Task.CompletedTask;
         var ready = false;
         long generation = 0;
         try
@@ -117,8 +118,8 @@ internal sealed class CommitWorkerService(
                 {
                     var connection = await connector.ConnectAsync(stopping);
                     health.SetBrokerConnected(true);
-                    session = await BrokerSession.OpenAsync(connection, ++generation, settings, loggers, stopping);
-                    if (!await IsDeploymentStoreAsync(session, names, storePath, store, stopping))
+                    session = await BrokerSession.OpenAsync(connection, ++generation, budget, settings.Reads, loggers, stopping);
+                    if (!await IsDeploymentStoreAsync(session, storePath, store, stopping))
                     {
                         break;
                     }
@@ -197,13 +198,13 @@ internal sealed class CommitWorkerService(
     }
 
     /// <summary>
-    /// Whether <paramref name="store"/> is the store of the deployment <paramref name="names"/> name, by the first claim
+    /// Whether <paramref name="store"/> is the store of this worker's deployment (its queue prefix), by the first claim
     /// on its deployment stream (claiming it for this store when there is none yet). When it is not: logs the store ids
     /// and what to do, marks health, stops the worker with exit code 1 and returns false. A broker failure throws, and
     /// the session is retried like any other.
     /// </summary>
     private async Task<bool> IsDeploymentStoreAsync(
-        BrokerSession session, TopologyNames names, string storePath, StateStore store, CancellationToken stopping)
+        BrokerSession session, string storePath, StateStore store, CancellationToken stopping)
     {
         var mine = new DeploymentClaim(store.StoreId, time.GetUtcNow().UtcDateTime,
             $"{Environment.MachineName} pid {Environment.ProcessId} store {storePath}", store.LastCommitTs);
@@ -245,9 +246,8 @@ internal sealed class CommitWorkerService(
     /// Prunes the inbox at start and then every tenth of the retention (between 10 s and 1 h), beside the commit loop:
     /// its unsynced deletes never wait for, or hold up, a group commit.
     /// </summary>
-    private async Task PruneInboxAsync(StateStore store, TimeSpan retention, CancellationToken stopping)
+    private async Task PruneInboxAsync(InboxPruner pruner, TimeSpan retention, CancellationToken stopping)
     {
-        var pruner = new InboxPruner(store, time, retention);
         var interval = TimeSpan.FromTicks(Math.Clamp(retention.Ticks / 10, TimeSpan.TicksPerSecond * 10, TimeSpan.TicksPerHour));
         using var timer = new PeriodicTimer(interval, time);
         try

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Options;
+using Statehouse.Worker.Messaging;
 
 namespace Statehouse.Worker.Hosting;
 

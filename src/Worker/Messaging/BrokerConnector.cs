@@ -1,20 +1,17 @@
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
-using Statehouse.Worker.Hosting;
+using Statehouse.Worker.Commit;
 
 namespace Statehouse.Worker.Messaging;
 
 /// <summary>Opens connections to the broker, retrying for as long as it takes: the broker may start after the worker.</summary>
-internal sealed class BrokerConnector(IOptions<StatehouseOptions> options, TimeProvider time, ILogger<BrokerConnector> logger)
+internal sealed class BrokerConnector(BrokerOptions broker, LimitOptions limits, TimeProvider time, ILogger<BrokerConnector> logger)
 {
     /// <summary>RabbitMQ's largest message (max_message_size can be set at most to 512 MiB; 128 MiB is the 3.x default).</summary>
     private const long BrokerMaxMessageBytes = (128L << 20) + (1 << 20);
 
     public async Task<IConnection> ConnectAsync(CancellationToken cancellationToken)
     {
-        var broker = options.Value.Broker;
-        var limits = options.Value.Limits;
         var factory = new ConnectionFactory
         {
             Uri = broker.Uri,

@@ -4,7 +4,6 @@ using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
 using Statehouse.Contracts;
-using Statehouse.Worker.Hosting;
 using Statehouse.Worker.Reads;
 
 namespace Statehouse.Worker.Messaging;
@@ -55,7 +54,8 @@ internal sealed class BrokerSession : IAsyncDisposable
     public Task<string> Lost => _lost.Task;
 
     public static async Task<BrokerSession> OpenAsync(
-        IConnection connection, long generation, StatehouseOptions options, ILoggerFactory loggers, CancellationToken cancellationToken)
+        IConnection connection, long generation, DeliveryBudget budget, ReadServiceOptions reads, ILoggerFactory loggers,
+        CancellationToken cancellationToken)
     {
         var session = new BrokerSession(connection, generation, loggers);
         connection.ConnectionShutdownAsync += session.OnShutdownAsync;
@@ -63,14 +63,13 @@ internal sealed class BrokerSession : IAsyncDisposable
         {
             session.CommitChannel = await session.CreateChannelAsync(null, cancellationToken);
             // A count, not bytes: RabbitMQ ignores prefetch_size. The count is lowered so that it bounds the bytes too.
-            var prefetch = DeliveryBudget.For(options.Commit, options.Limits).Prefetch;
-            await session.CommitChannel.BasicQosAsync(0, (ushort)prefetch, global: false, cancellationToken);
+            await session.CommitChannel.BasicQosAsync(0, (ushort)budget.Prefetch, global: false, cancellationToken);
 
             session.DeadLetterChannel = await session.CreateChannelAsync(
                 new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
                 cancellationToken);
 
-            var readConcurrency = (ushort)options.Reads.Concurrency;
+            var readConcurrency = (ushort)reads.Concurrency;
             session.ReadChannel = await session.CreateChannelAsync(
                 new CreateChannelOptions(false, false, consumerDispatchConcurrency: readConcurrency), cancellationToken);
             // Enough unacked requests to keep every dispatcher busy, few enough that a slow worker leaves the rest queued.

@@ -5,7 +5,6 @@ using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 using Statehouse.Contracts;
 using Statehouse.Worker.Commit;
-using Statehouse.Worker.Hosting;
 using Statehouse.Worker.Storage;
 using Statehouse.Worker.Telemetry;
 

@@ -1,6 +1,5 @@
 using MessagePack;
 using Statehouse.Contracts;
-using Statehouse.Worker.Hosting;
 using Statehouse.Worker.Security;
 using Statehouse.Worker.Storage;
 using Statehouse.Worker.Telemetry;
@@ -12,7 +11,7 @@ namespace Statehouse.Worker.Reads;
 /// Never throws: every problem becomes an error reply.
 /// </summary>
 internal sealed class ReadService(
-    StateStore store, ReadOptions options, WorkerHealth health, NamespaceAuthorizer? authorizer = null, BackupService? backups = null)
+    StateStore store, ReadServiceOptions options, WorkerHealth health, NamespaceAuthorizer? authorizer = null, BackupService? backups = null)
 {
     /// <summary>Decodes a request body and answers it, for the broker-checked <paramref name="userId"/> (AMQP user_id).</summary>
     public ReadReply Handle(ReadOnlyMemory<byte> body, string? userId = null)

@@ -1,6 +1,5 @@
 using Statehouse.Contracts;
 using Statehouse.Worker.Commit;
-using Statehouse.Worker.Hosting;
 
 namespace Statehouse.Worker.Security;
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Statehouse.Contracts;
-using Statehouse.Worker.Hosting;
 
 namespace Statehouse.Worker.Storage;
 

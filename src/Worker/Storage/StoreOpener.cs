@@ -7,15 +7,26 @@ namespace Statehouse.Worker.Storage;
 /// Opens the store at start. While another worker holds the store's lock this worker is a hot standby: it waits,
 /// retrying, without touching the broker, and takes over the moment the lock is released (the holder stopped or died).
 /// Meanwhile it follows the store as a RocksDB secondary instance, so health can report the store's real last commit_ts.
-/// Owns the opened store and disposes it last.
+/// The one owner of the opened store: whatever works on it (the commit engine, reads, backups, the inbox pruner) is built
+/// from <see cref="Store"/> after <see cref="OpenAsync"/> returned. A container singleton, so it disposes the store last.
 /// </summary>
-internal sealed class StoreOpener(string path, StoreMemory memory, bool waitForLock, TimeSpan retryInterval, TimeProvider time, ILogger<StoreOpener> logger) : IDisposable
+internal sealed class StoreOpener(StorageOptions options, TimeProvider time, ILogger<StoreOpener> logger) : IDisposable
 {
     private readonly Lock _secondaryLock = new();
+    private readonly string _path = options.Path;
+    private readonly StoreMemory _memory = new(options.BlockCacheBytes, options.WriteBufferBytes);
+    private readonly bool _waitForLock = options.WaitForLock;
+    private readonly TimeSpan _retryInterval = TimeSpan.FromSeconds(options.LockRetrySeconds);
     private StateStore? _store;
     private StoreSecondary? _secondary;
 
-    public StateStore Store => _store ?? throw new InvalidOperationException("The store is not open yet.");
+    /// <summary>
+    /// The open store. Throws <see cref="InvalidOperationException"/> ("not open yet") before <see cref="OpenAsync"/>
+    /// returned it: a collaborator that works on the store must not be built before the worker opened it.
+    /// </summary>
+    public StateStore Store => Volatile.Read(ref _store) ?? throw new InvalidOperationException(
+        "The store is not open yet: the worker opens it at start (StoreOpener.OpenAsync, waiting as a standby while another " +
+        "worker holds it); what works on the store is built after that.");
 
     /// <summary>False while starting, or while waiting as a standby for another worker's lock.</summary>
     public bool IsOpen => Volatile.Read(ref _store) is not null;
@@ -34,7 +45,7 @@ internal sealed class StoreOpener(string path, StoreMemory memory, bool waitForL
             }
             catch (Exception e) when (e is RocksDbException or StoreOpenException)
             {
-                logger.StandbyReadFailed(path, e.Message);
+                logger.StandbyReadFailed(_path, e.Message);
                 return null;
             }
         }
@@ -50,26 +61,26 @@ internal sealed class StoreOpener(string path, StoreMemory memory, bool waitForL
             {
                 try
                 {
-                    _store = StateStore.Open(path, memory);
+                    _store = StateStore.Open(_path, _memory);
                     if (announced)
                     {
-                        logger.StandbyTakingOver(path, time.GetElapsedTime(waitingSince).TotalSeconds);
+                        logger.StandbyTakingOver(_path, time.GetElapsedTime(waitingSince).TotalSeconds);
                     }
 
                     return _store;
                 }
-                catch (StoreLockedException e) when (waitForLock)
+                catch (StoreLockedException e) when (_waitForLock)
                 {
                     if (!announced)
                     {
                         // Before the line: once a standby says it waits, health can already report the store's figure.
                         OpenSecondary();
-                        logger.StandbyWaiting(path, e.Message);
+                        logger.StandbyWaiting(_path, e.Message);
                         announced = true;
                     }
                 }
 
-                await Task.Delay(retryInterval, time, cancellationToken);
+                await Task.Delay(_retryInterval, time, cancellationToken);
             }
         }
         finally
@@ -90,12 +101,12 @@ internal sealed class StoreOpener(string path, StoreMemory memory, bool waitForL
         {
             try
             {
-                _secondary ??= StoreSecondary.Open(path);
+                _secondary ??= StoreSecondary.Open(_path);
             }
             catch (Exception e) when (e is RocksDbException or IOException)
             {
                 // Health then says the store is not open, as before; taking over does not depend on it.
-                logger.StandbyReadFailed(path, e.Message);
+                logger.StandbyReadFailed(_path, e.Message);
             }
         }
     }

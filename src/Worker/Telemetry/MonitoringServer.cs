@@ -6,10 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
-using Statehouse.Worker.Hosting;
 using Statehouse.Worker.Storage;
 
 namespace Statehouse.Worker.Telemetry;
@@ -20,7 +18,7 @@ namespace Statehouse.Worker.Telemetry;
 /// started before the worker, so that a standby waiting for the store already answers (503), and stopped after it.
 /// </summary>
 internal sealed class MonitoringServer(
-    IOptions<StatehouseOptions> options, WorkerHealth health, StoreOpener opener, ILoggerFactory loggers) : IHostedService, IAsyncDisposable
+    HttpOptions settings, WorkerHealth health, StoreOpener opener, ILoggerFactory loggers) : IHostedService, IAsyncDisposable
 {
     public const string MetricsPath = "/metrics";
     public const string HealthPath = "/health";
@@ -29,7 +27,6 @@ internal sealed class MonitoringServer(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var settings = options.Value.Http;
         if (!settings.Enabled)
         {
             return;

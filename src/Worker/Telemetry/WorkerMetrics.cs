@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using Statehouse.Worker.Hosting;
 
 namespace Statehouse.Worker.Telemetry;
 

@@ -1,7 +1,6 @@
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using Statehouse.Contracts;
-using Statehouse.Worker.Hosting;
 using Statehouse.Worker.Messaging;
 
 namespace Statehouse.Observability.Tests.Infrastructure;

@@ -1,7 +1,6 @@
 using MessagePack;
 using Statehouse.Contracts;
 using Statehouse.Worker.Commit;
-using Statehouse.Worker.Hosting;
 using static Statehouse.Worker.Tests.TempStore;
 
 namespace Statehouse.Worker.Tests.Commit;

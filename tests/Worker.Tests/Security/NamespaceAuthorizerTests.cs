@@ -1,6 +1,5 @@
 using Statehouse.Contracts;
 using Statehouse.Worker.Commit;
-using Statehouse.Worker.Hosting;
 using Statehouse.Worker.Security;
 using static Statehouse.Worker.Tests.TempStore;
 

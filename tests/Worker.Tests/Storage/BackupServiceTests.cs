@@ -1,7 +1,7 @@
 using Statehouse.Contracts;
-using Statehouse.Worker.Hosting;
 using Statehouse.Worker.Reads;
 using Statehouse.Worker.Storage;
+using Statehouse.Worker.Telemetry;
 using static Statehouse.Worker.Tests.TempStore;
 
 namespace Statehouse.Worker.Tests.Storage;
@@ -53,7 +53,7 @@ public sealed class BackupServiceTests : IDisposable
         Assert.True(_store.Store.LastCommitTs > info.CommitTs, "commits continued after the backup");
         Assert.True(File.Exists(Path.Combine(info.Path, BackupService.ManifestFileName)));
         using var restored = StateStore.Open(info.Path);
-        var restoredReads = new ReadService(restored, new ReadOptions(), new WorkerHealth());
+        var restoredReads = new ReadService(restored, new ReadServiceOptions(), new WorkerHealth());
         Assert.Equal(info.CommitTs, restored.LastCommitTs);
         foreach (var (agent, key) in Enumerable.Range(0, 10).Select(i => ("agent", $"k{i}")).Append(("other", "n")))
         {

@@ -1,7 +1,7 @@
 using Statehouse.Contracts;
 using Statehouse.Worker.Commit;
-using Statehouse.Worker.Hosting;
 using Statehouse.Worker.Storage;
+using Statehouse.Worker.Telemetry;
 using static Statehouse.Worker.Tests.TempStore;
 
 namespace Statehouse.Worker.Tests.Storage;
@@ -19,7 +19,7 @@ public sealed class DiskFullTests : IDisposable
         using var store = StateStore.Open(path);
         // The clock the envelopes' deadlines are set against (TempStore.EnvelopeWithId).
         var engine = new CommitEngine(store, new LimitOptions(), new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Start));
-        var reads = new Statehouse.Worker.Reads.ReadService(store, new ReadOptions(), new WorkerHealth());
+        var reads = new Statehouse.Worker.Reads.ReadService(store, new Statehouse.Worker.Reads.ReadServiceOptions(), new WorkerHealth());
         engine.Apply([Request(EnvelopeWithId("before", Operation.Write("a", "k", Value(1))))]);
 
         _disk.Fill();

@@ -1,5 +1,5 @@
 using Statehouse.Contracts;
-using Statehouse.Worker.Hosting;
+using Statehouse.Worker.Commit;
 using Statehouse.Worker.Storage;
 using static Statehouse.Worker.Tests.TempStore;
 

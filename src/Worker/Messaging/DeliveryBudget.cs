@@ -1,6 +1,7 @@
 using System.Numerics;
+using Statehouse.Worker.Commit;
 
-namespace Statehouse.Worker.Hosting;
+namespace Statehouse.Worker.Messaging;
 
 /// <summary>
 /// How many commit deliveries the broker may push ahead (the AMQP prefetch) so that the bytes the worker holds delivered

@@ -1,6 +1,6 @@
 using Statehouse.Contracts;
 
-namespace Statehouse.Worker.Hosting;
+namespace Statehouse.Worker.Telemetry;
 
 /// <summary>Shared, thread-safe view of whether the worker can do its job; read by the health request.</summary>
 internal sealed class WorkerHealth

@@ -1,0 +1,78 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Statehouse.Worker.Hosting;
+
+namespace Statehouse.Worker.Tests.Hosting;
+
+/// <summary>
+/// The lines a user sees for invalid settings (docs/configuration.md): each names its setting as the configuration key,
+/// whichever feature folder the setting's class sits in.
+/// </summary>
+public sealed class SettingsCheckTests
+{
+    [Fact]
+    public void Find_ValidSettings_ReturnsNothing()
+    {
+        Assert.Empty(Find(("Statehouse:Commit:MaxBatchCount", "1"), ("Statehouse:Reads:MaxPageSize", "100")));
+    }
+
+    [Fact]
+    public void Find_ValuesOutOfRange_OneLinePerSettingInKeyForm()
+    {
+        var problems = Find(("Statehouse:Commit:MaxBatchCount", "-5"), ("Statehouse:Reads:Concurrency", "0"));
+
+        Assert.Equal(
+            [
+                "The field Statehouse:Commit:MaxBatchCount must be between 1 and 10000 (got -5).",
+                "The field Statehouse:Reads:Concurrency must be between 1 and 64 (got 0).",
+            ],
+            problems);
+    }
+
+    [Fact]
+    public void Find_ValuesOfTheWrongType_AllReportedWithTheExpectedType()
+    {
+        var problems = Find(("Statehouse:Commit:MaxBatchCount", "abc"), ("Statehouse:Broker:DeliveryLimit", "many"),
+            ("Statehouse:Storage:WaitForLock", "maybe"), ("Statehouse:Commit:InboxRetention", "a week"));
+
+        Assert.Equal(
+            [
+                "Statehouse:Broker:DeliveryLimit must be a whole number (got 'many').",
+                "Statehouse:Storage:WaitForLock must be true or false (got 'maybe').",
+                "Statehouse:Commit:MaxBatchCount must be a whole number (got 'abc').",
+                "Statehouse:Commit:InboxRetention must be a time span ([d.]hh:mm:ss, e.g. 7.00:00:00) (got 'a week').",
+            ],
+            problems);
+    }
+
+    [Theory]
+    [InlineData("Statehouse:Commit:Prefetch", "10", "Statehouse:Commit:Prefetch (10) must be at least Statehouse:Commit:MaxBatchCount (256).")]
+    [InlineData("Statehouse:Limits:MaxValueBytes", "8388608", "Statehouse:Limits:MaxValueBytes (8388608) must not exceed Statehouse:Limits:MaxMessageBytes (4194304).")]
+    [InlineData("Statehouse:Reads:DefaultPageSize", "2000", "Statehouse:Reads:DefaultPageSize (2000) must not exceed Statehouse:Reads:MaxPageSize (1000).")]
+    [InlineData("Statehouse:Http:Address", "0.0.0.0", "Statehouse:Http:Address (0.0.0.0) is not a loopback address; set Statehouse:Http:AllowNonLoopback=true to serve it anyway.")]
+    [InlineData("Statehouse:Broker:QueuePrefix", "bad prefix!", "Statehouse:Broker:QueuePrefix must be 1-100 characters of A-Z a-z 0-9 . _ - (got 'bad prefix!').")]
+    public void Find_RuleBroken_NamesTheSettingsInKeyForm(string key, string value, string expected)
+    {
+        Assert.Equal([expected], Find((key, value)));
+    }
+
+    [Fact]
+    public void Find_MemoryBudgetBelowOneDelivery_SaysWhatToRaise()
+    {
+        var problem = Assert.Single(Find(("Statehouse:Commit:MemoryBudgetBytes", "2097152")));
+
+        Assert.Equal(
+            "Statehouse:Commit:MemoryBudgetBytes (2097152) cannot hold one delivery of Statehouse:Limits:MaxMessageBytes (4194304, received " +
+            "into a buffer of 4194304 bytes); raise the budget to at least 4194304 or lower MaxMessageBytes.",
+            problem);
+    }
+
+    private static IReadOnlyList<string> Find(params (string Key, string Value)[] settings)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = Path.GetTempPath() });
+        builder.Configuration.AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value)));
+        builder.AddCommitWorker();
+        using var host = builder.Build();
+        return SettingsCheck.Find(host.Services);
+    }
+}
