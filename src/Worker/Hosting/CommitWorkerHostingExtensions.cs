@@ -38,6 +38,7 @@ internal static class CommitWorkerHostingExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<WorkerHealth>();
+        services.TryAddSingleton<WorkerCounters>();
         // Opened by the worker service first thing at start (after the settings passed), waiting as a standby while locked.
         services.TryAddSingleton(sp => new StoreOpener(
             Settings(sp).Storage.Path, new StoreMemory(Settings(sp).Storage.BlockCacheBytes, Settings(sp).Storage.WriteBufferBytes),
@@ -50,7 +51,7 @@ internal static class CommitWorkerHostingExtensions
         services.TryAddSingleton(sp => new BackupService(sp.GetRequiredService<StateStore>(), Settings(sp).Backup, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new ReadService(
             sp.GetRequiredService<StateStore>(), Settings(sp).Reads, sp.GetRequiredService<WorkerHealth>(),
-            sp.GetRequiredService<NamespaceAuthorizer>(), sp.GetRequiredService<BackupService>()));
+            sp.GetRequiredService<NamespaceAuthorizer>(), sp.GetRequiredService<BackupService>(), sp.GetRequiredService<WorkerCounters>()));
         services.TryAddSingleton<BrokerConnector>();
         // Started first and stopped last: health answers while a standby waits for the store and until the worker stopped.
         services.TryAddSingleton<MonitoringServer>();

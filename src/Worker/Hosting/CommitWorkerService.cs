@@ -24,6 +24,7 @@ internal sealed class CommitWorkerService(
     IOptions<StatehouseOptions> options,
     BrokerConnector connector,
     WorkerHealth health,
+    WorkerCounters counters,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
     ILoggerFactory loggers) : IHostedService
@@ -63,13 +64,13 @@ internal sealed class CommitWorkerService(
         }
 
         _logger.StoreOpened(storePath, store.LastCommitTs, store.StoreId);
-        WorkerTotals.SetLastCommitTs(store.LastCommitTs);
+        counters.SetLastCommitTs(store.LastCommitTs);
         var names = new TopologyNames(settings.Broker.QueuePrefix);
         var engine = services.GetRequiredService<CommitEngine>();
         var budget = DeliveryBudget.For(settings.Commit, settings.Limits);
         _logger.DeliveryBudgetApplied(budget.BudgetBytes, budget.Prefetch, settings.Commit.Prefetch, settings.Limits.MaxMessageBytes,
             budget.BytesPerDelivery, Math.Min(budget.Prefetch, settings.Commit.MaxBatchCount));
-        var loop = new CommitLoop(engine, health, settings.Commit, budget, settings.Broker.DeliveryLimit, names, time, loggers.CreateLogger<CommitLoop>());
+        var loop = new CommitLoop(engine, health, settings.Commit, budget, settings.Broker.DeliveryLimit, counters, time, loggers.CreateLogger<CommitLoop>());
         var reads = services.GetRequiredService<ReadService>();
         _run = Task.Run(() => RunAsync(settings, names, storePath, store, loop, reads, _stopping.Token), CancellationToken.None);
     }
@@ -104,7 +105,7 @@ internal sealed class CommitWorkerService(
         var reconnectDelay = TimeSpan.FromSeconds(settings.Broker.ReconnectDelaySeconds);
         BrokerSession? session = null;
         var probeTask = settings.Broker.QueueProbeSeconds > 0
-            ? new CommitQueueProbe(names, TimeSpan.FromSeconds(settings.Broker.QueueProbeSeconds), time, loggers.CreateLogger<CommitQueueProbe>())
+            ? new CommitQueueProbe(names, TimeSpan.FromSeconds(settings.Broker.QueueProbeSeconds), counters, time, loggers.CreateLogger<CommitQueueProbe>())
                 .RunAsync(() => session, stopping)
             : Task.CompletedTask;
         var ready = false;
@@ -124,7 +125,7 @@ internal sealed class CommitWorkerService(
                     }
 
                     await session.DeclareTopologyAsync(names, settings.Broker.DeliveryLimit, stopping);
-                    await session.StartConsumingAsync(names, loop.Deliveries, reads, stopping);
+                    await session.StartConsumingAsync(names, loop.Deliveries, reads, counters, stopping);
                     health.SetConsuming(true);
                     if (!ready)
                     {
