@@ -165,6 +165,27 @@ public sealed class CommitLoopTests
     }
 
     [Fact]
+    public async Task RunAsync_UnexpectedFailureWhileDeadLetterHeld_RequeuesGroupOneByOneSparingTheHeld()
+    {
+        await using var h = new CommitLoopHarness(poisonMessageId: "poison");
+        var a = h.Session("A");
+        a.FailNextDeadLetters(1, "routed to no queue");
+        a.ReplyGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await h.DeliverAsync(a, 1, "bad", s_undecodable);
+
+        h.Start();
+        await h.Events.WaitForAsync(e => e.Action == "dead-letter");
+        // Both ready when the loop takes its next group.
+        await h.DeliverAsync(a, 2, "tx-2");
+        await h.DeliverAsync(a, 3, "poison");
+        a.ReplyGate.SetResult();
+        await h.Events.WaitForAsync(e => e is { Action: "requeue", Tag: 3 });
+
+        // A multiple nack of tag 3 would requeue the held tag 1 too, and its later ack would then close the channel.
+        Assert.Equal(["write bad", "dead-letter@A 1 bad", "reply@A bad", "requeue@A 2", "requeue@A 3"], h.Trace());
+    }
+
+    [Fact]
     public async Task RunAsync_UnexpectedFailureBeyondDeliveryLimit_DeadLettersInsteadOfRequeueing()
     {
         await using var h = new CommitLoopHarness(deliveryLimit: 3, poisonMessageId: "poison");

@@ -1,8 +1,8 @@
 namespace Statehouse.Worker.Tests.Messaging;
 
 /// <summary>
-/// One thing the commit loop did, in order: <c>write</c> (a group's synced write returned; <see cref="Id"/> lists its
-/// message ids), <c>recover</c>, and on a settlement <c>dead-letter</c>, <c>declare</c>, <c>reply</c>, <c>announce</c>,
+/// One thing the commit loop did, in order: <c>write</c> (the engine applied a group, its synced write if it had
+/// anything to write returned; <see cref="Id"/> lists its message ids), <c>recover</c>, and on a settlement <c>dead-letter</c>, <c>declare</c>, <c>reply</c>, <c>announce</c>,
 /// <c>ack</c>, <c>requeue</c>. <see cref="Detail"/>: why a dead-letter copy failed, or a reply's error code.
 /// </summary>
 internal sealed record LoopEvent(

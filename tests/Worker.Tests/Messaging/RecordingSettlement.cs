@@ -31,11 +31,18 @@ internal sealed class RecordingSettlement(LoopEvents events, string name) : ICom
         }
     }
 
-    public ValueTask ReplyAsync(string replyTo, string? correlationId, ReadOnlyMemory<byte> reply, CancellationToken cancellationToken)
+    /// <summary>While set and not completed, replies wait for it: the loop stays inside a group while the test queues more.</summary>
+    public TaskCompletionSource? ReplyGate { get; set; }
+
+    public async ValueTask ReplyAsync(string replyTo, string? correlationId, ReadOnlyMemory<byte> reply, CancellationToken cancellationToken)
     {
         var code = WireFormat.Deserialize<CommitReply>(reply).ErrorCode;
+        if (ReplyGate is { } gate)
+        {
+            await gate.Task.WaitAsync(cancellationToken);
+        }
+
         events.Add(new LoopEvent("reply", this, Id: correlationId, Detail: code == ErrorCode.None ? null : code.ToWireName()));
-        return ValueTask.CompletedTask;
     }
 
     public ValueTask AnnounceAsync(string txnId, ReadOnlyMemory<byte> reply, CancellationToken cancellationToken)
