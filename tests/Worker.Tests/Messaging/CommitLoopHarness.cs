@@ -66,6 +66,9 @@ internal sealed class CommitLoopHarness : IAsyncDisposable
     /// <summary>The actions of <see cref="Events"/> as text, in order (see <see cref="LoopEvent.ToString"/>).</summary>
     public IReadOnlyList<string> Trace() => [.. Events.All.Select(e => e.ToString())];
 
+    /// <summary>The same, only the events of <paramref name="action"/> (write, ack, ...).</summary>
+    public IReadOnlyList<string> Trace(string action) => [.. Events.All.Where(e => e.Action == action).Select(e => e.ToString())];
+
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
