@@ -16,7 +16,7 @@ namespace Statehouse.Worker.Commit;
 /// envelopes whose deadline lies further ahead are refused. Default: that setting's default (7 days).</param>
 internal sealed class CommitEngine(
     StateStore store, LimitOptions limits, TimeProvider time, NamespaceAuthorizer? authorizer = null, int versionCacheCapacity = CommitEngine.VersionCacheCapacity,
-    TimeSpan? inboxRetention = null)
+    TimeSpan? inboxRetention = null) : ICommitApplier
 {
     /// <summary>Records whose version the engine keeps in memory (about 100 bytes each).</summary>
     public const int VersionCacheCapacity = 100_000;

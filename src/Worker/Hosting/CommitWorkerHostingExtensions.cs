@@ -55,11 +55,12 @@ internal static class CommitWorkerHostingExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<WorkerHealth>();
+        services.TryAddSingleton<WorkerCounters>();
         services.TryAddSingleton<NamespaceAuthorizer>();
         services.TryAddSingleton<BrokerConnector>();
         services.TryAddSingleton(sp => new CommitQueueProbe(
             sp.GetRequiredService<TopologyNames>(), TimeSpan.FromSeconds(sp.GetRequiredService<BrokerOptions>().QueueProbeSeconds),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CommitQueueProbe>>()));
+            sp.GetRequiredService<WorkerCounters>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CommitQueueProbe>>()));
         // Opened by the worker service first thing at start (after the settings passed), waiting as a standby while locked.
         services.TryAddSingleton<StoreOpener>();
 
@@ -69,12 +70,12 @@ internal static class CommitWorkerHostingExtensions
         services.TryAddSingleton(sp => new CommitLoop(
             sp.GetRequiredService<CommitEngine>(), sp.GetRequiredService<WorkerHealth>(), sp.GetRequiredService<CommitOptions>(),
             DeliveryBudget.For(sp.GetRequiredService<CommitOptions>(), sp.GetRequiredService<LimitOptions>()),
-            sp.GetRequiredService<BrokerOptions>().DeliveryLimit, sp.GetRequiredService<TopologyNames>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<BrokerOptions>().DeliveryLimit, sp.GetRequiredService<WorkerCounters>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<CommitLoop>>()));
         services.TryAddSingleton(sp => new BackupService(OpenStore(sp), sp.GetRequiredService<BackupOptions>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new ReadService(
             OpenStore(sp), sp.GetRequiredService<ReadServiceOptions>(), sp.GetRequiredService<WorkerHealth>(),
-            sp.GetRequiredService<NamespaceAuthorizer>(), sp.GetRequiredService<BackupService>()));
+            sp.GetRequiredService<NamespaceAuthorizer>(), sp.GetRequiredService<BackupService>(), sp.GetRequiredService<WorkerCounters>()));
         services.TryAddSingleton(sp => new InboxPruner(
             OpenStore(sp), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<CommitOptions>().InboxRetention));
 

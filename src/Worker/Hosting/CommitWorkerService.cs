@@ -28,6 +28,7 @@ internal sealed class CommitWorkerService(
     CommitQueueProbe probe,
     TopologyNames names,
     WorkerHealth health,
+    WorkerCounters counters,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
     ILoggerFactory loggers) : IHostedService
@@ -67,7 +68,7 @@ internal sealed class CommitWorkerService(
         }
 
         _logger.StoreOpened(storePath, store.LastCommitTs, store.StoreId);
-        WorkerTotals.SetLastCommitTs(store.LastCommitTs);
+        counters.SetLastCommitTs(store.LastCommitTs);
         var budget = DeliveryBudget.For(settings.Commit, settings.Limits);
         _logger.DeliveryBudgetApplied(budget.BudgetBytes, budget.Prefetch, settings.Commit.Prefetch, settings.Limits.MaxMessageBytes,
             budget.BytesPerDelivery, Math.Min(budget.Prefetch, settings.Commit.MaxBatchCount));
@@ -125,7 +126,7 @@ internal sealed class CommitWorkerService(
                     }
 
                     await session.DeclareTopologyAsync(names, settings.Broker.DeliveryLimit, stopping);
-                    await session.StartConsumingAsync(names, loop.Deliveries, reads, stopping);
+                    await session.StartConsumingAsync(names, loop.Deliveries, reads, counters, stopping);
                     health.SetConsuming(true);
                     if (!ready)
                     {

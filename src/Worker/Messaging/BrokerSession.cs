@@ -5,6 +5,7 @@ using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
 using Statehouse.Contracts;
 using Statehouse.Worker.Reads;
+using Statehouse.Worker.Telemetry;
 
 namespace Statehouse.Worker.Messaging;
 
@@ -83,14 +84,18 @@ internal sealed class BrokerSession : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts both consumers; from now on commit deliveries flow into <paramref name="commitDeliveries"/>.</summary>
+    /// <summary>
+    /// Starts both consumers; from now on commit deliveries flow into <paramref name="commitDeliveries"/>, each settled
+    /// through this session's <see cref="BrokerSettlement"/>.
+    /// </summary>
     public async Task StartConsumingAsync(
-        TopologyNames names, ChannelWriter<CommitDelivery> commitDeliveries, ReadService reads, CancellationToken cancellationToken)
+        TopologyNames names, ChannelWriter<CommitDelivery> commitDeliveries, ReadService reads, WorkerCounters counters,
+        CancellationToken cancellationToken)
     {
-        _readConsumer = new ReadConsumer(ReadChannel, reads, _loggers.CreateLogger<ReadConsumer>());
+        _readConsumer = new ReadConsumer(ReadChannel, reads, counters, _loggers.CreateLogger<ReadConsumer>());
         await ReadChannel.BasicConsumeAsync(names.ReadQueue, autoAck: false, _readConsumer, cancellationToken);
 
-        _commitConsumer = new CommitConsumer(CommitChannel, this, commitDeliveries);
+        _commitConsumer = new CommitConsumer(CommitChannel, this, new BrokerSettlement(this, names), commitDeliveries);
         await CommitChannel.BasicConsumeAsync(names.CommitQueue, autoAck: false, _commitConsumer, cancellationToken);
     }
 

@@ -8,7 +8,8 @@ namespace Statehouse.Worker.Messaging;
 /// by a synced write; the bounded queue behind it, together with the prefetch (lowered to fit the memory budget),
 /// limits what is held in memory.
 /// </summary>
-internal sealed class CommitConsumer(IChannel channel, BrokerSession session, ChannelWriter<CommitDelivery> deliveries)
+internal sealed class CommitConsumer(
+    IChannel channel, BrokerSession session, ICommitSettlement settlement, ChannelWriter<CommitDelivery> deliveries)
     : AsyncDefaultBasicConsumer(channel)
 {
     public override async Task HandleBasicDeliverAsync(
@@ -16,7 +17,7 @@ internal sealed class CommitConsumer(IChannel channel, BrokerSession session, Ch
         IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
     {
         // The body buffer is reused once this returns: the loop gets its own copy, in a buffer of the same pool.
-        var delivery = CommitDelivery.Copy(session, deliveryTag, body, properties, redelivered);
+        var delivery = CommitDelivery.Copy(settlement, deliveryTag, body, properties, redelivered);
         try
         {
             await deliveries.WriteAsync(delivery, session.Closing);

@@ -1,8 +1,6 @@
 using System.Security.Cryptography;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
-using RabbitMQ.Client;
-using RabbitMQ.Client.Exceptions;
 using Statehouse.Contracts;
 using Statehouse.Worker.Commit;
 using Statehouse.Worker.Storage;
@@ -15,6 +13,8 @@ namespace Statehouse.Worker.Messaging;
 /// synced write, then dead-letters what can never be applied, replies, and acks the group. The order is the guarantee:
 /// nothing is replied to or acked before the write returned, and a message to dead-letter is acked only once its copy
 /// was confirmed as routed to a queue; until then it is held unacked and its copy retried with back-off.
+/// It reaches the broker only through each delivery's <see cref="ICommitSettlement"/>, and every delay goes through
+/// its <see cref="TimeProvider"/>.
 /// </summary>
 internal sealed class CommitLoop
 {
@@ -22,11 +22,11 @@ internal sealed class CommitLoop
     private static readonly TimeSpan s_maxBackoff = TimeSpan.FromSeconds(30);
 
     private readonly Channel<CommitDelivery> _deliveries;
-    private readonly CommitEngine _engine;
+    private readonly ICommitApplier _engine;
     private readonly WorkerHealth _health;
-    private readonly CommitOptions _options;
+    private readonly DeliveryGrouping _grouping;
     private readonly int _prefetch;
-    private readonly TopologyNames _names;
+    private readonly WorkerCounters _counters;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly List<CommitDelivery> _group;
@@ -39,16 +39,24 @@ internal sealed class CommitLoop
     private int _heldFailures;
     private long _heldRetryAt;
 
+    /// <param name="engine">Applies a group as one synced write (<see cref="CommitEngine"/>).</param>
+    /// <param name="health">Told of storage and dead-letter failures and recoveries.</param>
+    /// <param name="options">The group limits: MaxBatchCount messages, MaxBatchBytes body bytes.</param>
+    /// <param name="budget">Its prefetch bounds the queue of deliveries waiting for the loop.</param>
+    /// <param name="deliveryLimit">Deliveries of a message failing unexpectedly after which the loop dead-letters it itself.</param>
+    /// <param name="counters">The worker's totals.</param>
+    /// <param name="time">The clock of every back-off.</param>
+    /// <param name="logger">The loop's logger.</param>
     public CommitLoop(
-        CommitEngine engine, WorkerHealth health, CommitOptions options, DeliveryBudget budget, int deliveryLimit, TopologyNames names,
+        ICommitApplier engine, WorkerHealth health, CommitOptions options, DeliveryBudget budget, int deliveryLimit, WorkerCounters counters,
         TimeProvider time, ILogger logger)
     {
         _engine = engine;
         _health = health;
-        _options = options;
+        _grouping = new DeliveryGrouping(options.MaxBatchCount, options.MaxBatchBytes);
         _deliveryLimit = deliveryLimit;
         _prefetch = budget.Prefetch;
-        _names = names;
+        _counters = counters;
         _time = time;
         _logger = logger;
         _group = new(options.MaxBatchCount);
@@ -62,6 +70,7 @@ internal sealed class CommitLoop
         });
     }
 
+    /// <summary>Where the consumers put commit deliveries, in delivery order; bounded by the prefetch.</summary>
     public ChannelWriter<CommitDelivery> Deliveries => _deliveries.Writer;
 
     /// <summary>
@@ -163,14 +172,13 @@ internal sealed class CommitLoop
     /// </summary>
     private bool TakeGroup(ChannelReader<CommitDelivery> reader)
     {
-        long bytes = 0;
         var dropped = 0;
         // After a group failed for an unknown reason, take one message at a time for a while, so that the broker's
         // delivery limit dead-letters only the message that fails, not every message that shared its group.
-        var limit = _isolateRemaining > 0 ? 1 : _options.MaxBatchCount;
-        while (_group.Count < limit && reader.TryPeek(out var next))
+        _grouping.Start(isolate: _isolateRemaining > 0);
+        while (!_grouping.IsFull && reader.TryPeek(out var next))
         {
-            if (!next.Session.IsOpen)
+            if (!next.Settlement.IsOpen)
             {
                 reader.TryRead(out _);
                 next.Release();
@@ -178,14 +186,13 @@ internal sealed class CommitLoop
                 continue;
             }
 
-            if (_group.Count > 0 && (next.Session != _group[0].Session || bytes + next.Body.Length > _options.MaxBatchBytes))
+            if ((_group.Count > 0 && next.Settlement != _group[0].Settlement) || !_grouping.TryAdd(next.Body.Length))
             {
                 break;
             }
 
             reader.TryRead(out _);
             _group.Add(next);
-            bytes += next.Body.Length;
         }
 
         if (dropped > 0)
@@ -232,9 +239,9 @@ internal sealed class CommitLoop
 
     private async Task<GroupOutcome> CommitGroupAsync(CancellationToken abort)
     {
-        var session = _group[0].Session;
+        var settlement = _group[0].Settlement;
         var lastTag = _group[^1].DeliveryTag;
-        if (!session.IsOpen)
+        if (!settlement.IsOpen)
         {
             // Lost between taking and applying: whatever is written now could not be acked anyway.
             _logger.DroppedStaleDeliveries(_group.Count);
@@ -243,8 +250,7 @@ internal sealed class CommitLoop
 
         foreach (var delivery in _group)
         {
-            _requests.Add(new CommitRequest(delivery.Body, delivery.Properties.MessageId, delivery.Properties.UserId, delivery.Redelivered,
-                Requeued: delivery.Properties.Headers?.ContainsKey(MessageHeaders.RequeuedBy) == true));
+            _requests.Add(new CommitRequest(delivery.Body, delivery.MessageId, delivery.UserId, delivery.Redelivered, delivery.Requeued));
         }
 
         var started = _time.GetTimestamp();
@@ -289,15 +295,15 @@ internal sealed class CommitLoop
             _logger.CommitGroupFailed(_group.Count, ex);
             if (_group.Count == 1 && CountUnexpectedFailure(_group[0]) is var attempt && attempt > _deliveryLimit)
             {
-                _logger.PoisonMessage(_group[0].Properties.MessageId, attempt, _deliveryLimit);
+                _logger.PoisonMessage(_group[0].MessageId, attempt, _deliveryLimit);
                 var reason = $"failed unexpectedly on {attempt} deliveries (Broker:DeliveryLimit {_deliveryLimit}): {ex.GetType().Name}: {ex.Message}";
-                var reply = CommitReply.Rejected(_group[0].Properties.MessageId ?? "", ErrorCode.InternalError, reason);
-                await CompleteAsync(session, lastTag, [new CommitOutcome(reply, WireFormat.Serialize(reply), Duplicate: false, reason)], abort);
+                var reply = CommitReply.Rejected(_group[0].MessageId ?? "", ErrorCode.InternalError, reason);
+                await CompleteAsync(settlement, lastTag, [new CommitOutcome(reply, WireFormat.Serialize(reply), Duplicate: false, reason)], abort);
                 ForgetUnexpectedFailures(_group[0]);
                 return GroupOutcome.Requeued;
             }
 
-            await RequeueAsync(session, lastTag, abort);
+            await RequeueAsync(settlement, lastTag, abort);
             _isolateRemaining = Math.Max(_isolateRemaining, _prefetch);
             return GroupOutcome.Requeued;
         }
@@ -318,9 +324,9 @@ internal sealed class CommitLoop
 
         // Counted before the replies go out, so that a client holding its reply finds it counted.
         var counts = RecordOutcomes(result.Outcomes);
-        WorkerTotals.AddGroup(_group.Count);
-        WorkerTotals.SetLastCommitTs(result.LastCommitTs);
-        await CompleteAsync(session, lastTag, result.Outcomes, abort);
+        _counters.AddGroup(_group.Count);
+        _counters.SetLastCommitTs(result.LastCommitTs);
+        await CompleteAsync(settlement, lastTag, result.Outcomes, abort);
 
         var elapsed = _time.GetElapsedTime(started);
         WorkerMetrics.BatchSize.Record(_group.Count);
@@ -334,7 +340,7 @@ internal sealed class CommitLoop
     /// After the synced write: dead-letter copies (confirmed as routed), replies in order, acks, announcements. A message
     /// whose copy was not stored is replied to (its refusal is recorded) but held unacked; the others are acked around it.
     /// </summary>
-    private async Task CompleteAsync(BrokerSession session, ulong lastTag, IReadOnlyList<CommitOutcome> outcomes, CancellationToken abort)
+    private async Task CompleteAsync(ICommitSettlement settlement, ulong lastTag, IReadOnlyList<CommitOutcome> outcomes, CancellationToken abort)
     {
         var heldBefore = _held.Count > 0;
         var firstHeld = -1;
@@ -358,18 +364,17 @@ internal sealed class CommitLoop
             {
                 if (_group[i].ReplyTo is { Length: > 0 } replyTo)
                 {
-                    await session.CommitChannel.BasicPublishAsync(string.Empty, replyTo, mandatory: false,
-                        MessageProperties.CommitReply(_group[i].CorrelationId), outcomes[i].ReplyBytes, abort);
+                    await settlement.ReplyAsync(replyTo, _group[i].CorrelationId, outcomes[i].ReplyBytes, abort);
                 }
             }
 
             if (!heldBefore && firstHeld < 0)
             {
-                await session.CommitChannel.BasicAckAsync(lastTag, multiple: true, abort);
+                await settlement.AckAsync(lastTag, multiple: true, abort);
             }
             else
             {
-                await AckAroundHeldAsync(session, heldBefore, firstHeld, abort);
+                await AckAroundHeldAsync(settlement, heldBefore, firstHeld, abort);
             }
         }
         catch (Exception ex)
@@ -379,19 +384,19 @@ internal sealed class CommitLoop
             return;
         }
 
-        await AnnounceAsync(session, outcomes, abort);
+        await AnnounceAsync(settlement, outcomes, abort);
     }
 
     /// <summary>
     /// A multiple ack would also ack the held messages (every unacked tag up to it on the channel): ack up to the first
     /// one held in this group with one multiple ack when nothing was held before, the rest one by one.
     /// </summary>
-    private async Task AckAroundHeldAsync(BrokerSession session, bool heldBefore, int firstHeld, CancellationToken abort)
+    private async Task AckAroundHeldAsync(ICommitSettlement settlement, bool heldBefore, int firstHeld, CancellationToken abort)
     {
         var from = 0;
         if (!heldBefore && firstHeld > 0)
         {
-            await session.CommitChannel.BasicAckAsync(_group[firstHeld - 1].DeliveryTag, multiple: true, abort);
+            await settlement.AckAsync(_group[firstHeld - 1].DeliveryTag, multiple: true, abort);
             from = firstHeld;
         }
 
@@ -399,7 +404,7 @@ internal sealed class CommitLoop
         {
             if (!IsHeld(_group[i]))
             {
-                await session.CommitChannel.BasicAckAsync(_group[i].DeliveryTag, multiple: false, abort);
+                await settlement.AckAsync(_group[i].DeliveryTag, multiple: false, abort);
             }
         }
     }
@@ -418,38 +423,25 @@ internal sealed class CommitLoop
     }
 
     /// <summary>
-    /// Publishes the dead-letter copy: mandatory, with publisher confirms, so this returns only once a queue has it.
+    /// Publishes the dead-letter copy (mandatory, with publisher confirms), so this returns only once a queue has it.
     /// Returns null then, else why not (no queue bound: a basic.return; refused: a basic.nack; or the channel failed).
     /// </summary>
     private async Task<string?> TryDeadLetterAsync(HeldDeadLetter dead, CancellationToken abort)
     {
         var delivery = dead.Delivery;
-        try
+        if (await delivery.Settlement.DeadLetterAsync(delivery, dead.Reason, dead.Code, abort) is { } failure)
         {
-            await delivery.Session.DeadLetterChannel.BasicPublishAsync(_names.DeadLetterExchange, _names.CommitQueue, mandatory: true,
-                MessageProperties.DeadLetter(delivery.Properties, dead.Reason, dead.Code), delivery.Body, abort);
-        }
-        catch (PublishReturnException returned)
-        {
-            return $"{_names.DeadLetterExchange} routed the copy to no queue ({returned.ReplyCode} {returned.ReplyText}): is {_names.DeadLetterQueue} deleted?";
-        }
-        catch (PublishException)
-        {
-            return $"the broker refused the copy (basic.nack): {_names.DeadLetterQueue} is full (a length limit with reject-publish?) or the broker cannot store it";
-        }
-        catch (Exception ex)
-        {
-            return $"publishing the copy failed: {ex.Message}";
+            return failure;
         }
 
-        WorkerTotals.AddDeadLetter();
-        _logger.DeadLettered(delivery.Properties.MessageId, dead.Code.ToWireName(), dead.Reason);
+        _counters.AddDeadLetter();
+        _logger.DeadLettered(delivery.MessageId, dead.Code.ToWireName(), dead.Reason);
         return null;
     }
 
     private void Hold(HeldDeadLetter dead, string failure)
     {
-        _logger.DeadLetterHeld(dead.Delivery.Properties.MessageId, failure);
+        _logger.DeadLetterHeld(dead.Delivery.MessageId, failure);
         _health.DeadLetterFailed($"{failure} ({_held.Count + 1} message(s) held unacked)");
         if (_held.Count == 0)
         {
@@ -470,7 +462,7 @@ internal sealed class CommitLoop
     {
         var dropped = _held.RemoveAll(h =>
         {
-            if (h.Delivery.Session.IsOpen)
+            if (h.Delivery.Settlement.IsOpen)
             {
                 return false;
             }
@@ -486,14 +478,7 @@ internal sealed class CommitLoop
         string? failure = null;
         if (_held.Count > 0)
         {
-            try
-            {
-                await Topology.DeclareDeadLetterAsync(_held[0].Delivery.Session.DeadLetterChannel, _names, abort);
-            }
-            catch (Exception ex)
-            {
-                failure = $"declaring {_names.DeadLetterQueue} failed: {ex.Message}";
-            }
+            failure = await _held[0].Delivery.Settlement.DeclareDeadLetterAsync(abort);
         }
 
         while (failure is null && _held.Count > 0)
@@ -504,7 +489,7 @@ internal sealed class CommitLoop
             {
                 try
                 {
-                    await dead.Delivery.Session.CommitChannel.BasicAckAsync(dead.Delivery.DeliveryTag, multiple: false, abort);
+                    await dead.Delivery.Settlement.AckAsync(dead.Delivery.DeliveryTag, multiple: false, abort);
                 }
                 catch (Exception ex)
                 {
@@ -549,10 +534,7 @@ internal sealed class CommitLoop
         }
 
         _unexpectedFailures[key] = own;
-        var header = delivery.Properties.Headers is { } headers && headers.TryGetValue("x-delivery-count", out var value)
-            ? value switch { long l => (int)Math.Min(l, int.MaxValue), int i => i, _ => 0 }
-            : 0;
-        return Math.Max(header + 1, own);
+        return Math.Max(delivery.DeliveryCount + 1, own);
     }
 
     private void ForgetUnexpectedFailures(CommitDelivery delivery)
@@ -564,13 +546,13 @@ internal sealed class CommitLoop
     }
 
     private static string FailureKey(CommitDelivery delivery) =>
-        delivery.Properties.MessageId is { Length: > 0 } id ? "id:" + id : "sha256:" + Convert.ToHexString(SHA256.HashData(delivery.Body.Span));
+        delivery.MessageId is { Length: > 0 } id ? "id:" + id : "sha256:" + Convert.ToHexString(SHA256.HashData(delivery.Body.Span));
 
     /// <summary>A message whose dead-letter copy is not stored yet: unacked until it is.</summary>
     private sealed record HeldDeadLetter(CommitDelivery Delivery, string Reason, ErrorCode Code);
 
     /// <summary>Best effort: followers that miss an announcement catch up by replaying the log.</summary>
-    private async Task AnnounceAsync(BrokerSession session, IReadOnlyList<CommitOutcome> outcomes, CancellationToken abort)
+    private async Task AnnounceAsync(ICommitSettlement settlement, IReadOnlyList<CommitOutcome> outcomes, CancellationToken abort)
     {
         try
         {
@@ -578,8 +560,7 @@ internal sealed class CommitLoop
             {
                 if (outcome.Reply.Status == CommitStatus.Committed && !outcome.Duplicate)
                 {
-                    await session.CommitChannel.BasicPublishAsync(_names.CommitsExchange, string.Empty, mandatory: false,
-                        MessageProperties.CommitReply(outcome.Reply.TxnId), outcome.ReplyBytes, abort);
+                    await settlement.AnnounceAsync(outcome.Reply.TxnId, outcome.ReplyBytes, abort);
                 }
             }
         }
@@ -589,13 +570,13 @@ internal sealed class CommitLoop
         }
     }
 
-    private async Task RequeueAsync(BrokerSession session, ulong lastTag, CancellationToken abort)
+    private async Task RequeueAsync(ICommitSettlement settlement, ulong lastTag, CancellationToken abort)
     {
         try
         {
             if (_held.Count == 0)
             {
-                await session.CommitChannel.BasicNackAsync(lastTag, multiple: true, requeue: true, abort);
+                await settlement.RequeueAsync(lastTag, multiple: true, abort);
             }
             else
             {
@@ -605,7 +586,7 @@ internal sealed class CommitLoop
                 {
                     if (!IsHeld(delivery))
                     {
-                        await session.CommitChannel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true, abort);
+                        await settlement.RequeueAsync(delivery.DeliveryTag, multiple: false, abort);
                     }
                 }
             }
@@ -637,12 +618,12 @@ internal sealed class CommitLoop
             {
                 rejected++;
                 var code = reply.ErrorCode.ToWireName();
-                WorkerTotals.AddRejected(code);
+                _counters.AddRejected(code);
                 _logger.TransactionRejected(reply.TxnId, code, reply.ErrorMessage);
             }
         }
 
-        WorkerTotals.AddOutcomes(committed, duplicates);
+        _counters.AddOutcomes(committed, duplicates);
         return (committed, rejected, duplicates);
     }
 }

@@ -8,7 +8,7 @@ namespace Statehouse.Worker.Messaging;
 /// Polls how many messages are ready in the commit queue, for the <c>statehouse.commit.queue.ready</c> gauge: the
 /// backlog the worker has not been delivered yet. (Its age would be a better lag, but clients set no AMQP timestamp.)
 /// </summary>
-internal sealed class CommitQueueProbe(TopologyNames names, TimeSpan interval, TimeProvider time, ILogger logger)
+internal sealed class CommitQueueProbe(TopologyNames names, TimeSpan interval, WorkerCounters counters, TimeProvider time, ILogger logger)
 {
     /// <summary>Polls through whichever session <paramref name="currentSession"/> returns, until stopped.</summary>
     public async Task RunAsync(Func<BrokerSession?> currentSession, CancellationToken stopping)
@@ -18,7 +18,7 @@ internal sealed class CommitQueueProbe(TopologyNames names, TimeSpan interval, T
         {
             while (await timer.WaitForNextTickAsync(stopping))
             {
-                WorkerTotals.SetCommitQueueReady(await TryCountAsync(currentSession(), stopping));
+                counters.SetCommitQueueReady(await TryCountAsync(currentSession(), stopping));
             }
         }
         catch (OperationCanceledException)
@@ -28,7 +28,7 @@ internal sealed class CommitQueueProbe(TopologyNames names, TimeSpan interval, T
         finally
         {
             // A stale count would look like a real one.
-            WorkerTotals.SetCommitQueueReady(null);
+            counters.SetCommitQueueReady(null);
         }
     }
 

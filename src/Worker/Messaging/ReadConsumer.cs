@@ -11,7 +11,8 @@ namespace Statehouse.Worker.Messaging;
 /// the commit loop. A request is acked after its reply went out; one left unacked is redelivered, and reads are safe
 /// to answer twice.
 /// </summary>
-internal sealed class ReadConsumer(IChannel channel, ReadService reads, ILogger logger) : AsyncDefaultBasicConsumer(channel)
+internal sealed class ReadConsumer(IChannel channel, ReadService reads, WorkerCounters counters, ILogger logger)
+    : AsyncDefaultBasicConsumer(channel)
 {
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _inFlight;
@@ -31,7 +32,7 @@ internal sealed class ReadConsumer(IChannel channel, ReadService reads, ILogger 
             }
 
             var reply = Answer(body, properties.UserId);
-            WorkerTotals.AddRead(reply.ErrorCode.ToWireName());
+            counters.AddRead(reply.ErrorCode.ToWireName());
             if (!string.IsNullOrEmpty(properties.ReplyTo))
             {
                 await Channel.BasicPublishAsync(string.Empty, properties.ReplyTo, mandatory: false,

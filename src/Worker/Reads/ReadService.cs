@@ -11,8 +11,11 @@ namespace Statehouse.Worker.Reads;
 /// Never throws: every problem becomes an error reply.
 /// </summary>
 internal sealed class ReadService(
-    StateStore store, ReadServiceOptions options, WorkerHealth health, NamespaceAuthorizer? authorizer = null, BackupService? backups = null)
+    StateStore store, ReadServiceOptions options, WorkerHealth health, NamespaceAuthorizer? authorizer = null, BackupService? backups = null,
+    WorkerCounters? counters = null)
 {
+    private readonly WorkerCounters _counters = counters ?? new WorkerCounters(TimeProvider.System);
+
     /// <summary>Decodes a request body and answers it, for the broker-checked <paramref name="userId"/> (AMQP user_id).</summary>
     public ReadReply Handle(ReadOnlyMemory<byte> body, string? userId = null)
     {
@@ -72,9 +75,9 @@ internal sealed class ReadService(
     }
 
     private WorkerStats Stats() => new(
-        WorkerTotals.Committed, WorkerTotals.Rejected, WorkerTotals.Duplicates, WorkerTotals.DeadLetters,
-        store.SyncedWrites, WorkerTotals.Reads, store.LastCommitTs, WorkerTotals.StartedAtUnixMs,
-        WorkerTotals.Groups, WorkerTotals.GroupMessages);
+        _counters.Committed, _counters.Rejected, _counters.Duplicates, _counters.DeadLetters,
+        store.SyncedWrites, _counters.Reads, store.LastCommitTs, _counters.StartedAtUnixMs,
+        _counters.Groups, _counters.GroupMessages);
 
     private ReadReply Backup(ReadRequest request)
     {

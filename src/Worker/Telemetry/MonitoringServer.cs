@@ -18,7 +18,7 @@ namespace Statehouse.Worker.Telemetry;
 /// started before the worker, so that a standby waiting for the store already answers (503), and stopped after it.
 /// </summary>
 internal sealed class MonitoringServer(
-    HttpOptions settings, WorkerHealth health, StoreOpener opener, ILoggerFactory loggers) : IHostedService, IAsyncDisposable
+    HttpOptions settings, WorkerHealth health, StoreOpener opener, WorkerCounters counters, ILoggerFactory loggers) : IHostedService, IAsyncDisposable
 {
     public const string MetricsPath = "/metrics";
     public const string HealthPath = "/health";
@@ -32,7 +32,7 @@ internal sealed class MonitoringServer(
             return;
         }
 
-        WorkerMetrics.Create();
+        WorkerMetrics.Create(counters);
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Parse(settings.Address), settings.Port));
         // The worker's loggers and settings, not a second console logger; the worker's host owns Ctrl+C and SIGTERM.

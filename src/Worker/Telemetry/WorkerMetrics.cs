@@ -2,7 +2,11 @@ using System.Diagnostics.Metrics;
 
 namespace Statehouse.Worker.Telemetry;
 
-/// <summary>The worker's instruments, all on one meter named <see cref="MeterName"/>.</summary>
+/// <summary>
+/// The worker's instruments, all on one process-wide meter named <see cref="MeterName"/> (one worker per process).
+/// The counters are written through <see cref="WorkerCounters"/>; the gauges report the counters given to
+/// <see cref="Create"/>.
+/// </summary>
 internal static class WorkerMetrics
 {
     public const string MeterName = "Statehouse.Worker";
@@ -11,6 +15,9 @@ internal static class WorkerMetrics
     public const string ErrorCodeTag = "statehouse.error_code";
 
     private static readonly Meter s_meter = new(MeterName, ServerInfo.Version);
+
+    // The running worker's counters, once the monitoring server started; until then the gauges report nothing.
+    private static WorkerCounters? s_observed;
 
     // The exporter's default buckets (0 to 10,000) suit milliseconds; these durations are in seconds, from a
     // fraction of a millisecond (an fsync on a fast disk) to seconds (a slow or failing disk).
@@ -51,19 +58,24 @@ internal static class WorkerMetrics
         "statehouse.reads", "{request}", "Read requests answered.");
 
     public static readonly ObservableGauge<long> LastCommitTs = s_meter.CreateObservableGauge(
-        "statehouse.last_commit_ts", () => WorkerTotals.LastCommitTs is { } ts ? [new Measurement<long>(ts)] : Array.Empty<Measurement<long>>(),
+        "statehouse.last_commit_ts", () => Volatile.Read(ref s_observed)?.LastCommitTs is { } ts ? [new Measurement<long>(ts)] : Array.Empty<Measurement<long>>(),
         "{commit_ts}", "The last committed commit_ts (absent until the store is open).");
 
     public static readonly ObservableGauge<long> CommitQueueReady = s_meter.CreateObservableGauge(
         "statehouse.commit.queue.ready",
-        () => WorkerTotals.CommitQueueReady is { } ready ? [new Measurement<long>(ready)] : Array.Empty<Measurement<long>>(),
+        () => Volatile.Read(ref s_observed)?.CommitQueueReady is { } ready ? [new Measurement<long>(ready)] : Array.Empty<Measurement<long>>(),
         "{message}",
         "Messages ready in the commit queue, waiting for the worker (polled; excludes deliveries the worker already holds). " +
         "Absent while unknown.");
 
     /// <summary>
     /// Creates the instruments now (they are static fields, created on first use), so that a listener started
-    /// before the first commit sees the gauges and the zero counters from the start.
+    /// before the first commit sees the gauges and the zero counters from the start, and points the gauges at the
+    /// worker's <paramref name="counters"/>.
     /// </summary>
-    public static void Create() => GC.KeepAlive(s_meter);
+    public static void Create(WorkerCounters counters)
+    {
+        GC.KeepAlive(s_meter);
+        Volatile.Write(ref s_observed, counters);
+    }
 }

@@ -1,0 +1,64 @@
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+using Statehouse.Contracts;
+
+namespace Statehouse.Worker.Messaging;
+
+/// <summary>
+/// <see cref="ICommitSettlement"/> on a <see cref="BrokerSession"/>: replies, announcements, acks and requeues on its
+/// commit channel, dead-letter copies on its confirming dead-letter channel, routed to the dead-letter exchange of
+/// <paramref name="names"/>.
+/// </summary>
+internal sealed class BrokerSettlement(BrokerSession session, TopologyNames names) : ICommitSettlement
+{
+    public bool IsOpen => session.IsOpen;
+
+    public ValueTask ReplyAsync(string replyTo, string? correlationId, ReadOnlyMemory<byte> reply, CancellationToken cancellationToken) =>
+        session.CommitChannel.BasicPublishAsync(string.Empty, replyTo, mandatory: false, MessageProperties.CommitReply(correlationId), reply,
+            cancellationToken);
+
+    public ValueTask AnnounceAsync(string txnId, ReadOnlyMemory<byte> reply, CancellationToken cancellationToken) =>
+        session.CommitChannel.BasicPublishAsync(names.CommitsExchange, string.Empty, mandatory: false, MessageProperties.CommitReply(txnId),
+            reply, cancellationToken);
+
+    public async Task<string?> DeadLetterAsync(CommitDelivery delivery, string reason, ErrorCode code, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await session.DeadLetterChannel.BasicPublishAsync(names.DeadLetterExchange, names.CommitQueue, mandatory: true,
+                MessageProperties.DeadLetter(delivery.Properties, reason, code), delivery.Body, cancellationToken);
+            return null;
+        }
+        catch (PublishReturnException returned)
+        {
+            return $"{names.DeadLetterExchange} routed the copy to no queue ({returned.ReplyCode} {returned.ReplyText}): is {names.DeadLetterQueue} deleted?";
+        }
+        catch (PublishException)
+        {
+            return $"the broker refused the copy (basic.nack): {names.DeadLetterQueue} is full (a length limit with reject-publish?) or the broker cannot store it";
+        }
+        catch (Exception ex)
+        {
+            return $"publishing the copy failed: {ex.Message}";
+        }
+    }
+
+    public async Task<string?> DeclareDeadLetterAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Topology.DeclareDeadLetterAsync(session.DeadLetterChannel, names, cancellationToken);
+            return null;
+        }
+        catch (Exception ex)
+        {
+            return $"declaring {names.DeadLetterQueue} failed: {ex.Message}";
+        }
+    }
+
+    public ValueTask AckAsync(ulong deliveryTag, bool multiple, CancellationToken cancellationToken) =>
+        session.CommitChannel.BasicAckAsync(deliveryTag, multiple, cancellationToken);
+
+    public ValueTask RequeueAsync(ulong deliveryTag, bool multiple, CancellationToken cancellationToken) =>
+        session.CommitChannel.BasicNackAsync(deliveryTag, multiple, requeue: true, cancellationToken);
+}

@@ -1,0 +1,39 @@
+using Statehouse.Contracts;
+
+namespace Statehouse.Worker.Messaging;
+
+/// <summary>
+/// What the commit loop needs of the broker: the settlement side of one broker session. Replies and announcements go
+/// out on the channel that consumes the commit queue, before the ack; deliveries are acked or requeued by delivery tag,
+/// which means something only on the session that delivered them, so each session has its own settlement and
+/// reference equality is session identity. Once <see cref="IsOpen"/> is false nothing it delivered may be settled.
+/// Methods other than the dead-letter ones throw what the channel throws (a closed channel, a cancelled call); the loop
+/// treats that as a lost session, whose unacked deliveries the broker redelivers.
+/// </summary>
+internal interface ICommitSettlement
+{
+    /// <summary>False once any part of the session closed.</summary>
+    bool IsOpen { get; }
+
+    /// <summary>Publishes a commit reply (serialized <c>CommitReply</c>) to <paramref name="replyTo"/>, unconfirmed.</summary>
+    ValueTask ReplyAsync(string replyTo, string? correlationId, ReadOnlyMemory<byte> reply, CancellationToken cancellationToken);
+
+    /// <summary>Publishes a committed transaction's reply on the commits exchange for followers, unconfirmed.</summary>
+    ValueTask AnnounceAsync(string txnId, ReadOnlyMemory<byte> reply, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Publishes the dead-letter copy of <paramref name="delivery"/> (its body and properties, plus the reason and error
+    /// code) mandatory and with publisher confirms. Returns null once a queue has confirmed it, else why not (routed to
+    /// no queue, refused with basic.nack, or the channel failed); never throws.
+    /// </summary>
+    Task<string?> DeadLetterAsync(CommitDelivery delivery, string reason, ErrorCode code, CancellationToken cancellationToken);
+
+    /// <summary>Declares the dead-letter exchange and queue again (one may have been deleted). Null when done, else why not.</summary>
+    Task<string?> DeclareDeadLetterAsync(CancellationToken cancellationToken);
+
+    /// <summary>basic.ack of <paramref name="deliveryTag"/>, and with <paramref name="multiple"/> of every unacked tag below it.</summary>
+    ValueTask AckAsync(ulong deliveryTag, bool multiple, CancellationToken cancellationToken);
+
+    /// <summary>basic.nack with requeue of <paramref name="deliveryTag"/>, and with <paramref name="multiple"/> of every unacked tag below it.</summary>
+    ValueTask RequeueAsync(ulong deliveryTag, bool multiple, CancellationToken cancellationToken);
+}

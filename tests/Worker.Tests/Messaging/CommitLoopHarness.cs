@@ -1,0 +1,79 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using RabbitMQ.Client;
+using Statehouse.Contracts;
+using Statehouse.Worker.Commit;
+using Statehouse.Worker.Messaging;
+using Statehouse.Worker.Telemetry;
+
+namespace Statehouse.Worker.Tests.Messaging;
+
+/// <summary>
+/// A <see cref="CommitLoop"/> over a real temporary RocksDB store (<see cref="TempStore"/>), with recording
+/// settlements for broker sessions, injectable engine failures and a clock the test moves (<see cref="ObservedTime"/>).
+/// Deliveries queued before <see cref="Start"/> are all ready when the loop takes its first group.
+/// </summary>
+internal sealed class CommitLoopHarness : IAsyncDisposable
+{
+    public const string ReplyQueue = "replies";
+
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _run = Task.CompletedTask;
+
+    public CommitLoopHarness(CommitOptions? options = null, int deliveryLimit = 20, string? poisonMessageId = null)
+    {
+        Applier = new FaultingApplier(Store.Engine, Events) { PoisonMessageId = poisonMessageId };
+        Loop = new CommitLoop(Applier, Health, options ?? new CommitOptions(), new DeliveryBudget(1L << 30, 1L << 20, Prefetch: 64),
+            deliveryLimit, Counters, Time, NullLogger.Instance);
+    }
+
+    public TempStore Store { get; } = new();
+
+    public LoopEvents Events { get; } = new();
+
+    public FaultingApplier Applier { get; }
+
+    public WorkerHealth Health { get; } = new();
+
+    public WorkerCounters Counters { get; } = new(TimeProvider.System);
+
+    public ObservedTime Time { get; } = new();
+
+    public CommitLoop Loop { get; }
+
+    /// <summary>A new broker session.</summary>
+    public RecordingSettlement Session(string name) => new(Events, name);
+
+    /// <summary>
+    /// Queues a delivery of a transaction writing <paramref name="txnId"/>/k (message_id and correlation_id
+    /// <paramref name="txnId"/>, a reply queue), or of <paramref name="body"/> when given (undecodable bytes, say).
+    /// </summary>
+    public ValueTask DeliverAsync(
+        RecordingSettlement on, ulong tag, string txnId, byte[]? body = null, long? deliveryCount = null, bool redelivered = false)
+    {
+        body ??= WireFormat.Serialize(TempStore.EnvelopeWithId(txnId, Operation.Write("agent", txnId, TempStore.Value(txnId))));
+        var properties = new BasicProperties
+        {
+            MessageId = txnId,
+            CorrelationId = txnId,
+            ReplyTo = ReplyQueue,
+            Headers = deliveryCount is { } count ? new Dictionary<string, object?> { ["x-delivery-count"] = count } : null,
+        };
+        return Loop.Deliveries.WriteAsync(CommitDelivery.Copy(on, tag, body, properties, redelivered));
+    }
+
+    public void Start() => _run = Task.Run(() => Loop.RunAsync(_stopping.Token, CancellationToken.None));
+
+    /// <summary>The actions of <see cref="Events"/> as text, in order (see <see cref="LoopEvent.ToString"/>).</summary>
+    public IReadOnlyList<string> Trace() => [.. Events.All.Select(e => e.ToString())];
+
+    /// <summary>The same, only the events of <paramref name="action"/> (write, ack, ...).</summary>
+    public IReadOnlyList<string> Trace(string action) => [.. Events.All.Where(e => e.Action == action).Select(e => e.ToString())];
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        await _run.WaitAsync(TimeSpan.FromSeconds(30));
+        Store.Dispose();
+        _stopping.Dispose();
+    }
+}

@@ -1,0 +1,85 @@
+using Statehouse.Contracts;
+using Statehouse.Worker.Messaging;
+
+namespace Statehouse.Worker.Tests.Messaging;
+
+/// <summary>
+/// A broker session as the commit loop sees it, recording every settlement into <see cref="LoopEvents"/>. Dead-letter
+/// copies are confirmed unless a failure was queued with <see cref="FailNextDeadLetters"/>.
+/// </summary>
+internal sealed class RecordingSettlement(LoopEvents events, string name) : ICommitSettlement
+{
+    private readonly Queue<string> _deadLetterFailures = new();
+    private volatile bool _open = true;
+
+    public string Name => name;
+
+    public bool IsOpen => _open;
+
+    /// <summary>The session is lost: from now on nothing it delivered may be settled.</summary>
+    public void Close() => _open = false;
+
+    /// <summary>The next <paramref name="count"/> dead-letter copies fail with <paramref name="failure"/>.</summary>
+    public void FailNextDeadLetters(int count, string failure)
+    {
+        lock (_deadLetterFailures)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                _deadLetterFailures.Enqueue(failure);
+            }
+        }
+    }
+
+    /// <summary>While set and not completed, replies wait for it: the loop stays inside a group while the test queues more.</summary>
+    public TaskCompletionSource? ReplyGate { get; set; }
+
+    public async ValueTask ReplyAsync(string replyTo, string? correlationId, ReadOnlyMemory<byte> reply, CancellationToken cancellationToken)
+    {
+        var code = WireFormat.Deserialize<CommitReply>(reply).ErrorCode;
+        if (ReplyGate is { } gate)
+        {
+            await gate.Task.WaitAsync(cancellationToken);
+        }
+
+        events.Add(new LoopEvent("reply", this, Id: correlationId, Detail: code == ErrorCode.None ? null : code.ToWireName()));
+    }
+
+    public ValueTask AnnounceAsync(string txnId, ReadOnlyMemory<byte> reply, CancellationToken cancellationToken)
+    {
+        events.Add(new LoopEvent("announce", this, Id: txnId));
+        return ValueTask.CompletedTask;
+    }
+
+    public Task<string?> DeadLetterAsync(CommitDelivery delivery, string reason, ErrorCode code, CancellationToken cancellationToken)
+    {
+        string? failure;
+        lock (_deadLetterFailures)
+        {
+            _deadLetterFailures.TryDequeue(out failure);
+        }
+
+        events.Add(new LoopEvent("dead-letter", this, delivery.DeliveryTag, Id: delivery.MessageId, Detail: failure ?? reason));
+        return Task.FromResult(failure);
+    }
+
+    public Task<string?> DeclareDeadLetterAsync(CancellationToken cancellationToken)
+    {
+        events.Add(new LoopEvent("declare", this));
+        return Task.FromResult<string?>(null);
+    }
+
+    public ValueTask AckAsync(ulong deliveryTag, bool multiple, CancellationToken cancellationToken)
+    {
+        events.Add(new LoopEvent("ack", this, deliveryTag, multiple));
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask RequeueAsync(ulong deliveryTag, bool multiple, CancellationToken cancellationToken)
+    {
+        events.Add(new LoopEvent("requeue", this, deliveryTag, multiple));
+        return ValueTask.CompletedTask;
+    }
+
+    public override string ToString() => name;
+}
