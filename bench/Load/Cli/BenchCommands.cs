@@ -9,10 +9,11 @@ using Statehouse.Bench.Processes;
 using Statehouse.Bench.Report;
 using Statehouse.Bench.Results;
 using Statehouse.Bench.Rss;
+using Statehouse.Bench.Storage;
 
 namespace Statehouse.Bench.Cli;
 
-/// <summary>The command line: <c>run</c>, <c>rss</c>, <c>report</c>, and the hidden <c>echo-server</c> the run starts.</summary>
+/// <summary>The command line: <c>run</c>, <c>rss</c>, <c>burst</c>, <c>report</c>, <c>storage</c>, and the hidden <c>echo-server</c> the run starts.</summary>
 internal static class BenchCommands
 {
     private static readonly Option<string> s_uri = new("--uri")
@@ -37,11 +38,12 @@ internal static class BenchCommands
     public static RootCommand Build()
     {
         var root = new RootCommand(
-            "Statehouse load benchmark: the worker against the broker's ceiling (an echo consumer), itself with batch size 1, and PostgreSQL.");
+            "Statehouse benchmarks: the worker under load against the broker's ceiling (an echo consumer), itself with batch size 1, and PostgreSQL; and the storage engine alone.");
         root.Subcommands.Add(RunCommand());
         root.Subcommands.Add(RssCommand());
         root.Subcommands.Add(BurstCommand());
         root.Subcommands.Add(ReportCommand());
+        root.Subcommands.Add(StorageCommand.Create());
         root.Subcommands.Add(EchoServerCommand());
         return root;
     }
