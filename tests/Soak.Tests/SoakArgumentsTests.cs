@@ -54,4 +54,28 @@ public sealed class SoakArgumentsTests
         Assert.Equal((100_000, 50, 8, 2, 2, 7, true), (parsed.Transactions, parsed.Kills, parsed.Clients, parsed.InFlight, parsed.CommitAttempts, parsed.Seed, parsed.Keep));
         Assert.Equal(TimeSpan.FromHours(1), parsed.MaxDuration);
     }
+
+    [Fact]
+    public void TryParse_UnknownOption_Refused()
+    {
+        Assert.False(SoakArguments.TryParse(["--kils", "5"], s_noEnvironment, out _, out var error));
+
+        Assert.Contains("--kils", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TryParse_OutOfBounds_RefusedWithTheBounds()
+    {
+        Assert.False(SoakArguments.TryParse(["--clients", "65"], s_noEnvironment, out _, out var error));
+
+        Assert.Contains("--clients must be a whole number from 1 to 64", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TryParse_UnknownWorkerLogLevel_Refused()
+    {
+        Assert.False(SoakArguments.TryParse(["--worker-log-level", "Verbose"], s_noEnvironment, out _, out var error));
+
+        Assert.Contains("Verbose", error, StringComparison.Ordinal);
+    }
 }
