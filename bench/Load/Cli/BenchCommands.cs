@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using Spectre.Console;
 using Statehouse.Bench.Echo;
 using Statehouse.Bench.Load;
 using Statehouse.Bench.Modes;
@@ -84,11 +83,13 @@ internal static class BenchCommands
                 Console.WriteLine($"Statehouse bench {settings.RunId}: C={settings.Shape.Clients} I={settings.Shape.InFlight} O={settings.Shape.Operations} V={settings.Shape.ValueBytes} B, " +
                     $"{settings.Warmup.TotalSeconds:0} s warm-up + {settings.Duration.TotalSeconds:0} s per mode; modes: {string.Join(", ", selected)}");
                 var machine = await BenchRunner.DescribeMachineAsync(settings, selected.Contains(ModeNames.Postgres), ct);
-                var run = await ProgressDisplay.RunAsync(BenchRunner.ProgressRows(selected),
-                    view => new BenchRunner(settings, view).RunAsync(selected, machine, ct));
-                await ResultJson.WriteAsync(json, run, ct);
-                ResultTable.Write(run);
-                Console.WriteLine($"Results: {json}");
+                BenchRun run;
+                await using (var view = new ProgressView(Console.Out))
+                {
+                    run = await new BenchRunner(settings, view).RunAsync(selected, machine, ct);
+                }
+
+                await WriteResultsAsync(json, run, MarkdownReport.Summary(run), ct);
             });
         });
         return command;
@@ -110,10 +111,13 @@ internal static class BenchCommands
                 Console.WriteLine($"Statehouse memory check {settings.RunId}: {total:N0} transactions, C={settings.Shape.Clients} I={settings.Shape.InFlight} " +
                     $"O={settings.Shape.Operations} V={settings.Shape.ValueBytes} B");
                 var machine = await BenchRunner.DescribeMachineAsync(settings, withPostgres: false, ct);
-                var run = await ProgressDisplay.RunAsync([RssCheck.Row], view => new RssCheck(settings, view).RunAsync(total, machine, ct));
-                await ResultJson.WriteAsync(json, run, ct);
-                ResultTable.Write(run);
-                Console.WriteLine($"Results: {json}");
+                RssRun run;
+                await using (var view = new ProgressView(Console.Out))
+                {
+                    run = await new RssCheck(settings, view).RunAsync(total, machine, ct);
+                }
+
+                await WriteResultsAsync(json, run, MarkdownReport.Summary(run), ct);
             });
         });
         return command;
@@ -223,6 +227,14 @@ internal static class BenchCommands
             BenchPaths.StateDirectory());
     }
 
+    private static async Task WriteResultsAsync<T>(string json, T run, string summary, CancellationToken ct)
+    {
+        await ResultJson.WriteAsync(json, run, ct);
+        Console.WriteLine();
+        Console.Write(summary);
+        Console.WriteLine($"Results: {json}");
+    }
+
     private static async Task<int> GuardAsync(Func<Task> body)
     {
         try
@@ -238,7 +250,7 @@ internal static class BenchCommands
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or IOException or TimeoutException
             or Statehouse.Client.Exceptions.StatehouseException or RabbitMQ.Client.Exceptions.BrokerUnreachableException or Npgsql.NpgsqlException)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]bench failed:[/] {e.Message}");
+            await Console.Error.WriteLineAsync($"bench failed: {e.Message}");
             return 1;
         }
     }

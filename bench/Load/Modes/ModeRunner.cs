@@ -12,7 +12,7 @@ namespace Statehouse.Bench.Modes;
 /// Runs one mode: starts what answers (a worker with its own store, the echo server, or uses PostgreSQL), drives the
 /// load, takes the figures, and removes what it created (processes, queues, store, table).
 /// </summary>
-internal sealed class ModeRunner(RunSettings settings, IProgressView view)
+internal sealed class ModeRunner(RunSettings settings, ProgressView view)
 {
     public const string WorkerReadyMarker = "Statehouse worker ready";
     private static readonly TimeSpan s_readyTimeout = TimeSpan.FromSeconds(120);

@@ -14,7 +14,7 @@ namespace Statehouse.Bench.Rss;
 /// while its resident set is sampled every second. Growth is judged between the second and the last tenth of the run,
 /// so start-up (JIT, RocksDB caches filling) does not count as growth.
 /// </summary>
-internal sealed class RssCheck(RunSettings settings, IProgressView view)
+internal sealed class RssCheck(RunSettings settings, ProgressView view)
 {
     public const string Row = "rss";
     private const long FlatToleranceBytes = 16L << 20;
