@@ -34,18 +34,11 @@ internal static class BenchCommands
     private static readonly Option<string?> s_postgres = new("--postgres") { Description = "Npgsql connection string for the postgres mode (scripts/postgres.sh start prints one)" };
     private static readonly Option<string?> s_json = new("--json") { Description = "Where to write the results as JSON" };
 
-    public static RootCommand Build()
-    {
-        var root = new RootCommand(
-            "Statehouse benchmarks: the worker under load against the broker's ceiling (an echo consumer), itself with batch size 1, and PostgreSQL; and the storage engine alone.");
-        root.Subcommands.Add(RunCommand());
-        root.Subcommands.Add(RssCommand());
-        root.Subcommands.Add(BurstCommand());
-        root.Subcommands.Add(ReportCommand());
-        root.Subcommands.Add(StorageCommand.Create());
-        root.Subcommands.Add(EchoServerCommand());
-        return root;
-    }
+    public static RootCommand Build() =>
+        new("Statehouse benchmarks: the worker under load against the broker's ceiling (an echo consumer), itself with batch size 1, and PostgreSQL; and the storage engine alone.")
+        {
+            RunCommand(), RssCommand(), BurstCommand(), ReportCommand(), StorageCommand.Create(), EchoServerCommand(),
+        };
 
     private static Command RunCommand()
     {
@@ -156,12 +149,10 @@ internal static class BenchCommands
         var output = new Option<string>("--out") { Description = "Markdown file to write", DefaultValueFactory = _ => "docs/benchmarks.md" };
         var svg = new Option<string?>("--svg") { Description = "Chart to write (default: next to --out, .svg)" };
         var notes = new Option<string?>("--notes") { Description = "Markdown file whose text is included as the analysis section" };
-        var command = new Command("report", "Write docs/benchmarks.md (table, ratios, targets, memory check) and its SVG chart from result JSON files.");
-        command.Options.Add(json);
-        command.Options.Add(rssJson);
-        command.Options.Add(output);
-        command.Options.Add(svg);
-        command.Options.Add(notes);
+        var command = new Command("report", "Write docs/benchmarks.md (table, ratios, targets, memory check) and its SVG chart from result JSON files.")
+        {
+            json, rssJson, output, svg, notes,
+        };
         command.SetAction(async (parse, ct) => await GuardAsync(async () =>
         {
             var run = await ResultJson.ReadAsync<BenchRun>(parse.GetValue(json)!, ct);
@@ -182,12 +173,11 @@ internal static class BenchCommands
     {
         var prefix = new Option<string>("--prefix") { Description = "Queue prefix to consume", Required = true };
         var noAnnounce = new Option<bool>("--no-announce") { Description = "Do not publish the commit announcements the worker publishes" };
-        var command = new Command("echo-server", "Consume commit envelopes like the worker and reply without storage (started by `run`).") { Hidden = true };
-        command.Options.Add(s_uri);
-        command.Options.Add(prefix);
-        command.Options.Add(s_prefetch);
-        command.Options.Add(s_maxBatch);
-        command.Options.Add(noAnnounce);
+        var command = new Command("echo-server", "Consume commit envelopes like the worker and reply without storage (started by `run`).")
+        {
+            s_uri, prefix, s_prefetch, s_maxBatch, noAnnounce,
+        };
+        command.Hidden = true;
         command.SetAction(async (parse, ct) =>
         {
             var settings = new EchoServerSettings(new Uri(parse.GetValue(s_uri)!), parse.GetValue(prefix)!, parse.GetValue(s_prefetch),
