@@ -6,25 +6,18 @@ namespace Statehouse.Demo;
 
 /// <summary>
 /// Command line of the demo: the broker and queue prefix (environment variables fill what the command line leaves
-/// out), the namespace and agent of the demo records, and the seconds to wait for the worker per request.
+/// out, and help shows what they give), the namespace and agent of the demo records, and the seconds to wait for the
+/// worker per request.
 /// </summary>
 internal sealed record DemoArguments(Uri Amqp, string Prefix, string Namespace, string Agent, TimeSpan Timeout)
 {
     /// <summary>What a usage error exits with (System.CommandLine's own is 1).</summary>
     public const int UsageExitCode = 2;
 
-    private const string DefaultAmqp = "amqp://guest:guest@localhost:5672/";
-
-    private static readonly Option<string?> s_amqp = new("--amqp") { Description = $"Broker URI [env STATEHOUSE_AMQP; default {DefaultAmqp}]", HelpName = "URI" };
-
-    private static readonly Option<string?> s_prefix = new("--prefix")
-    {
-        Description = $"Queue prefix, as the worker's Statehouse:Broker:QueuePrefix [env STATEHOUSE_PREFIX; default {TopologyNames.DefaultPrefix}]",
-        HelpName = "PREFIX",
-    };
-
-    private static readonly Option<string> s_namespace = new("--namespace") { Description = "Namespace of the demo records", HelpName = "NS", DefaultValueFactory = _ => "default" };
-    private static readonly Option<string> s_agent = new("--agent") { Description = "Agent id of the demo records", HelpName = "AGENT", DefaultValueFactory = _ => "demo-agent" };
+    private static readonly Option<string> s_amqp = Text("--amqp", "URI", "Broker URI (env STATEHOUSE_AMQP)", "STATEHOUSE_AMQP", "amqp://guest:guest@localhost:5672/");
+    private static readonly Option<string> s_prefix = Text("--prefix", "PREFIX", "Queue prefix, as the worker's Statehouse:Broker:QueuePrefix (env STATEHOUSE_PREFIX)", "STATEHOUSE_PREFIX", TopologyNames.DefaultPrefix);
+    private static readonly Option<string> s_namespace = Text("--namespace", "NS", "Namespace of the demo records", variable: null, "default");
+    private static readonly Option<string> s_agent = Text("--agent", "AGENT", "Agent id of the demo records", variable: null, "demo-agent");
 
     private static readonly Option<double> s_timeout = new("--timeout")
     {
@@ -37,7 +30,7 @@ internal sealed record DemoArguments(Uri Amqp, string Prefix, string Namespace, 
     public string Endpoint => $"{Amqp.Scheme}://{Amqp.Host}{(Amqp.IsDefaultPort ? "" : ":" + Amqp.Port.ToString(CultureInfo.InvariantCulture))}{Amqp.AbsolutePath}";
 
     /// <summary>The demo's command: <paramref name="run"/> with the arguments, or <see cref="UsageExitCode"/> with the reason on stderr.</summary>
-    public static RootCommand CreateCommand(Func<string, string?> environment, Func<DemoArguments, Task<int>> run)
+    public static RootCommand CreateCommand(Func<DemoArguments, Task<int>> run)
     {
         var command = new RootCommand("Commits one transaction of three keys, reads them back, replays the agent's history.")
         {
@@ -45,7 +38,7 @@ internal sealed record DemoArguments(Uri Amqp, string Prefix, string Namespace, 
         };
         command.SetAction(async parse =>
         {
-            var amqpText = parse.GetValue(s_amqp) ?? environment("STATEHOUSE_AMQP") ?? DefaultAmqp;
+            var amqpText = parse.GetValue(s_amqp)!;
             var seconds = parse.GetValue(s_timeout);
             var error = !Uri.TryCreate(amqpText, UriKind.Absolute, out var amqp) || amqp.Scheme is not ("amqp" or "amqps")
                 ? $"--amqp must be an amqp:// or amqps:// URI, got '{amqpText}'"
@@ -58,9 +51,16 @@ internal sealed record DemoArguments(Uri Amqp, string Prefix, string Namespace, 
                 return UsageExitCode;
             }
 
-            var prefix = parse.GetValue(s_prefix) ?? environment("STATEHOUSE_PREFIX") ?? TopologyNames.DefaultPrefix;
-            return await run(new DemoArguments(amqp!, prefix, parse.GetValue(s_namespace)!, parse.GetValue(s_agent)!, TimeSpan.FromSeconds(seconds)));
+            return await run(new DemoArguments(amqp!, parse.GetValue(s_prefix)!, parse.GetValue(s_namespace)!, parse.GetValue(s_agent)!, TimeSpan.FromSeconds(seconds)));
         });
         return command;
     }
+
+    /// <summary>A text option whose default is the environment variable <paramref name="variable"/>, else <paramref name="fallback"/>.</summary>
+    private static Option<string> Text(string name, string helpName, string description, string? variable, string fallback) => new(name)
+    {
+        Description = description,
+        HelpName = helpName,
+        DefaultValueFactory = _ => (variable is null ? null : Environment.GetEnvironmentVariable(variable)) ?? fallback,
+    };
 }
