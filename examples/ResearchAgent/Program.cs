@@ -1,10 +1,6 @@
+using System.CommandLine.Invocation;
 using Statehouse.Examples.ResearchAgent;
 
-if (!AgentArguments.TryParse(args, Environment.GetEnvironmentVariable, out var arguments, out var error))
-{
-    var help = error == AgentArguments.Usage;
-    await (help ? Console.Out : Console.Error).WriteLineAsync(error);
-    return help ? 0 : 2;
-}
-
-return await ResearchRun.RunAsync(arguments, Console.Out, Console.Error);
+var parse = AgentArguments.CreateCommand(Environment.GetEnvironmentVariable, arguments => ResearchRun.RunAsync(arguments, Console.Out, Console.Error)).Parse(args);
+var exitCode = await parse.InvokeAsync();
+return parse.Action is ParseErrorAction ? AgentArguments.UsageExitCode : exitCode;

@@ -1,10 +1,15 @@
+using System.CommandLine;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Statehouse.Soak.Load;
 
 namespace Statehouse.Soak;
 
-/// <summary>Command line of the soak (the orchestrator); <c>STATEHOUSE_AMQP</c> fills in the broker when <c>--amqp</c> is absent.</summary>
+/// <summary>
+/// Command line of the soak (the orchestrator): the broker (loopback only; <c>STATEHOUSE_AMQP</c> when <c>--amqp</c>
+/// is absent), how many transactions, kills, client processes, in-flight transactions and agents, the per-commit
+/// attempts, the run's time bound, where its data goes, the seed and the worker's log level.
+/// </summary>
 internal sealed record SoakArguments(
     Uri Amqp,
     int Transactions,
@@ -21,64 +26,84 @@ internal sealed record SoakArguments(
 {
     public const string DefaultAmqp = "amqp://guest:guest@127.0.0.1:5672/";
 
-    public const string Usage = """
-        Usage: Statehouse.Soak [--amqp URI] [--transactions N] [--kills K] [--clients P] [--in-flight I] [--agents A]
-                               [--commit-attempts C] [--max-seconds S] [--data DIR] [--keep] [--seed SEED]
-                               [--worker-log-level LEVEL]
-          --amqp              broker URI, loopback only (env STATEHOUSE_AMQP; default amqp://guest:guest@127.0.0.1:5672/)
-          --transactions      transactions over all clients (default 2000)
-          --kills             SIGKILLs of the worker at random moments, each followed by a restart (default 5)
-          --clients           client processes (default 4)
-          --in-flight         transactions in flight per client (default 4)
-          --agents            agents the transactions write to (default 20, 8 keys each)
-          --commit-attempts   attempts per commit, 2 s each, before a client calls it in doubt (default 60; try 2
-                              to make in-doubt transactions that the restarted worker may still apply)
-          --max-seconds       hard bound on the whole run; exceeding it stops everything and fails (default 600)
-          --data              directory for the store, journals and logs; must be empty or new
-                              (default .state/soak/<run> in the repository, else under the temp directory)
-          --keep              keep the data directory after a passing run (a failing run always keeps it)
-          --seed              seed of the random choices (default: random, printed)
-          --worker-log-level  the worker's Statehouse log level, e.g. Debug to log every commit (default Information)
-        Runs the real worker and client processes, kills and restarts the worker, then checks that no acknowledged commit
-        was lost, no transaction is partly visible or applied twice, commit_ts is gapless, and replay reproduces the state.
-        Exit code: 0 all invariants hold, 1 a violation (or the time bound was exceeded), 2 the soak could not run.
-        """;
+    private static readonly Option<string?> s_amqp = new("--amqp")
+    {
+        Description = $"Broker URI, loopback only [env STATEHOUSE_AMQP; default {DefaultAmqp}]",
+        HelpName = "URI",
+    };
 
-    private static readonly string[] s_valued =
-        ["--amqp", "--transactions", "--kills", "--clients", "--in-flight", "--agents", "--commit-attempts", "--max-seconds", "--data", "--seed", "--worker-log-level"];
+    private static readonly Option<int> s_transactions = BoundedOption.Create("--transactions", "Transactions over all clients", 1, 10_000_000, 2000);
+    private static readonly Option<int> s_kills = BoundedOption.Create("--kills", "SIGKILLs of the worker at random moments, each followed by a restart", 0, 100_000, 5);
+    private static readonly Option<int> s_clients = BoundedOption.Create("--clients", "Client processes", 1, 64, 4);
+    private static readonly Option<int> s_inFlight = BoundedOption.Create("--in-flight", "Transactions in flight per client", 1, 256, 4);
+    private static readonly Option<int> s_agents = BoundedOption.Create("--agents", "Agents the transactions write to, 8 keys each", 2, 10_000, 20);
 
-    private static readonly string[] s_flags = ["--keep"];
+    private static readonly Option<int> s_commitAttempts = BoundedOption.Create("--commit-attempts",
+        "Attempts per commit, 2 s each, before a client calls it in doubt (try 2 to make in-doubt transactions that the restarted worker may still apply)",
+        1, 100, Workload.MaxCommitAttempts);
 
-    private static readonly string[] s_levels = ["Trace", "Debug", "Information", "Warning", "Error", "Critical"];
+    private static readonly Option<int> s_maxSeconds = BoundedOption.Create("--max-seconds", "Hard bound on the whole run; exceeding it stops everything and fails", 1, 7 * 24 * 3600, 600);
 
-    /// <summary>Parses the command line; <paramref name="error"/> is <see cref="Usage"/> itself for -h/--help.</summary>
+    private static readonly Option<string?> s_data = new("--data")
+    {
+        Description = "Directory for the store, journals and logs; must be empty or new [default: .state/soak/<run> in the repository, else under the temp directory]",
+        HelpName = "DIR",
+    };
+
+    private static readonly Option<bool> s_keep = new("--keep") { Description = "Keep the data directory after a passing run (a failing run always keeps it)" };
+    private static readonly Option<int?> s_seed = new("--seed") { Description = "Seed of the random choices [default: random, printed]", HelpName = "SEED" };
+
+    private static readonly Option<string> s_workerLogLevel = new Option<string>("--worker-log-level")
+    {
+        Description = "The worker's Statehouse log level, e.g. Debug to log every commit",
+        HelpName = "LEVEL",
+        DefaultValueFactory = _ => "Information",
+    }.AcceptOnlyFromAmong("Trace", "Debug", "Information", "Warning", "Error", "Critical");
+
+    /// <summary>The soak's options, for its root command.</summary>
+    public static IReadOnlyList<Option> Options =>
+        [s_amqp, s_transactions, s_kills, s_clients, s_inFlight, s_agents, s_commitAttempts, s_maxSeconds, s_data, s_keep, s_seed, s_workerLogLevel];
+
+    /// <summary>The broker address without credentials, for messages.</summary>
+    public string Endpoint => $"{Amqp.Scheme}://{Amqp.Host}:{Amqp.Port.ToString(CultureInfo.InvariantCulture)}{Amqp.AbsolutePath}";
+
+    /// <summary>Parses a command line of the soak's options alone; <paramref name="error"/> holds every usage error.</summary>
     public static bool TryParse(
         IReadOnlyList<string> args,
         Func<string, string?> environment,
         [NotNullWhen(true)] out SoakArguments? parsed,
         [NotNullWhen(false)] out string? error)
     {
+        var command = new RootCommand();
+        foreach (var option in Options)
+        {
+            command.Options.Add(option);
+        }
+
+        var parse = command.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            (parsed, error) = (null, string.Join('\n', parse.Errors.Select(e => e.Message)));
+            return false;
+        }
+
+        return TryRead(parse, environment, out parsed, out error);
+    }
+
+    /// <summary>The arguments of a parse without usage errors, checked together (the broker, kills against transactions).</summary>
+    public static bool TryRead(
+        ParseResult parse,
+        Func<string, string?> environment,
+        [NotNullWhen(true)] out SoakArguments? parsed,
+        [NotNullWhen(false)] out string? error)
+    {
         parsed = null;
-        if (!CommandLine.TryParse(args, s_valued, s_flags, out var line, out error))
-        {
-            error = error == "help" ? Usage : $"{error}\n{Usage}";
-            return false;
-        }
-
-        var amqpText = line.Value("--amqp") ?? environment("STATEHOUSE_AMQP") ?? DefaultAmqp;
-        if (!CommandLine.TryLoopbackAmqp("--amqp", amqpText, out var amqp, out error)
-            || !line.TryInt("--transactions", 2000, 1, 10_000_000, out var transactions, out error)
-            || !line.TryInt("--kills", 5, 0, 100_000, out var kills, out error)
-            || !line.TryInt("--clients", 4, 1, 64, out var clients, out error)
-            || !line.TryInt("--in-flight", 4, 1, 256, out var inFlight, out error)
-            || !line.TryInt("--agents", 20, 2, 10_000, out var agents, out error)
-            || !line.TryInt("--commit-attempts", Workload.MaxCommitAttempts, 1, 100, out var attempts, out error)
-            || !line.TryInt("--max-seconds", 600, 1, 7 * 24 * 3600, out var maxSeconds, out error)
-            || !line.TryInt("--seed", Random.Shared.Next(), int.MinValue, int.MaxValue, out var seed, out error))
+        if (!TryLoopbackAmqp("--amqp", parse.GetValue(s_amqp) ?? environment("STATEHOUSE_AMQP") ?? DefaultAmqp, out var amqp, out error))
         {
             return false;
         }
 
+        var (transactions, kills) = (parse.GetValue(s_transactions), parse.GetValue(s_kills));
         if (kills > 0 && transactions < 10 * kills)
         {
             // Each kill should land while transactions are still running; fewer than ten per kill cannot promise that.
@@ -86,18 +111,29 @@ internal sealed record SoakArguments(
             return false;
         }
 
-        var level = line.Value("--worker-log-level") ?? "Information";
-        if (!s_levels.Contains(level))
-        {
-            error = $"--worker-log-level must be one of {string.Join(", ", s_levels)}, got '{level}'";
-            return false;
-        }
-
-        parsed = new SoakArguments(
-            amqp, transactions, kills, clients, inFlight, agents, attempts, TimeSpan.FromSeconds(maxSeconds), line.Value("--data"), line.Flag("--keep"), seed, level);
+        parsed = new SoakArguments(amqp, transactions, kills, parse.GetValue(s_clients), parse.GetValue(s_inFlight), parse.GetValue(s_agents),
+            parse.GetValue(s_commitAttempts), TimeSpan.FromSeconds(parse.GetValue(s_maxSeconds)), parse.GetValue(s_data), parse.GetValue(s_keep),
+            parse.GetValue(s_seed) ?? Random.Shared.Next(), parse.GetValue(s_workerLogLevel)!);
         return true;
     }
 
-    /// <summary>The broker address without credentials, for messages.</summary>
-    public string Endpoint => $"{Amqp.Scheme}://{Amqp.Host}:{Amqp.Port.ToString(CultureInfo.InvariantCulture)}{Amqp.AbsolutePath}";
+    /// <summary>An amqp:// or amqps:// URI on this machine: the soak kills processes and floods queues, so it stays local.</summary>
+    public static bool TryLoopbackAmqp(string name, string text, [NotNullWhen(true)] out Uri? uri, [NotNullWhen(false)] out string? error)
+    {
+        (uri, error) = (null, null);
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var parsed) || parsed.Scheme is not ("amqp" or "amqps"))
+        {
+            error = $"{name} must be an amqp:// or amqps:// URI, got '{text}'";
+        }
+        else if (!parsed.IsLoopback)
+        {
+            error = $"{name} must name a loopback broker (127.0.0.1, ::1 or localhost), got host '{parsed.Host}'";
+        }
+        else
+        {
+            uri = parsed;
+        }
+
+        return uri is not null;
+    }
 }

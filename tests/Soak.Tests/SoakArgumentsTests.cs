@@ -54,4 +54,15 @@ public sealed class SoakArgumentsTests
         Assert.Equal((100_000, 50, 8, 2, 2, 7, true), (parsed.Transactions, parsed.Kills, parsed.Clients, parsed.InFlight, parsed.CommitAttempts, parsed.Seed, parsed.Keep));
         Assert.Equal(TimeSpan.FromHours(1), parsed.MaxDuration);
     }
+
+    [Theory]
+    [InlineData("--kils 5", "--kils")]
+    [InlineData("--clients 65", "--clients must be a whole number from 1 to 64")]
+    [InlineData("--worker-log-level Verbose", "Verbose")]
+    public void TryParse_UsageError_RefusedNamingTheCause(string args, string expected)
+    {
+        Assert.False(SoakArguments.TryParse(args.Split(' '), s_noEnvironment, out _, out var error));
+
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
 }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using Spectre.Console;
 using Statehouse.Bench.Echo;
 using Statehouse.Bench.Load;
 using Statehouse.Bench.Modes;
@@ -9,10 +8,11 @@ using Statehouse.Bench.Processes;
 using Statehouse.Bench.Report;
 using Statehouse.Bench.Results;
 using Statehouse.Bench.Rss;
+using Statehouse.Bench.Storage;
 
 namespace Statehouse.Bench.Cli;
 
-/// <summary>The command line: <c>run</c>, <c>rss</c>, <c>report</c>, and the hidden <c>echo-server</c> the run starts.</summary>
+/// <summary>The command line: <c>run</c>, <c>rss</c>, <c>burst</c>, <c>report</c>, <c>storage</c>, and the hidden <c>echo-server</c> the run starts.</summary>
 internal static class BenchCommands
 {
     private static readonly Option<string> s_uri = new("--uri")
@@ -34,17 +34,11 @@ internal static class BenchCommands
     private static readonly Option<string?> s_postgres = new("--postgres") { Description = "Npgsql connection string for the postgres mode (scripts/postgres.sh start prints one)" };
     private static readonly Option<string?> s_json = new("--json") { Description = "Where to write the results as JSON" };
 
-    public static RootCommand Build()
-    {
-        var root = new RootCommand(
-            "Statehouse load benchmark: the worker against the broker's ceiling (an echo consumer), itself with batch size 1, and PostgreSQL.");
-        root.Subcommands.Add(RunCommand());
-        root.Subcommands.Add(RssCommand());
-        root.Subcommands.Add(BurstCommand());
-        root.Subcommands.Add(ReportCommand());
-        root.Subcommands.Add(EchoServerCommand());
-        return root;
-    }
+    public static RootCommand Build() =>
+        new("Statehouse benchmarks: the worker under load against the broker's ceiling (an echo consumer), itself with batch size 1, and PostgreSQL; and the storage engine alone.")
+        {
+            RunCommand(), RssCommand(), BurstCommand(), ReportCommand(), StorageCommand.Create(), EchoServerCommand(),
+        };
 
     private static Command RunCommand()
     {
@@ -82,11 +76,13 @@ internal static class BenchCommands
                 Console.WriteLine($"Statehouse bench {settings.RunId}: C={settings.Shape.Clients} I={settings.Shape.InFlight} O={settings.Shape.Operations} V={settings.Shape.ValueBytes} B, " +
                     $"{settings.Warmup.TotalSeconds:0} s warm-up + {settings.Duration.TotalSeconds:0} s per mode; modes: {string.Join(", ", selected)}");
                 var machine = await BenchRunner.DescribeMachineAsync(settings, selected.Contains(ModeNames.Postgres), ct);
-                var run = await ProgressDisplay.RunAsync(BenchRunner.ProgressRows(selected),
-                    view => new BenchRunner(settings, view).RunAsync(selected, machine, ct));
-                await ResultJson.WriteAsync(json, run, ct);
-                ResultTable.Write(run);
-                Console.WriteLine($"Results: {json}");
+                BenchRun run;
+                await using (var view = new ProgressView(Console.Out))
+                {
+                    run = await new BenchRunner(settings, view).RunAsync(selected, machine, ct);
+                }
+
+                await WriteResultsAsync(json, run, MarkdownReport.Summary(run), ct);
             });
         });
         return command;
@@ -108,10 +104,13 @@ internal static class BenchCommands
                 Console.WriteLine($"Statehouse memory check {settings.RunId}: {total:N0} transactions, C={settings.Shape.Clients} I={settings.Shape.InFlight} " +
                     $"O={settings.Shape.Operations} V={settings.Shape.ValueBytes} B");
                 var machine = await BenchRunner.DescribeMachineAsync(settings, withPostgres: false, ct);
-                var run = await ProgressDisplay.RunAsync([RssCheck.Row], view => new RssCheck(settings, view).RunAsync(total, machine, ct));
-                await ResultJson.WriteAsync(json, run, ct);
-                ResultTable.Write(run);
-                Console.WriteLine($"Results: {json}");
+                RssRun run;
+                await using (var view = new ProgressView(Console.Out))
+                {
+                    run = await new RssCheck(settings, view).RunAsync(total, machine, ct);
+                }
+
+                await WriteResultsAsync(json, run, MarkdownReport.Summary(run), ct);
             });
         });
         return command;
@@ -150,12 +149,10 @@ internal static class BenchCommands
         var output = new Option<string>("--out") { Description = "Markdown file to write", DefaultValueFactory = _ => "docs/benchmarks.md" };
         var svg = new Option<string?>("--svg") { Description = "Chart to write (default: next to --out, .svg)" };
         var notes = new Option<string?>("--notes") { Description = "Markdown file whose text is included as the analysis section" };
-        var command = new Command("report", "Write docs/benchmarks.md (table, ratios, targets, memory check) and its SVG chart from result JSON files.");
-        command.Options.Add(json);
-        command.Options.Add(rssJson);
-        command.Options.Add(output);
-        command.Options.Add(svg);
-        command.Options.Add(notes);
+        var command = new Command("report", "Write docs/benchmarks.md (table, ratios, targets, memory check) and its SVG chart from result JSON files.")
+        {
+            json, rssJson, output, svg, notes,
+        };
         command.SetAction(async (parse, ct) => await GuardAsync(async () =>
         {
             var run = await ResultJson.ReadAsync<BenchRun>(parse.GetValue(json)!, ct);
@@ -176,12 +173,11 @@ internal static class BenchCommands
     {
         var prefix = new Option<string>("--prefix") { Description = "Queue prefix to consume", Required = true };
         var noAnnounce = new Option<bool>("--no-announce") { Description = "Do not publish the commit announcements the worker publishes" };
-        var command = new Command("echo-server", "Consume commit envelopes like the worker and reply without storage (started by `run`).") { Hidden = true };
-        command.Options.Add(s_uri);
-        command.Options.Add(prefix);
-        command.Options.Add(s_prefetch);
-        command.Options.Add(s_maxBatch);
-        command.Options.Add(noAnnounce);
+        var command = new Command("echo-server", "Consume commit envelopes like the worker and reply without storage (started by `run`).")
+        {
+            s_uri, prefix, s_prefetch, s_maxBatch, noAnnounce,
+        };
+        command.Hidden = true;
         command.SetAction(async (parse, ct) =>
         {
             var settings = new EchoServerSettings(new Uri(parse.GetValue(s_uri)!), parse.GetValue(prefix)!, parse.GetValue(s_prefetch),
@@ -221,6 +217,14 @@ internal static class BenchCommands
             BenchPaths.StateDirectory());
     }
 
+    private static async Task WriteResultsAsync<T>(string json, T run, string summary, CancellationToken ct)
+    {
+        await ResultJson.WriteAsync(json, run, ct);
+        Console.WriteLine();
+        Console.Write(summary);
+        Console.WriteLine($"Results: {json}");
+    }
+
     private static async Task<int> GuardAsync(Func<Task> body)
     {
         try
@@ -236,7 +240,7 @@ internal static class BenchCommands
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or IOException or TimeoutException
             or Statehouse.Client.Exceptions.StatehouseException or RabbitMQ.Client.Exceptions.BrokerUnreachableException or Npgsql.NpgsqlException)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]bench failed:[/] {e.Message}");
+            await Console.Error.WriteLineAsync($"bench failed: {e.Message}");
             return 1;
         }
     }

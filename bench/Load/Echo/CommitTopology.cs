@@ -6,7 +6,7 @@ namespace Statehouse.Bench.Echo;
 
 /// <summary>
 /// The rest of the worker's topology the bench needs: the echo server declares its queues with the worker's own
-/// <see cref="Topology"/> (its source file is compiled into the bench); this removes a run's queues and exchanges
+/// <see cref="Topology"/>; this removes a run's queues and exchanges
 /// afterwards.
 /// </summary>
 internal static class CommitTopology

@@ -3,7 +3,8 @@ namespace Statehouse.Bench.Load;
 /// <summary>A value of exactly the requested size that is one MessagePack value (a bin), since Statehouse stores MessagePack.</summary>
 internal static class ValuePayload
 {
-    public static byte[] Create(int totalBytes)
+    /// <summary>Random bytes from <paramref name="random"/> (default: the same bytes on every call) behind a bin header.</summary>
+    public static byte[] Create(int totalBytes, Random? random = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(totalBytes, 2);
         byte[] header = (totalBytes - 2) <= byte.MaxValue
@@ -14,7 +15,7 @@ internal static class ValuePayload
         var value = new byte[totalBytes];
         header.CopyTo(value, 0);
         // Incompressible, so neither side gains from compression.
-        new Random(42).NextBytes(value.AsSpan(header.Length));
+        (random ?? new Random(42)).NextBytes(value.AsSpan(header.Length));
         return value;
     }
 }

@@ -12,7 +12,7 @@ namespace Statehouse.Bench.Modes;
 /// The comparison: each requested mode in turn, on the same broker with the same load. Half load runs the worker and
 /// the echo server open loop at half the group-commit throughput measured in this run (measured first if needed).
 /// </summary>
-internal sealed class BenchRunner(RunSettings settings, IProgressView view)
+internal sealed class BenchRunner(RunSettings settings, ProgressView view)
 {
     public async Task<BenchRun> RunAsync(IReadOnlyList<string> modes, MachineInfo machine, CancellationToken ct)
     {
@@ -55,12 +55,6 @@ internal sealed class BenchRunner(RunSettings settings, IProgressView view)
         return new BenchRun(started, machine, settings.Shape, settings.Prefetch, settings.MaxBatchCount,
             settings.Warmup.TotalSeconds, settings.Duration.TotalSeconds, results);
     }
-
-    /// <summary>The modes' progress rows, in the order they will run.</summary>
-    public static IReadOnlyList<string> ProgressRows(IReadOnlyList<string> modes) =>
-        modes.SelectMany(m => m == ModeNames.HalfLoad
-            ? (modes.Contains(ModeNames.Commit) ? [ModeNames.CommitHalf, ModeNames.EchoHalf] : new[] { ModeNames.Commit, ModeNames.CommitHalf, ModeNames.EchoHalf })
-            : [m]).ToList();
 
     /// <summary>RabbitMQ's version, from the connection handshake.</summary>
     public static async Task<string?> BrokerVersionAsync(Uri uri, CancellationToken ct)

@@ -4,7 +4,6 @@ using Statehouse.Bench.Load;
 using Statehouse.Bench.Output;
 using Statehouse.Bench.Processes;
 using Statehouse.Bench.Results;
-using Statehouse.Contracts;
 
 namespace Statehouse.Bench.Modes;
 
@@ -12,39 +11,26 @@ namespace Statehouse.Bench.Modes;
 /// Runs one mode: starts what answers (a worker with its own store, the echo server, or uses PostgreSQL), drives the
 /// load, takes the figures, and removes what it created (processes, queues, store, table).
 /// </summary>
-internal sealed class ModeRunner(RunSettings settings, IProgressView view)
+internal sealed class ModeRunner(RunSettings settings, ProgressView view)
 {
-    public const string WorkerReadyMarker = "Statehouse worker ready";
-    private static readonly TimeSpan s_readyTimeout = TimeSpan.FromSeconds(120);
-    private static readonly TimeSpan s_stopGrace = TimeSpan.FromSeconds(30);
-
     /// <summary>The echo server, consuming like the worker, then the real client against it.</summary>
     public async Task<ModeResult> RunEchoAsync(string mode, LoadPlan plan, CancellationToken ct)
     {
-        var prefix = Prefix(mode);
+        var prefix = settings.Prefix(mode);
         var (fileName, prefixArgs) = BenchPaths.SelfCommand();
         string[] args =
         [
             .. prefixArgs, "echo-server", "--uri", settings.BrokerUri.ToString(), "--prefix", prefix,
             "--prefetch", Invariant(settings.Prefetch), "--max-batch", Invariant(settings.MaxBatchCount),
         ];
-        return await RunStatehouseAsync(mode, plan, prefix, "echo server", fileName, args, EchoServer.ReadyMarker, withStats: false, ct);
+        return await RunStatehouseAsync(mode, plan, prefix, "echo server", () => settings.StartAsync(fileName, args, prefix, EchoServer.ReadyMarker, ct), withStats: false, ct);
     }
 
-    /// <summary>A fresh worker (Release build, its own empty store) with the given extra settings.</summary>
+    /// <summary>A fresh worker (Release build, its own empty store) with the given group limit.</summary>
     public async Task<ModeResult> RunCommitAsync(string mode, LoadPlan plan, int maxBatchCount, CancellationToken ct)
     {
-        var prefix = Prefix(mode);
-        settings.RequireWorkerBuild();
-        var args = settings.WorkerArguments(Path.Combine(settings.StateDirectory, prefix, "store"), prefix, maxBatchCount);
-        try
-        {
-            return await RunStatehouseAsync(mode, plan, prefix, "worker", "dotnet", args, WorkerReadyMarker, withStats: true, ct);
-        }
-        finally
-        {
-            DeleteQuietly(Path.Combine(settings.StateDirectory, prefix));
-        }
+        var prefix = settings.Prefix(mode);
+        return await RunStatehouseAsync(mode, plan, prefix, "worker", () => settings.StartWorkerAsync(prefix, maxBatchCount, [], ct), withStats: true, ct);
     }
 
     /// <summary>The same transactions against PostgreSQL, in a table of their own that is dropped afterwards.</summary>
@@ -61,17 +47,12 @@ internal sealed class ModeRunner(RunSettings settings, IProgressView view)
     }
 
     private async Task<ModeResult> RunStatehouseAsync(
-        string mode, LoadPlan plan, string prefix, string serverName, string fileName, IReadOnlyList<string> args,
-        string readyMarker, bool withStats, CancellationToken ct)
+        string mode, LoadPlan plan, string prefix, string serverName, Func<Task<ChildProcess>> start, bool withStats, CancellationToken ct)
     {
-        var names = new TopologyNames(prefix);
         try
         {
             view.Status(mode, $"starting the {serverName}");
-            var logPath = Path.Combine(settings.StateDirectory, "logs", $"{prefix}.log");
-            await using var server = ChildProcess.Start(fileName, args, logPath, readyMarker);
-            await server.WaitReadyAsync(s_readyTimeout, ct);
-
+            await using var server = await start();
             view.Status(mode, "connecting the clients");
             LoadResult result;
             ResourceSampler sampler;
@@ -83,7 +64,7 @@ internal sealed class ModeRunner(RunSettings settings, IProgressView view)
 
             var peakRss = ProcFs.PeakRssBytes(server.Pid);
             view.Status(mode, $"stopping the {serverName}");
-            var exitCode = await server.StopAsync(s_stopGrace);
+            var exitCode = await server.StopAsync(RunSettings.StopGrace);
             if (exitCode != 0)
             {
                 view.Status(mode, $"the {serverName} exited with code {exitCode}; its log: {server.LogPath}");
@@ -93,7 +74,7 @@ internal sealed class ModeRunner(RunSettings settings, IProgressView view)
         }
         finally
         {
-            await CommitTopology.DeleteAsync(settings.BrokerUri, names, CancellationToken.None);
+            await settings.CleanUpAsync(prefix);
         }
     }
 
@@ -108,45 +89,12 @@ internal sealed class ModeRunner(RunSettings settings, IProgressView view)
     {
         view.Done(mode, string.Create(CultureInfo.InvariantCulture,
             $"{result.TxPerSecond:0} tx/s, p99 {result.Latency.P99Ms:0.0} ms, {result.Errors} errors"));
-        return Build(mode, plan, result, sampler, peakRss);
+        return new ModeResult(mode, ModeNames.Title(mode), plan.RatePerSecond, result.Transactions, result.Errors, result.FirstError, result.Seconds,
+            result.TxPerSecond, result.Latency, sampler.Server, sampler.Broker, sampler.Bench, sampler.MachineBusyPercent, peakRss, sampler.Committed,
+            sampler.SyncedWrites);
     }
-
-    private static ModeResult Build(string mode, LoadPlan plan, LoadResult result, ResourceSampler sampler, long? peakRss) => new(
-        mode,
-        ModeNames.Title(mode),
-        plan.RatePerSecond,
-        result.Transactions,
-        result.Errors,
-        result.FirstError,
-        result.Seconds,
-        result.TxPerSecond,
-        result.Latency,
-        sampler.Server,
-        sampler.Broker,
-        sampler.Bench,
-        sampler.MachineBusyPercent,
-        peakRss,
-        sampler.Committed,
-        sampler.SyncedWrites);
 
     private int BrokerPort => settings.BrokerUri.IsDefaultPort || settings.BrokerUri.Port < 0 ? 5672 : settings.BrokerUri.Port;
 
-    private string Prefix(string mode) => $"bench-{settings.RunId}-{mode}";
-
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static void DeleteQuietly(string directory)
-    {
-        try
-        {
-            if (Directory.Exists(directory))
-            {
-                Directory.Delete(directory, recursive: true);
-            }
-        }
-        catch (IOException)
-        {
-            // A store left behind in .state/bench/ costs disk, not correctness.
-        }
-    }
 }

@@ -1,4 +1,7 @@
+using Statehouse.Bench.Echo;
 using Statehouse.Bench.Load;
+using Statehouse.Bench.Processes;
+using Statehouse.Contracts;
 
 namespace Statehouse.Bench.Modes;
 
@@ -27,6 +30,59 @@ internal sealed record RunSettings(
         $"--Statehouse:Commit:Prefetch={Prefetch.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
         $"--Statehouse:Commit:MaxBatchCount={maxBatchCount.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
     ];
+
+    /// <summary>The worker's ready line.</summary>
+    public const string WorkerReadyMarker = "Statehouse worker ready";
+
+    public static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(120);
+
+    public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(30);
+
+    /// <summary>Queue prefix of one mode (or check) of this run; its store and scratch files go to <see cref="Scratch"/>.</summary>
+    public string Prefix(string mode) => $"bench-{RunId}-{mode}";
+
+    /// <summary>The scratch directory of a prefix: <c>.state/bench/PREFIX</c>.</summary>
+    public string Scratch(string prefix) => Path.Combine(StateDirectory, prefix);
+
+    /// <summary>Starts the worker build on <c>Scratch(prefix)/store</c> and the queue prefix, and waits until it is ready.</summary>
+    public Task<ChildProcess> StartWorkerAsync(string prefix, int maxBatchCount, IEnumerable<string> extraArguments, CancellationToken ct)
+    {
+        RequireWorkerBuild();
+        var args = WorkerArguments(Path.Combine(Scratch(prefix), "store"), prefix, maxBatchCount).Concat(extraArguments);
+        return StartAsync("dotnet", args, prefix, WorkerReadyMarker, ct);
+    }
+
+    /// <summary>Starts a server of <paramref name="prefix"/> (its log in <c>logs/PREFIX.log</c>) and waits for its ready line.</summary>
+    public async Task<ChildProcess> StartAsync(string fileName, IEnumerable<string> args, string prefix, string readyMarker, CancellationToken ct)
+    {
+        var server = ChildProcess.Start(fileName, args, Path.Combine(StateDirectory, "logs", $"{prefix}.log"), readyMarker);
+        try
+        {
+            await server.WaitReadyAsync(ReadyTimeout, ct);
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Removes what a prefix left: its queues and exchanges, and its scratch directory (a store left behind costs disk, not correctness).</summary>
+    public async Task CleanUpAsync(string prefix)
+    {
+        await CommitTopology.DeleteAsync(BrokerUri, new TopologyNames(prefix), CancellationToken.None);
+        try
+        {
+            if (Directory.Exists(Scratch(prefix)))
+            {
+                Directory.Delete(Scratch(prefix), recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+        }
+    }
 
     /// <summary>Fails with how to get one when the worker build is missing.</summary>
     public void RequireWorkerBuild()

@@ -31,6 +31,9 @@ internal static class BenchPaths
     /// <summary>Scratch space for stores and logs: <c>.state/bench/</c>, git-ignored.</summary>
     public static string StateDirectory() => Path.Combine(RepositoryRoot(), ".state", "bench");
 
+    /// <summary>Root of the storage benchmarks' stores: <c>.state/bench-storage/</c>, git-ignored.</summary>
+    public static string StorageDirectory() => Path.Combine(RepositoryRoot(), ".state", "bench-storage");
+
     /// <summary>How to start this same program again (for the echo server child): the apphost, or <c>dotnet</c> plus the dll.</summary>
     public static (string FileName, IReadOnlyList<string> Prefix) SelfCommand()
     {

@@ -5,7 +5,7 @@ using Statehouse.Bench.Results;
 
 namespace Statehouse.Bench.Processes;
 
-/// <summary>Describes the machine: CPU, memory, kernel, the disk under the stores and how fast it syncs.</summary>
+/// <summary>Describes the machine for every mode and the storage benchmarks: CPU, memory, kernel, the disk under the stores and how fast it syncs.</summary>
 internal static class MachineProbe
 {
     public static MachineInfo Describe(string storeDirectory, string? brokerVersion, string? postgresVersion)
@@ -29,6 +29,10 @@ internal static class MachineProbe
             brokerVersion,
             postgresVersion);
     }
+
+    /// <summary>The 1, 5 and 15 minute load averages: on a shared machine, how much else wanted the cores meanwhile.</summary>
+    public static string LoadAverage() =>
+        ProcFs.TryRead("/proc/loadavg") is { } load ? string.Join(", ", load.Split(' ').Take(3)) : "unknown";
 
     private static DiskInfo DescribeDisk(string directory)
     {

@@ -1,35 +1,21 @@
+using System.Diagnostics;
 using System.Globalization;
 
 namespace Statehouse.Bench.Processes;
 
-/// <summary>Reads process and machine figures from /proc (Linux only).</summary>
+/// <summary>
+/// Process and machine figures: CPU time and resident set through <see cref="Process"/> (which reads /proc), the
+/// broker's process by its listening socket and the machine's busy time from /proc (Linux only).
+/// </summary>
 internal static class ProcFs
 {
-    /// <summary>/proc reports CPU times in USER_HZ, which the kernel ABI fixes at 100 on every architecture .NET runs on.</summary>
-    private const double TicksPerSecond = 100;
-
-    /// <summary>User plus system CPU time of a process, or null when it is gone.</summary>
-    public static TimeSpan? CpuTime(int pid)
-    {
-        var stat = TryRead($"/proc/{pid}/stat");
-        if (stat is null)
-        {
-            return null;
-        }
-
-        // The command name (field 2) may contain spaces and parentheses: count fields after its closing one.
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-        return TimeSpan.FromSeconds(ticks / TicksPerSecond);
-    }
-
-    /// <summary><see cref="CpuTime(int)"/> of each process still there.</summary>
+    /// <summary>User plus system CPU time of each process still there, by pid.</summary>
     public static Dictionary<int, TimeSpan> CpuTimes(IEnumerable<int> pids)
     {
         var times = new Dictionary<int, TimeSpan>();
         foreach (var pid in pids)
         {
-            if (CpuTime(pid) is { } cpu)
+            if (Read(pid, p => p.TotalProcessorTime) is { } cpu)
             {
                 times[pid] = cpu;
             }
@@ -65,30 +51,23 @@ internal static class ProcFs
         return listening.Count > 0 ? listening : candidates;
     }
 
-    /// <summary>Resident set size now (VmRSS), in bytes.</summary>
-    public static long? RssBytes(int pid) => StatusKilobytes(pid, "VmRSS:") * 1024;
+    /// <summary>Resident set size now (VmRSS), in bytes; null when the process is gone.</summary>
+    public static long? RssBytes(int pid) => Read(pid, p => p.WorkingSet64);
 
-    /// <summary>Peak resident set size since the process started (VmHWM), in bytes.</summary>
-    public static long? PeakRssBytes(int pid) => StatusKilobytes(pid, "VmHWM:") * 1024;
+    /// <summary>Peak resident set size since the process started (VmHWM), in bytes; null when the process is gone.</summary>
+    public static long? PeakRssBytes(int pid) => Read(pid, p => p.PeakWorkingSet64);
 
-    /// <summary>Processes whose command name (/proc/pid/comm) is <paramref name="comm"/> and are not zombies.</summary>
-    public static IReadOnlyList<int> FindByName(string comm)
+    /// <summary>The processes whose name (the executable's, as /proc gives it) is <paramref name="name"/>.</summary>
+    public static IReadOnlyList<int> FindByName(string name)
     {
-        var found = new List<int>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        var processes = Process.GetProcessesByName(name);
+        var pids = processes.Select(p => p.Id).ToList();
+        foreach (var process in processes)
         {
-            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
-            {
-                continue;
-            }
-
-            if (TryRead($"{dir}/comm")?.Trim() == comm && CpuTime(pid) is not null)
-            {
-                found.Add(pid);
-            }
+            process.Dispose();
         }
 
-        return found;
+        return pids;
     }
 
     /// <summary>Jiffies the whole machine spent busy and in total since boot (first line of /proc/stat).</summary>
@@ -128,23 +107,17 @@ internal static class ProcFs
         }
     }
 
-    private static long? StatusKilobytes(int pid, string field)
+    private static T? Read<T>(int pid, Func<Process, T> read)
+        where T : struct
     {
-        var status = TryRead($"/proc/{pid}/status");
-        if (status is null)
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return read(process);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
             return null;
         }
-
-        foreach (var line in status.Split('\n'))
-        {
-            if (line.StartsWith(field, StringComparison.Ordinal))
-            {
-                var value = line[field.Length..].Trim().Split(' ')[0];
-                return long.Parse(value, CultureInfo.InvariantCulture);
-            }
-        }
-
-        return null;
     }
 }

@@ -63,34 +63,14 @@ internal static class MarkdownReport
 
         Line(md, "## Results");
         Line(md);
-        Line(md, "| mode | tx/s | p50 ms | p95 ms | p99 ms | p99.9 ms | max ms | tx per fsync | fsyncs/s | server peak RSS | errors |");
-        Line(md, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-        foreach (var m in run.Modes)
-        {
-            var rate = m.RatePerSecond is { } r ? $"{Format.Rate(m.TxPerSecond)} (offered {Format.Rate(r)})" : Format.Rate(m.TxPerSecond);
-            Line(md, $"| `{m.Mode}` | {rate} | {Format.Ms(m.Latency.P50Ms)} | {Format.Ms(m.Latency.P95Ms)} | {Format.Ms(m.Latency.P99Ms)} | " +
-                $"{Format.Ms(m.Latency.P999Ms)} | {Format.Ms(m.Latency.MaxMs)} | {Format.Number(m.TxPerSyncedWrite)} | {Format.Number(m.FsyncsPerSecond, "0")} | " +
-                $"{(m.ServerPeakRssBytes is null ? "–" : Format.Mb(m.ServerPeakRssBytes) + " MB")} | {Format.Count(m.Errors)} |");
-        }
-
+        WriteResults(md, run);
         Line(md);
         Line(md, $"![Throughput and p99 latency per mode]({svgPath.Replace('\\', '/')})");
         Line(md);
 
         Line(md, "## Ratios");
         Line(md);
-        var ratios = Ratios.From(run);
-        Line(md, $"- commit / echo throughput: **{Format.Ratio(ratios.CommitOverEcho)}**");
-        Line(md, $"- group commit / batch size 1 throughput: **{Format.Ratio(ratios.GroupOverBatch1)}**");
-        Line(md, $"- commit / PostgreSQL throughput: **{Format.Ratio(ratios.CommitOverPostgres)}**");
-        Line(md, $"- p99 at half load ({(ratios.HalfLoadRate is { } hr ? Format.Rate(hr) + " tx/s" : "–")}), commit / echo: **{Format.Ratio(ratios.HalfLoadP99CommitOverEcho)}**");
-        var commit = run.Find(ModeNames.Commit);
-        if (commit?.ServerPeakRssBytes is { } peak)
-        {
-            Line(md, $"- worker peak RSS in the {run.DurationSeconds:0} s `commit` run: **{Format.Mb(peak)} MB**" +
-                (rss is null ? "" : $"; in the memory check ({Format.Count(rss.Transactions)} transactions): **{Format.Mb(rss.PeakRssBytes)} MB**"));
-        }
-
+        WriteRatios(md, run, rss);
         Line(md);
         Line(md, "## Targets (issue 4)");
         Line(md);
@@ -109,16 +89,9 @@ internal static class MarkdownReport
             "Server is what answered: the worker, the echo server, or all PostgreSQL processes. Broker is RabbitMQ's Erlang VM (beam.smp). " +
             "Clients is the bench process. Machine is the share of all cores busy, whoever used them (other work on the machine included).");
         Line(md);
-        Line(md, "| mode | server | broker | clients | machine busy |");
-        Line(md, "| --- | ---: | ---: | ---: | ---: |");
-        foreach (var m in run.Modes)
-        {
-            Line(md, $"| `{m.Mode}` | {Format.Percent(m.Server?.PercentOfOneCore)} | {Format.Percent(m.Broker?.PercentOfOneCore)} | " +
-                $"{Format.Percent(m.Bench.PercentOfOneCore)} | {Format.Percent(m.MachineBusyPercent)} |");
-        }
-
+        WriteCpu(md, run);
         Line(md);
-        if (commit is not null)
+        if (run.Find(ModeNames.Commit) is { } commit)
         {
             Line(md, Bottleneck(commit, machine));
             Line(md);
@@ -150,6 +123,89 @@ internal static class MarkdownReport
             "`BENCH_WARMUP` (5), `BENCH_MODES` (all), `BENCH_RSS_COUNT` (1000000), `BENCH_OUT` (docs). The tool itself: " +
             "`dotnet bench/Load/bin/Release/net10.0/Statehouse.Bench.dll run --help`. Raw figures: `benchmarks.json` (and `benchmarks-rss.json`) beside this page.");
         return md.ToString();
+    }
+
+    /// <summary>What the console shows after a run: the results, the CPU shares, the ratios and each mode's first error.</summary>
+    public static string Summary(BenchRun run)
+    {
+        var md = new StringBuilder();
+        WriteResults(md, run);
+        Line(md);
+        WriteCpu(md, run);
+        Line(md);
+        WriteRatios(md, run, rss: null);
+        foreach (var m in run.Modes.Where(m => m.FirstError is not null))
+        {
+            Line(md, $"- `{m.Mode}` first error: {m.FirstError}");
+        }
+
+        return md.ToString();
+    }
+
+    /// <summary>What the console shows after a memory check: its figures.</summary>
+    public static string Summary(RssRun rss)
+    {
+        var md = new StringBuilder();
+        WriteRssFigures(md, rss);
+        return md.ToString();
+    }
+
+    private static void WriteResults(StringBuilder md, BenchRun run)
+    {
+        Line(md, "| mode | tx/s | p50 ms | p95 ms | p99 ms | p99.9 ms | max ms | tx per fsync | fsyncs/s | server peak RSS | errors |");
+        Line(md, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var m in run.Modes)
+        {
+            var rate = m.RatePerSecond is { } r ? $"{Format.Rate(m.TxPerSecond)} (offered {Format.Rate(r)})" : Format.Rate(m.TxPerSecond);
+            Line(md, $"| `{m.Mode}` | {rate} | {Format.Ms(m.Latency.P50Ms)} | {Format.Ms(m.Latency.P95Ms)} | {Format.Ms(m.Latency.P99Ms)} | " +
+                $"{Format.Ms(m.Latency.P999Ms)} | {Format.Ms(m.Latency.MaxMs)} | {Format.Number(m.TxPerSyncedWrite)} | {Format.Number(m.FsyncsPerSecond, "0")} | " +
+                $"{(m.ServerPeakRssBytes is null ? "–" : Format.Mb(m.ServerPeakRssBytes) + " MB")} | {Format.Count(m.Errors)} |");
+        }
+
+    }
+
+    private static void WriteRatios(StringBuilder md, BenchRun run, RssRun? rss)
+    {
+        var ratios = Ratios.From(run);
+        Line(md, $"- commit / echo throughput: **{Format.Ratio(ratios.CommitOverEcho)}**");
+        Line(md, $"- group commit / batch size 1 throughput: **{Format.Ratio(ratios.GroupOverBatch1)}**");
+        Line(md, $"- commit / PostgreSQL throughput: **{Format.Ratio(ratios.CommitOverPostgres)}**");
+        Line(md, $"- p99 at half load ({(ratios.HalfLoadRate is { } hr ? Format.Rate(hr) + " tx/s" : "–")}), commit / echo: **{Format.Ratio(ratios.HalfLoadP99CommitOverEcho)}**");
+        var commit = run.Find(ModeNames.Commit);
+        if (commit?.ServerPeakRssBytes is { } peak)
+        {
+            Line(md, $"- worker peak RSS in the {run.DurationSeconds:0} s `commit` run: **{Format.Mb(peak)} MB**" +
+                (rss is null ? "" : $"; in the memory check ({Format.Count(rss.Transactions)} transactions): **{Format.Mb(rss.PeakRssBytes)} MB**"));
+        }
+
+    }
+
+    private static void WriteCpu(StringBuilder md, BenchRun run)
+    {
+        Line(md, "| mode | server | broker | clients | machine busy |");
+        Line(md, "| --- | ---: | ---: | ---: | ---: |");
+        foreach (var m in run.Modes)
+        {
+            Line(md, $"| `{m.Mode}` | {Format.Percent(m.Server?.PercentOfOneCore)} | {Format.Percent(m.Broker?.PercentOfOneCore)} | " +
+                $"{Format.Percent(m.Bench.PercentOfOneCore)} | {Format.Percent(m.MachineBusyPercent)} |");
+        }
+
+    }
+
+    private static void WriteRssFigures(StringBuilder md, RssRun rss)
+    {
+        Line(md, "| | |");
+        Line(md, "| --- | ---: |");
+        Line(md, $"| RSS when ready (idle) | {Format.Mb(rss.StartRssBytes)} MB |");
+        Line(md, $"| RSS at 10–20 % of the run | {Format.Mb(rss.EarlyRssBytes)} MB |");
+        Line(md, $"| RSS in the last 10 % | {Format.Mb(rss.LateRssBytes)} MB |");
+        Line(md, $"| RSS at the end | {Format.Mb(rss.EndRssBytes)} MB |");
+        Line(md, $"| peak RSS (VmHWM) | {Format.Mb(rss.PeakRssBytes)} MB |");
+        Line(md, $"| trend after the first 10 % | {Format.Number(rss.SlopeBytesPer100kTx / 1048576.0, "0.00")} MB per 100,000 transactions |");
+        Line(md, $"| store on disk at the end | {Format.Mb(rss.StoreBytes)} MB |");
+        Line(md, $"| p99 latency | {Format.Ms(rss.Latency.P99Ms)} ms |");
+        Line(md, $"| errors | {Format.Count(rss.Errors)} |");
+        Line(md, $"| flat (last 10 % within 10 % or 16 MB of the 10–20 % level) | {(rss.Flat ? "yes" : "no")} |");
     }
 
     /// <summary>What bounded the group-commit throughput, as far as the window's CPU and fsync figures tell.</summary>
@@ -192,18 +248,7 @@ internal static class MarkdownReport
             $"O={rss.Shape.Operations}, V={rss.Shape.ValueBytes} B) at {Format.Rate(rss.TxPerSecond)} tx/s over {rss.Seconds:0} s, measured " +
             $"{rss.StartedAt:yyyy-MM-dd HH:mm} UTC; its resident set (VmRSS) was sampled every second.{partial}");
         Line(md);
-        Line(md, "| | |");
-        Line(md, "| --- | ---: |");
-        Line(md, $"| RSS when ready (idle) | {Format.Mb(rss.StartRssBytes)} MB |");
-        Line(md, $"| RSS at 10–20 % of the run | {Format.Mb(rss.EarlyRssBytes)} MB |");
-        Line(md, $"| RSS in the last 10 % | {Format.Mb(rss.LateRssBytes)} MB |");
-        Line(md, $"| RSS at the end | {Format.Mb(rss.EndRssBytes)} MB |");
-        Line(md, $"| peak RSS (VmHWM) | {Format.Mb(rss.PeakRssBytes)} MB |");
-        Line(md, $"| trend after the first 10 % | {Format.Number(rss.SlopeBytesPer100kTx / 1048576.0, "0.00")} MB per 100,000 transactions |");
-        Line(md, $"| store on disk at the end | {Format.Mb(rss.StoreBytes)} MB |");
-        Line(md, $"| p99 latency | {Format.Ms(rss.Latency.P99Ms)} ms |");
-        Line(md, $"| errors | {Format.Count(rss.Errors)} |");
-        Line(md, $"| flat (last 10 % within 10 % or 16 MB of the 10–20 % level) | {(rss.Flat ? "yes" : "no")} |");
+        WriteRssFigures(md, rss);
         Line(md);
         Line(md, "RSS over the run (every tenth of the transactions):");
         Line(md);

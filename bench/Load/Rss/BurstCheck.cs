@@ -2,7 +2,6 @@ using System.Diagnostics;
 using MessagePack;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
-using Statehouse.Bench.Echo;
 using Statehouse.Bench.Modes;
 using Statehouse.Bench.Processes;
 using Statehouse.Contracts;
@@ -21,20 +20,14 @@ internal sealed class BurstCheck(RunSettings settings)
     /// <summary>Queues the backlog, runs the worker over it, returns its peak RSS in bytes and the seconds it took.</summary>
     public async Task<(long PeakRssBytes, double Seconds, int Answered)> RunAsync(int values, int count, CancellationToken ct)
     {
-        var prefix = $"bench-{settings.RunId}-burst{values}";
+        var prefix = settings.Prefix($"burst{values}");
         var names = new TopologyNames(prefix);
-        var root = Path.Combine(settings.StateDirectory, prefix);
         // Messages up to 16 MiB are accepted (RabbitMQ 4's max_message_size); the budget then allows a prefetch of 16.
-        IReadOnlyList<string> args =
-            [.. settings.WorkerArguments(Path.Combine(root, "store"), prefix, settings.MaxBatchCount), "--Statehouse:Limits:MaxMessageBytes=16777216"];
-        var logPath = Path.Combine(settings.StateDirectory, "logs", $"{prefix}.log");
+        string[] limit = ["--Statehouse:Limits:MaxMessageBytes=16777216"];
         try
         {
             // A first start declares the topology; the backlog is queued while no worker runs.
-            await using (var declaring = ChildProcess.Start("dotnet", args, logPath, ModeRunner.WorkerReadyMarker))
-            {
-                await declaring.WaitReadyAsync(TimeSpan.FromSeconds(120), ct);
-            }
+            await (await settings.StartWorkerAsync(prefix, settings.MaxBatchCount, limit, ct)).DisposeAsync();
 
             var factory = new ConnectionFactory { Uri = settings.BrokerUri, ClientProvidedName = "statehouse-bench-burst" };
             await using var connection = await factory.CreateConnectionAsync(ct);
@@ -67,8 +60,7 @@ internal sealed class BurstCheck(RunSettings settings)
             }
 
             var started = Stopwatch.GetTimestamp();
-            await using var worker = ChildProcess.Start("dotnet", args, logPath, ModeRunner.WorkerReadyMarker);
-            await worker.WaitReadyAsync(TimeSpan.FromSeconds(120), ct);
+            await using var worker = await settings.StartWorkerAsync(prefix, settings.MaxBatchCount, limit, ct);
             try
             {
                 await all.Task.WaitAsync(TimeSpan.FromMinutes(10), ct);
@@ -80,16 +72,12 @@ internal sealed class BurstCheck(RunSettings settings)
 
             var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
             var peak = ProcFs.PeakRssBytes(worker.Pid) ?? 0;
-            await worker.StopAsync(TimeSpan.FromSeconds(30));
+            await worker.StopAsync(RunSettings.StopGrace);
             return (peak, seconds, answered);
         }
         finally
         {
-            await CommitTopology.DeleteAsync(settings.BrokerUri, names, CancellationToken.None);
-            if (Directory.Exists(root))
-            {
-                Directory.Delete(root, recursive: true);
-            }
+            await settings.CleanUpAsync(prefix);
         }
     }
 }

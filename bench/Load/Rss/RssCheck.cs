@@ -1,11 +1,10 @@
 using System.Diagnostics;
-using Statehouse.Bench.Echo;
 using Statehouse.Bench.Load;
 using Statehouse.Bench.Modes;
 using Statehouse.Bench.Output;
 using Statehouse.Bench.Processes;
 using Statehouse.Bench.Results;
-using Statehouse.Contracts;
+using Statehouse.Bench.Storage;
 
 namespace Statehouse.Bench.Rss;
 
@@ -14,7 +13,7 @@ namespace Statehouse.Bench.Rss;
 /// while its resident set is sampled every second. Growth is judged between the second and the last tenth of the run,
 /// so start-up (JIT, RocksDB caches filling) does not count as growth.
 /// </summary>
-internal sealed class RssCheck(RunSettings settings, IProgressView view)
+internal sealed class RssCheck(RunSettings settings, ProgressView view)
 {
     public const string Row = "rss";
     private const long FlatToleranceBytes = 16L << 20;
@@ -23,17 +22,11 @@ internal sealed class RssCheck(RunSettings settings, IProgressView view)
     public async Task<RssRun> RunAsync(long count, MachineInfo machine, CancellationToken ct)
     {
         var startedAt = DateTimeOffset.UtcNow;
-        var prefix = $"bench-{settings.RunId}-rss";
-        var names = new TopologyNames(prefix);
-        var root = Path.Combine(settings.StateDirectory, prefix);
-        var store = Path.Combine(root, "store");
+        var prefix = settings.Prefix(Row);
         try
         {
             view.Status(Row, "starting the worker");
-            settings.RequireWorkerBuild();
-            var args = settings.WorkerArguments(store, prefix, settings.MaxBatchCount);
-            await using var worker = ChildProcess.Start("dotnet", args, Path.Combine(settings.StateDirectory, "logs", $"{prefix}.log"), ModeRunner.WorkerReadyMarker);
-            await worker.WaitReadyAsync(TimeSpan.FromSeconds(120), ct);
+            await using var worker = await settings.StartWorkerAsync(prefix, settings.MaxBatchCount, [], ct);
             var startRss = ProcFs.RssBytes(worker.Pid) ?? 0;
 
             view.Status(Row, "connecting the clients");
@@ -51,22 +44,18 @@ internal sealed class RssCheck(RunSettings settings, IProgressView view)
             var peak = ProcFs.PeakRssBytes(worker.Pid) ?? 0;
             var end = ProcFs.RssBytes(worker.Pid) ?? 0;
             view.Status(Row, "stopping the worker");
-            await worker.StopAsync(TimeSpan.FromSeconds(30));
+            await worker.StopAsync(RunSettings.StopGrace);
             view.Done(Row, $"{result.TxPerSecond:0} tx/s, peak RSS {peak / (1 << 20)} MB");
 
             var early = MeanRss(samples, count, 0.1, 0.2);
             var late = MeanRss(samples, count, 0.9, 1.01);
             var flat = late - early <= Math.Max(FlatToleranceBytes, (long)(early * FlatToleranceFraction));
             return new RssRun(startedAt, machine, settings.Shape, count, result.Transactions, result.Errors, result.Seconds,
-                result.TxPerSecond, result.Latency, startRss, peak, end, early, late, Slope(samples, count), DirectorySize(store), flat, samples);
+                result.TxPerSecond, result.Latency, startRss, peak, end, early, late, Slope(samples, count), StoreBytes(Path.Combine(settings.Scratch(prefix), "store")), flat, samples);
         }
         finally
         {
-            await CommitTopology.DeleteAsync(settings.BrokerUri, names, CancellationToken.None);
-            if (Directory.Exists(root))
-            {
-                Directory.Delete(root, recursive: true);
-            }
+            await settings.CleanUpAsync(prefix);
         }
     }
 
@@ -117,7 +106,5 @@ internal sealed class RssCheck(RunSettings settings, IProgressView view)
         return sxx == 0 ? 0 : sxy / sxx * 100_000;
     }
 
-    private static long DirectorySize(string directory) => Directory.Exists(directory)
-        ? new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length)
-        : 0;
+    private static long StoreBytes(string directory) => Directory.Exists(directory) ? StoreDirectory.SizeBytes(directory) : 0;
 }

@@ -1,15 +1,50 @@
+using System.CommandLine;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 
 namespace Statehouse.Soak.Load;
 
-/// <summary>Command line of the hidden client sub-mode (<c>Statehouse.Soak client ...</c>), written by the orchestrator.</summary>
+/// <summary>
+/// Command line of the hidden client sub-mode (<c>Statehouse.Soak client ...</c>), written by the orchestrator: the
+/// broker and queue prefix, which client of how many transactions, in flight at once over how many agents, the
+/// per-commit attempts, the seed and the journal file the client appends to.
+/// </summary>
 internal sealed record ClientArguments(
     Uri Amqp, string Prefix, int Index, int Count, int InFlight, int Agents, int CommitAttempts, int Seed, string JournalPath)
 {
     public const string Verb = "client";
 
-    private static readonly string[] s_valued = ["--amqp", "--prefix", "--index", "--count", "--in-flight", "--agents", "--commit-attempts", "--seed", "--journal"];
+    private static readonly Option<string> s_amqp = new("--amqp") { Required = true };
+    private static readonly Option<string> s_prefix = new("--prefix") { Required = true };
+    private static readonly Option<int> s_index = BoundedOption.Create("--index", "This client's number", 0, 1000);
+    private static readonly Option<int> s_count = BoundedOption.Create("--count", "Transactions to commit", 0, int.MaxValue);
+    private static readonly Option<int> s_inFlight = BoundedOption.Create("--in-flight", "Transactions in flight", 1, 256);
+    private static readonly Option<int> s_agents = BoundedOption.Create("--agents", "Agents to write to", 2, 10_000);
+    private static readonly Option<int> s_commitAttempts = BoundedOption.Create("--commit-attempts", "Attempts per commit", 1, 100, Workload.MaxCommitAttempts);
+    private static readonly Option<int> s_seed = new("--seed");
+    private static readonly Option<string> s_journal = new("--journal") { Required = true };
+
+    /// <summary>The hidden <c>client</c> command: <paramref name="run"/> with its arguments, or exit code 2 when they are wrong.</summary>
+    public static Command CreateCommand(Func<ClientArguments, Task<int>> run)
+    {
+        var command = new Command(Verb, "One client process of the soak (started by the orchestrator)") { Hidden = true };
+        foreach (var option in new Option[] { s_amqp, s_prefix, s_index, s_count, s_inFlight, s_agents, s_commitAttempts, s_seed, s_journal })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async parse =>
+        {
+            if (TryRead(parse, out var parsed, out var error))
+            {
+                return await run(parsed);
+            }
+
+            await Console.Error.WriteLineAsync($"soak client: {error}");
+            return 2;
+        });
+        return command;
+    }
 
     /// <summary>The arguments that start a client process with these settings (after the verb).</summary>
     public IReadOnlyList<string> ToArguments() =>
@@ -26,33 +61,16 @@ internal sealed record ClientArguments(
         "--journal", JournalPath,
     ];
 
-    public static bool TryParse(IReadOnlyList<string> args, [NotNullWhen(true)] out ClientArguments? parsed, [NotNullWhen(false)] out string? error)
+    private static bool TryRead(ParseResult parse, [NotNullWhen(true)] out ClientArguments? parsed, [NotNullWhen(false)] out string? error)
     {
         parsed = null;
-        if (!CommandLine.TryParse(args, s_valued, [], out var line, out error))
+        if (!SoakArguments.TryLoopbackAmqp("--amqp", parse.GetValue(s_amqp)!, out var amqp, out error))
         {
             return false;
         }
 
-        if (!CommandLine.TryLoopbackAmqp("--amqp", line.Value("--amqp") ?? "", out var amqp, out error)
-            || !line.TryInt("--index", -1, 0, 1000, out var index, out error)
-            || !line.TryInt("--count", -1, 0, int.MaxValue, out var count, out error)
-            || !line.TryInt("--in-flight", -1, 1, 256, out var inFlight, out error)
-            || !line.TryInt("--agents", -1, 2, 10_000, out var agents, out error)
-            || !line.TryInt("--commit-attempts", Workload.MaxCommitAttempts, 1, 100, out var attempts, out error)
-            || !line.TryInt("--seed", 0, int.MinValue, int.MaxValue, out var seed, out error))
-        {
-            return false;
-        }
-
-        if (line.Value("--prefix") is not { Length: > 0 } prefix || line.Value("--journal") is not { Length: > 0 } journal
-            || index < 0 || count < 0 || inFlight < 1 || agents < 2)
-        {
-            error = "client mode needs --amqp, --prefix, --index, --count, --in-flight, --agents and --journal";
-            return false;
-        }
-
-        parsed = new ClientArguments(amqp, prefix, index, count, inFlight, agents, attempts, seed, journal);
+        parsed = new ClientArguments(amqp, parse.GetValue(s_prefix)!, parse.GetValue(s_index), parse.GetValue(s_count), parse.GetValue(s_inFlight),
+            parse.GetValue(s_agents), parse.GetValue(s_commitAttempts), parse.GetValue(s_seed), parse.GetValue(s_journal)!);
         return true;
     }
 }

@@ -14,14 +14,8 @@ internal static class ClientRun
 {
     public const string ProgressPrefix = "progress ";
 
-    public static async Task<int> MainAsync(IReadOnlyList<string> args, TextWriter output, TextWriter errors)
+    public static async Task<int> MainAsync(ClientArguments arguments, TextWriter output, TextWriter errors)
     {
-        if (!ClientArguments.TryParse(args, out var arguments, out var error))
-        {
-            await errors.WriteLineAsync($"soak client: {error}");
-            return 2;
-        }
-
         // Not disposed: the watcher may cancel it at any moment until the process exits.
         var orphaned = new CancellationTokenSource();
 

@@ -11,7 +11,7 @@ namespace Statehouse.Bench.Storage;
 /// size (one synced WriteBatch per group, as in production), and the raw synced-write rate of RocksDB on the same
 /// disk, which bounds a group size of 1.
 /// </summary>
-internal sealed class CommitBenchmark(BenchArguments args, TextWriter output, TextWriter progress)
+internal sealed class CommitBenchmark(StorageArguments args, TextWriter output, TextWriter progress)
 {
     private const int ProbeKeyBytes = 16;
     private const double ProcessWarmUpSeconds = 5;

@@ -15,7 +15,7 @@ namespace Statehouse.Bench.Storage;
 /// <see cref="ReadService.Handle(ReadOnlyMemory{byte})"/> (request decoded, reply encoded, as the read consumer
 /// does, without the broker). If reads depend on the agent's size only, the per-agent figures match across stores.
 /// </summary>
-internal sealed class ReplayBenchmark(BenchArguments args, TextWriter output, TextWriter progress)
+internal sealed class ReplayBenchmark(StorageArguments args, TextWriter output, TextWriter progress)
 {
     private const int PageLimit = 1000;
     private const int SampledAgents = 5;

@@ -4,28 +4,13 @@ using Microsoft.Win32.SafeHandles;
 namespace Statehouse.Bench.Storage;
 
 /// <summary>
-/// Where the benchmark stores live (by default the repository's git-ignored <c>.state/bench-storage</c>, on the
-/// same disk a worker's store would use), what file system holds them, how big they are, and how to drop their
-/// pages from the OS page cache so that a read is cold without touching any other process's cached files.
+/// The benchmark stores' directories (by default under the repository's git-ignored <c>.state/bench-storage</c>, on
+/// the same disk a worker's store would use): fresh ones, their size, and how to drop their pages from the OS page
+/// cache so that a read is cold without touching any other process's cached files.
 /// </summary>
 internal static partial class StoreDirectory
 {
     private const int PosixFadviseDontNeed = 4;
-
-    /// <summary>The default root: <c>.state/bench-storage</c> beside the solution file above the current directory.</summary>
-    public static string DefaultRoot()
-    {
-        for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Statehouse.Queue.sln")))
-            {
-                return Path.Combine(dir.FullName, ".state", "bench-storage");
-            }
-        }
-
-        throw new InvalidOperationException(
-            $"no Statehouse.Queue.sln above '{Environment.CurrentDirectory}': run from the repository or pass --dir");
-    }
 
     /// <summary>A fresh, empty directory <paramref name="name"/> under <paramref name="root"/>.</summary>
     public static string Fresh(string root, string name)
@@ -47,25 +32,6 @@ internal static partial class StoreDirectory
     /// <summary>Sum of the sizes of the files below <paramref name="path"/>.</summary>
     public static long SizeBytes(string path) =>
         new DirectoryInfo(path).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
-
-    /// <summary>The mount that holds <paramref name="path"/>: device, mount point, file-system type and options, from /proc/mounts.</summary>
-    public static string Describe(string path)
-    {
-        var full = Path.GetFullPath(path);
-        const string mounts = "/proc/mounts";
-        if (!File.Exists(mounts))
-        {
-            return "file system unknown (no /proc/mounts)";
-        }
-
-        var best = File.ReadLines(mounts)
-            .Select(line => line.Split(' '))
-            .Where(f => f.Length >= 3)
-            .Select(f => (Device: f[0], MountPoint: f[1].Replace("\\040", " ", StringComparison.Ordinal), Type: f[2], Options: f.Length > 3 ? f[3] : ""))
-            .Where(m => full == m.MountPoint || full.StartsWith(m.MountPoint.TrimEnd('/') + "/", StringComparison.Ordinal))
-            .MaxBy(m => m.MountPoint.Length);
-        return best.Type is null ? "file system unknown" : $"{best.Type} on {best.Device} (mounted at {best.MountPoint}, {best.Options})";
-    }
 
     /// <summary>
     /// Writes back and evicts every file of <paramref name="path"/> from the page cache (fdatasync, then

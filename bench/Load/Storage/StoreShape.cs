@@ -19,8 +19,8 @@ internal readonly record struct StoreShape(int Transactions, int Agents)
         }
 
         var shape = new StoreShape(
-            BenchArguments.ParseInt("--stores transactions", parts[0], 1, 100_000_000),
-            BenchArguments.ParseInt("--stores agents", parts[1], 1, 10_000_000));
+            StorageCommand.Whole("--stores transactions", parts[0], 1, 100_000_000),
+            StorageCommand.Whole("--stores agents", parts[1], 1, 10_000_000));
         return shape.Transactions < shape.Agents
             ? throw new FormatException($"--stores '{text}': fewer transactions than agents leaves agents without events")
             : shape;

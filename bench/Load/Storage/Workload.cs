@@ -1,4 +1,5 @@
 using System.Globalization;
+using Statehouse.Bench.Load;
 using Statehouse.Contracts;
 using Statehouse.Worker.Commit;
 
@@ -33,7 +34,7 @@ internal sealed class Workload
         Agents = agents;
         KeysPerAgent = keysPerAgent;
         var random = new Random(seed);
-        _values = [.. Enumerable.Range(0, ValuePoolSize).Select(_ => BinaryValue(random, valueBytes))];
+        _values = [.. Enumerable.Range(0, ValuePoolSize).Select(_ => ValuePayload.Create(valueBytes, random))];
         // Distinct across runs too, so a reused directory can never answer from its inbox.
         _txnPrefix = $"bench-{seed:x}-{Guid.NewGuid():N}-";
     }
@@ -80,15 +81,5 @@ internal sealed class Workload
         var deadline = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds();
         var envelope = new CommitEnvelope(WireFormat.SchemaVersion, txnId, Namespace, operations, deadline);
         return new CommitRequest(WireFormat.Serialize(envelope), txnId);
-    }
-
-    /// <summary>A MessagePack bin8 value of exactly <paramref name="totalBytes"/> bytes, header included.</summary>
-    private static byte[] BinaryValue(Random random, int totalBytes)
-    {
-        var value = new byte[totalBytes];
-        value[0] = 0xC4;
-        value[1] = (byte)(totalBytes - 2);
-        random.NextBytes(value.AsSpan(2));
-        return value;
     }
 }
