@@ -17,7 +17,7 @@ internal static class SoakProcess
         var dll = Path.Combine(AppContext.BaseDirectory, "Statehouse.Soak.dll");
         if (!File.Exists(dll))
         {
-            throw new FileNotFoundException($"{dll} is missing: the test project references src/Soak, so building the tests builds it.", dll);
+            throw new FileNotFoundException($"{dll} is missing: the test project references tests/Soak, so building the tests builds it.", dll);
         }
 
         var start = new ProcessStartInfo("dotnet")
