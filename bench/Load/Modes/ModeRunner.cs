@@ -5,6 +5,7 @@ using Statehouse.Bench.Output;
 using Statehouse.Bench.Processes;
 using Statehouse.Bench.Results;
 using Statehouse.Contracts;
+using Statehouse.Testing.Processes;
 
 namespace Statehouse.Bench.Modes;
 
@@ -14,7 +15,7 @@ namespace Statehouse.Bench.Modes;
 /// </summary>
 internal sealed class ModeRunner(RunSettings settings, IProgressView view)
 {
-    public const string WorkerReadyMarker = "Statehouse worker ready";
+    public const string WorkerReadyMarker = WorkerLogMarkers.Ready;
     private static readonly TimeSpan s_readyTimeout = TimeSpan.FromSeconds(120);
     private static readonly TimeSpan s_stopGrace = TimeSpan.FromSeconds(30);
 
@@ -69,8 +70,8 @@ internal sealed class ModeRunner(RunSettings settings, IProgressView view)
         {
             view.Status(mode, $"starting the {serverName}");
             var logPath = Path.Combine(settings.StateDirectory, "logs", $"{prefix}.log");
-            await using var server = ChildProcess.Start(fileName, args, logPath, readyMarker);
-            await server.WaitReadyAsync(s_readyTimeout, ct);
+            await using var server = ChildProcess.Start(fileName, args, new ChildProcessOptions { LogPath = logPath });
+            await server.WaitForLineAsync(readyMarker, s_readyTimeout, ct);
 
             view.Status(mode, "connecting the clients");
             LoadResult result;

@@ -6,6 +6,7 @@ using Statehouse.Bench.Echo;
 using Statehouse.Bench.Modes;
 using Statehouse.Bench.Processes;
 using Statehouse.Contracts;
+using Statehouse.Testing.Processes;
 
 namespace Statehouse.Bench.Rss;
 
@@ -31,9 +32,9 @@ internal sealed class BurstCheck(RunSettings settings)
         try
         {
             // A first start declares the topology; the backlog is queued while no worker runs.
-            await using (var declaring = ChildProcess.Start("dotnet", args, logPath, ModeRunner.WorkerReadyMarker))
+            await using (var declaring = ChildProcess.Start("dotnet", args, new ChildProcessOptions { LogPath = logPath }))
             {
-                await declaring.WaitReadyAsync(TimeSpan.FromSeconds(120), ct);
+                await declaring.WaitForLineAsync(ModeRunner.WorkerReadyMarker, TimeSpan.FromSeconds(120), ct);
             }
 
             var factory = new ConnectionFactory { Uri = settings.BrokerUri, ClientProvidedName = "statehouse-bench-burst" };
@@ -67,8 +68,8 @@ internal sealed class BurstCheck(RunSettings settings)
             }
 
             var started = Stopwatch.GetTimestamp();
-            await using var worker = ChildProcess.Start("dotnet", args, logPath, ModeRunner.WorkerReadyMarker);
-            await worker.WaitReadyAsync(TimeSpan.FromSeconds(120), ct);
+            await using var worker = ChildProcess.Start("dotnet", args, new ChildProcessOptions { LogPath = logPath });
+            await worker.WaitForLineAsync(ModeRunner.WorkerReadyMarker, TimeSpan.FromSeconds(120), ct);
             try
             {
                 await all.Task.WaitAsync(TimeSpan.FromMinutes(10), ct);

@@ -6,6 +6,7 @@ using Statehouse.Bench.Output;
 using Statehouse.Bench.Processes;
 using Statehouse.Bench.Results;
 using Statehouse.Contracts;
+using Statehouse.Testing.Processes;
 
 namespace Statehouse.Bench.Rss;
 
@@ -32,8 +33,8 @@ internal sealed class RssCheck(RunSettings settings, IProgressView view)
             view.Status(Row, "starting the worker");
             settings.RequireWorkerBuild();
             var args = settings.WorkerArguments(store, prefix, settings.MaxBatchCount);
-            await using var worker = ChildProcess.Start("dotnet", args, Path.Combine(settings.StateDirectory, "logs", $"{prefix}.log"), ModeRunner.WorkerReadyMarker);
-            await worker.WaitReadyAsync(TimeSpan.FromSeconds(120), ct);
+            await using var worker = ChildProcess.Start("dotnet", args, new ChildProcessOptions { LogPath = Path.Combine(settings.StateDirectory, "logs", $"{prefix}.log") });
+            await worker.WaitForLineAsync(ModeRunner.WorkerReadyMarker, TimeSpan.FromSeconds(120), ct);
             var startRss = ProcFs.RssBytes(worker.Pid) ?? 0;
 
             view.Status(Row, "connecting the clients");
