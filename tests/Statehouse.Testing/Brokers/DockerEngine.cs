@@ -1,5 +1,5 @@
 using System.ComponentModel;
-using System.Diagnostics;
+using Statehouse.Testing.Processes;
 
 namespace Statehouse.Testing.Brokers;
 
@@ -10,38 +10,14 @@ internal static class DockerEngine
 
     public static async Task<bool> AnswersAsync(CancellationToken ct)
     {
-        var start = new ProcessStartInfo("docker", "info")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-
         try
         {
-            using var docker = Process.Start(start);
-            if (docker is null)
-            {
-                return false;
-            }
-
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(s_timeout);
-            try
-            {
-                await docker.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                docker.Kill(entireProcessTree: true);
-                return false;
-            }
-
-            return docker.ExitCode == 0;
+            var (exitCode, _) = await CommandLine.RunAsync("docker", ["info"], s_timeout, ct);
+            return exitCode == 0;
         }
-        catch (Win32Exception)
+        catch (Exception e) when (e is Win32Exception or TimeoutException)
         {
-            // No docker executable on PATH.
+            // No docker executable on PATH, or an engine that does not answer.
             return false;
         }
     }
