@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Statehouse.Contracts;
 
 namespace Statehouse.Worker;
 
@@ -16,7 +17,7 @@ internal static partial class Log
     public static partial void StoreOpened(this ILogger logger, string storePath, long lastCommitTs, Guid storeId);
 
     [LoggerMessage(4, LogLevel.Information,
-        "Statehouse worker ready: consuming {CommitQueue}, store {StorePath}, last commit_ts {LastCommitTs}")]
+        WorkerLogMarkers.Ready + ": consuming {CommitQueue}, store {StorePath}, last commit_ts {LastCommitTs}")]
     public static partial void WorkerReady(this ILogger logger, string commitQueue, string storePath, long lastCommitTs);
 
     [LoggerMessage(5, LogLevel.Information, "Statehouse worker stopping: no new deliveries, finishing the group in flight")]

@@ -4,6 +4,7 @@ using Statehouse.Bench.Load;
 using Statehouse.Bench.Output;
 using Statehouse.Bench.Processes;
 using Statehouse.Bench.Results;
+using Statehouse.Testing.Processes;
 
 namespace Statehouse.Bench.Modes;
 

@@ -2,6 +2,7 @@ using Statehouse.Bench.Echo;
 using Statehouse.Bench.Load;
 using Statehouse.Bench.Processes;
 using Statehouse.Contracts;
+using Statehouse.Testing.Processes;
 
 namespace Statehouse.Bench.Modes;
 
@@ -32,7 +33,7 @@ internal sealed record RunSettings(
     ];
 
     /// <summary>The worker's ready line.</summary>
-    public const string WorkerReadyMarker = "Statehouse worker ready";
+    public const string WorkerReadyMarker = WorkerLogMarkers.Ready;
 
     public static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(120);
 
@@ -55,10 +56,10 @@ internal sealed record RunSettings(
     /// <summary>Starts a server of <paramref name="prefix"/> (its log in <c>logs/PREFIX.log</c>) and waits for its ready line.</summary>
     public async Task<ChildProcess> StartAsync(string fileName, IEnumerable<string> args, string prefix, string readyMarker, CancellationToken ct)
     {
-        var server = ChildProcess.Start(fileName, args, Path.Combine(StateDirectory, "logs", $"{prefix}.log"), readyMarker);
+        var server = ChildProcess.Start(fileName, args, new ChildProcessOptions { LogPath = Path.Combine(StateDirectory, "logs", $"{prefix}.log") });
         try
         {
-            await server.WaitReadyAsync(ReadyTimeout, ct);
+            await server.WaitForLineAsync(readyMarker, ReadyTimeout, ct);
             return server;
         }
         catch

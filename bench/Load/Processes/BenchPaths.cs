@@ -1,32 +1,17 @@
 using System.Reflection;
+using Statehouse.Testing.Processes;
 
 namespace Statehouse.Bench.Processes;
 
 /// <summary>Where the repository, the worker build and the bench's own executable are.</summary>
 internal static class BenchPaths
 {
-    public const string SolutionFile = "Statehouse.Queue.sln";
-
     /// <summary>The repository root: the first folder above the bench binary (or the current directory) holding the solution.</summary>
-    public static string RepositoryRoot()
-    {
-        foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, SolutionFile)))
-                {
-                    return dir.FullName;
-                }
-            }
-        }
-
-        throw new InvalidOperationException($"Cannot find {SolutionFile} above {AppContext.BaseDirectory} or {Environment.CurrentDirectory}.");
-    }
+    public static string RepositoryRoot() => BuildOutput.RepositoryRoot();
 
     /// <summary>The Release build of the worker, which <c>scripts/bench.sh</c> builds.</summary>
     public static string DefaultWorkerDll() =>
-        Path.Combine(RepositoryRoot(), "src", "Worker", "bin", "Release", "net10.0", "Statehouse.Worker.dll");
+        Path.Combine(RepositoryRoot(), "src", "Worker", "bin", "Release", "net10.0", BuildOutput.WorkerDllName);
 
     /// <summary>Scratch space for stores and logs: <c>.state/bench/</c>, git-ignored.</summary>
     public static string StateDirectory() => Path.Combine(RepositoryRoot(), ".state", "bench");

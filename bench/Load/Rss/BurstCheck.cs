@@ -5,6 +5,7 @@ using RabbitMQ.Client.Events;
 using Statehouse.Bench.Modes;
 using Statehouse.Bench.Processes;
 using Statehouse.Contracts;
+using Statehouse.Testing.Processes;
 
 namespace Statehouse.Bench.Rss;
 

@@ -4,6 +4,7 @@ using Statehouse.Bench.Modes;
 using Statehouse.Bench.Output;
 using Statehouse.Bench.Processes;
 using Statehouse.Bench.Results;
+using Statehouse.Testing.Processes;
 using Statehouse.Bench.Storage;
 
 namespace Statehouse.Bench.Rss;

@@ -1,7 +1,6 @@
 using RabbitMQ.Client;
 using Statehouse.Cli.Tests.Infrastructure;
 using Statehouse.Contracts;
-using Statehouse.Reliability.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace Statehouse.Cli.Tests.Commands;
@@ -19,7 +18,7 @@ public sealed class DeadLettersRequeueTests(BrokerFixture broker, ITestOutputHel
     {
         var envelope = Operations("t-1001", 1001);
         await PublishCommitAsync(envelope);
-        await Worker.WaitForLineAsync("Dead-lettered message t-1001", Patience);
+        await Worker.WaitForLogAsync("Dead-lettered message t-1001", Patience);
         await RestartWorkerAsync("--Statehouse:Limits:MaxOperations=2000");
 
         // A client's own resend gets the recorded refusal: nothing is applied.
@@ -49,12 +48,12 @@ public sealed class DeadLettersRequeueTests(BrokerFixture broker, ITestOutputHel
     {
         await PublishCommitAsync(Operations("r-1001", 1001));
         await PublishCommitAsync(Operations("e-1", 1) with { DeadlineUnixMs = DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeMilliseconds() });
-        await Worker.WaitForLineAsync("Dead-lettered message e-1", Patience);
+        await Worker.WaitForLogAsync("Dead-lettered message e-1", Patience);
         await RestartWorkerAsync("--Statehouse:Limits:MaxOperations=500");
 
         (await RunAsync("dead-letters", "requeue", "--all")).ExpectExit(0);
-        await Worker.WaitForLineAsync("Dead-lettered message r-1001", Patience);
-        await Worker.WaitForLineAsync("Dead-lettered message e-1", Patience);
+        await Worker.WaitForLogAsync("Dead-lettered message r-1001", Patience);
+        await Worker.WaitForLogAsync("Dead-lettered message e-1", Patience);
 
         var letters = (await RunAsync("dead-letters", "list", "--json")).ExpectExit(0).Json().AsArray();
         Assert.Equal(["r-1001", "e-1"], letters.Select(l => (string?)l!["message_id"]));
@@ -72,7 +71,7 @@ public sealed class DeadLettersRequeueTests(BrokerFixture broker, ITestOutputHel
         await RestartWorkerAsync("--Statehouse:Authorization:Enabled=true", "--Statehouse:Authorization:Users:guest:Write:0=*");
         // No user_id: refused UNAUTHORIZED; the worker's dead-letter copy has no user_id either.
         await PublishCommitAsync(Operations("a-1", 1));
-        await Worker.WaitForLineAsync("Dead-lettered message a-1", Patience);
+        await Worker.WaitForLogAsync("Dead-lettered message a-1", Patience);
         Assert.Equal("UNAUTHORIZED", (string?)(await RunAsync("dead-letters", "list", "--json")).ExpectExit(0).Json()[0]!["error_code"]);
 
         var requeue = (await RunAsync("dead-letters", "requeue", "1", "--json")).ExpectExit(0).Json();
@@ -107,7 +106,7 @@ public sealed class DeadLettersRequeueTests(BrokerFixture broker, ITestOutputHel
             Assert.Equal(user, (string?)requeue["user_id"]);
 
             // The operator has no grant for the namespace: the worker refuses the copy under the operator's name.
-            await Worker.WaitForLineAsync("Dead-lettered message u-1", Patience);
+            await Worker.WaitForLogAsync("Dead-lettered message u-1", Patience);
             var shown = (await RunAsync("dead-letters", "show", "1", "--json")).ExpectExit(0).Json();
             Assert.Equal("UNAUTHORIZED", (string?)shown["error_code"]);
             Assert.Equal("guest", (string?)shown["headers"]![MessageHeaders.OriginalUserId]);

@@ -15,7 +15,7 @@ public sealed class DeadLettersTests(BrokerFixture broker, ITestOutputHelper out
     public async Task DeadLetters_Garbage_IsListedShownAndRequeued()
     {
         await PublishGarbageAsync("garbage-1", [0xc1, 0x00, 0xff]);
-        await Worker.WaitForLineAsync("Dead-lettered message garbage-1", Patience);
+        await Worker.WaitForLogAsync("Dead-lettered message garbage-1", Patience);
 
         var list = (await RunAsync("dead-letters", "list", "--json")).ExpectExit(0).Json().AsArray();
         var listed = Assert.Single(list)!;
@@ -40,7 +40,7 @@ public sealed class DeadLettersTests(BrokerFixture broker, ITestOutputHelper out
         var requeue = (await RunAsync("dead-letters", "requeue", "1", "--json")).ExpectExit(0).Json();
         Assert.Equal("garbage-1", (string?)requeue["requeued"]![0]!["message_id"]);
         Assert.Equal(Names.CommitQueue, (string?)requeue["queue"]);
-        await Worker.WaitForLinesAsync("Dead-lettered message garbage-1", 2, Patience);
+        await Worker.WaitForLogAsync("Dead-lettered message garbage-1", 2, Patience);
 
         var again = Assert.Single((await RunAsync("dead-letters", "list", "--json")).ExpectExit(0).Json().AsArray())!;
         Assert.Equal("garbage-1", (string?)again["message_id"]);
@@ -54,7 +54,7 @@ public sealed class DeadLettersTests(BrokerFixture broker, ITestOutputHelper out
         var envelope = new CommitEnvelope(
             WireFormat.SchemaVersion, "bad-key-txn", "default", [Operation.Write("a", "", [0x2a])], DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds());
         await PublishGarbageAsync("bad-key-txn", WireFormat.Serialize(envelope));
-        await Worker.WaitForLineAsync("Dead-lettered message bad-key-txn", Patience);
+        await Worker.WaitForLogAsync("Dead-lettered message bad-key-txn", Patience);
 
         var shown = (await RunAsync("dead-letters", "show", "1", "--json")).ExpectExit(0).Json();
         Assert.Equal("commit-envelope", (string?)shown["body_format"]);
@@ -72,7 +72,7 @@ public sealed class DeadLettersTests(BrokerFixture broker, ITestOutputHelper out
     {
         // Published as the client library publishes: on a channel with confirm tracking, which stamps x-dotnet-pub-seq-no.
         await PublishGarbageAsync("stamped", [0xc1]);
-        await Worker.WaitForLineAsync("Dead-lettered message stamped", Patience);
+        await Worker.WaitForLogAsync("Dead-lettered message stamped", Patience);
 
         var json = (await RunAsync("dead-letters", "show", "1", "--json")).ExpectExit(0).Json();
         var human = (await RunAsync("dead-letters", "show", "1")).ExpectExit(0);

@@ -1,6 +1,9 @@
-using System.Reflection;
 using RabbitMQ.Client;
 using Statehouse.Contracts;
+using Statehouse.Testing.Brokers;
+using Statehouse.Testing.Integration;
+using Statehouse.Testing.Processes;
+using Statehouse.Testing.Workers;
 using Xunit.Abstractions;
 
 namespace Statehouse.Cli.Tests.Infrastructure;
@@ -16,8 +19,7 @@ public abstract class CliTest : IAsyncLifetime
     /// <summary>Bound on any single wait (a slow, shared two-core machine builds and runs beside the tests).</summary>
     protected static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
-    private static readonly string s_cliDll = Beside("statehouse.dll");
-    private static readonly string s_workerDll = WorkerBuildOutput();
+    private static readonly string s_cliDll = BuildOutput.Find("src/Cli", "statehouse.dll");
 
     /// <summary>The CLI reads these; the developer's own settings must not leak into a test.</summary>
     private static readonly Dictionary<string, string?> s_cleanEnvironment = new()
@@ -27,14 +29,14 @@ public abstract class CliTest : IAsyncLifetime
         ["STATEHOUSE_NAMESPACE"] = null,
     };
 
-    private readonly List<ChildProcess> _workers = [];
+    private readonly List<WorkerProcess> _workers = [];
     private readonly List<ChildProcess> _clis = [];
 
     protected CliTest(BrokerFixture broker, ITestOutputHelper output)
     {
         Broker = broker;
         Output = output;
-        Prefix = "c-" + Guid.NewGuid().ToString("N")[..8];
+        Prefix = TestTopology.UniquePrefix("c");
         Names = new TopologyNames(Prefix);
         DataDirectory = Path.Combine(Path.GetTempPath(), "statehouse-cli-tests", Prefix);
     }
@@ -50,7 +52,7 @@ public abstract class CliTest : IAsyncLifetime
     protected string DataDirectory { get; }
 
     /// <summary>The worker started by <see cref="InitializeAsync"/>.</summary>
-    protected ChildProcess Worker => _workers[^1];
+    protected WorkerProcess Worker => _workers[^1];
 
     /// <summary>Whether <see cref="InitializeAsync"/> starts a worker.</summary>
     protected virtual bool StartsWorker => true;
@@ -74,23 +76,19 @@ public abstract class CliTest : IAsyncLifetime
     /// Starts a worker on this test's queues with its store in <paramref name="dataDirectory"/> and waits until it consumes;
     /// <paramref name="settings"/> (<c>--key=value</c>) come after <see cref="WorkerSettings"/>.
     /// </summary>
-    protected async Task<ChildProcess> StartWorkerAsync(string dataDirectory, params string[] settings)
+    protected async Task<WorkerProcess> StartWorkerAsync(string dataDirectory, params string[] settings)
     {
-        var worker = ChildProcess.Start(s_workerDll,
+        string[] arguments =
         [
             $"--Statehouse:Storage:Path={dataDirectory}",
             $"--Statehouse:Broker:Uri={Broker.BrokerUri}",
             $"--Statehouse:Broker:QueuePrefix={Prefix}",
             .. WorkerSettings,
             .. settings,
-        ], new Dictionary<string, string?>
-        {
-            ["DOTNET_ENVIRONMENT"] = "Production",
-            ["Logging__Console__FormatterName"] = "simple",
-            ["Logging__Console__FormatterOptions__SingleLine"] = "true",
-        });
+        ];
+        var worker = WorkerProcess.Launch(arguments.Select(argument => argument.TrimStart('-').Split('=', 2)).Select(pair => KeyValuePair.Create(pair[0], pair[1])));
         _workers.Add(worker);
-        await worker.WaitForLineAsync("Statehouse worker ready", Patience);
+        await worker.WaitUntilReadyAsync(Patience);
         return worker;
     }
 
@@ -128,27 +126,24 @@ public abstract class CliTest : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        foreach (var process in _clis.Concat(_workers))
+        foreach (var cli in _clis)
         {
-            await process.DisposeAsync();
+            await cli.DisposeAsync();
         }
 
         foreach (var worker in _workers)
         {
-            Output.WriteLine($"---- worker (pid {worker.Pid}) ----\n{worker.Stdout}{worker.Stderr}");
+            await worker.DisposeAsync();
         }
 
-        await using (var channel = await Broker.Connection.CreateChannelAsync())
+        foreach (var worker in _workers)
         {
-            foreach (var queue in new[] { Names.CommitQueue, Names.ReadQueue, Names.DeadLetterQueue, Names.DeploymentStream })
-            {
-                await channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false);
-            }
+            Output.WriteLine($"---- worker (pid {worker.Pid}) ----\n{worker.Log}");
+        }
 
-            foreach (var exchange in new[] { Names.DeadLetterExchange, Names.CommitsExchange })
-            {
-                await channel.ExchangeDeleteAsync(exchange, ifUnused: false);
-            }
+        foreach (var failure in await TestTopology.DeleteAsync(Broker.Connection, Names))
+        {
+            Output.WriteLine($"clean-up failed: {failure}");
         }
 
         if (Directory.Exists(DataDirectory))
@@ -167,40 +162,8 @@ public abstract class CliTest : IAsyncLifetime
             variables[name] = value;
         }
 
-        var cli = ChildProcess.Start(s_cliDll, arguments, variables, redirectInput);
+        var cli = ChildProcess.StartDotnet(s_cliDll, arguments, new ChildProcessOptions { Environment = variables, RedirectInput = redirectInput });
         _clis.Add(cli);
         return cli;
-    }
-
-    /// <summary>
-    /// The worker runs from its own build output: it needs the ASP.NET Core shared framework, and referencing it from
-    /// this project would make the CLI copied beside the tests resolve its dependencies from that framework.
-    /// </summary>
-    private static string WorkerBuildOutput()
-    {
-        var configuration = typeof(CliTest).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Statehouse.Queue.sln")))
-            {
-                var path = Path.Combine(directory.FullName, "src", "Worker", "bin", configuration, "net10.0", "Statehouse.Worker.dll");
-                return File.Exists(path) ? path : throw new FileNotFoundException($"The worker is not built ({configuration}): build the solution.", path);
-            }
-        }
-
-        throw new FileNotFoundException($"Statehouse.Queue.sln not found above {AppContext.BaseDirectory}.");
-    }
-
-    /// <summary>The test project references the CLI: its dll and runtimeconfig file are copied beside it.</summary>
-    private static string Beside(string dll)
-    {
-        var path = Path.Combine(AppContext.BaseDirectory, dll);
-        if (!File.Exists(path) || !File.Exists(Path.ChangeExtension(path, ".runtimeconfig.json")))
-        {
-            var configuration = typeof(CliTest).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration;
-            throw new FileNotFoundException($"{dll} (with its runtimeconfig.json) is not beside the tests in {AppContext.BaseDirectory}: build the test project ({configuration}).", path);
-        }
-
-        return path;
     }
 }

@@ -3,6 +3,7 @@ using Statehouse.Client;
 using Statehouse.Contracts;
 using Statehouse.Examples.ResearchAgent.State;
 using Statehouse.Examples.Tests.Infrastructure;
+using Statehouse.Testing.Processes;
 
 namespace Statehouse.Examples.Tests.ResearchAgent;
 

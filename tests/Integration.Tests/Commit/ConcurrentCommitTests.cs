@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Statehouse.Client;
 using Statehouse.Contracts;
-using Statehouse.Integration.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace Statehouse.Integration.Tests.Commit;

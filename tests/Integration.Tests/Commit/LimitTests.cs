@@ -1,6 +1,5 @@
 using Statehouse.Client.Exceptions;
 using Statehouse.Contracts;
-using Statehouse.Integration.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace Statehouse.Integration.Tests.Commit;

@@ -1,7 +1,6 @@
 using System.Globalization;
 using MessagePack;
 using Statehouse.Contracts;
-using Statehouse.Integration.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace Statehouse.Integration.Tests.Commit;

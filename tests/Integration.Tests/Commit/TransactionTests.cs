@@ -1,7 +1,6 @@
 using MessagePack;
 using Statehouse.Client.Exceptions;
 using Statehouse.Contracts;
-using Statehouse.Integration.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace Statehouse.Integration.Tests.Commit;

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Statehouse.Integration.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace Statehouse.Integration.Tests.Hosting;

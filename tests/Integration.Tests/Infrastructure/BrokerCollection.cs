@@ -1,8 +1,5 @@
 namespace Statehouse.Integration.Tests.Infrastructure;
 
-/// <summary>Every broker test shares one <see cref="BrokerFixture"/> and runs sequentially (they start worker processes).</summary>
-[CollectionDefinition(Name)]
-public sealed class BrokerCollection : ICollectionFixture<BrokerFixture>
-{
-    public const string Name = "Broker";
-}
+/// <summary>Every broker test of this assembly shares one <see cref="BrokerFixture"/> and runs sequentially (they start worker processes).</summary>
+[CollectionDefinition(IntegrationTest.CollectionName)]
+public sealed class BrokerCollection : ICollectionFixture<BrokerFixture>;

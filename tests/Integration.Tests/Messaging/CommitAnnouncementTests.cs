@@ -1,5 +1,4 @@
 using Statehouse.Contracts;
-using Statehouse.Integration.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace Statehouse.Integration.Tests.Messaging;

@@ -1,6 +1,5 @@
 using MessagePack;
 using Statehouse.Client;
-using Statehouse.Integration.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace Statehouse.Integration.Tests.Values;

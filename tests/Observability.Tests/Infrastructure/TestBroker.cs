@@ -1,48 +1,36 @@
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using Statehouse.Contracts;
+using Statehouse.Testing.Brokers;
 using Statehouse.Worker.Messaging;
+using SharedBroker = Statehouse.Testing.Brokers.TestBroker;
 
 namespace Statehouse.Observability.Tests.Infrastructure;
 
-/// <summary>The broker the tests use: <c>STATEHOUSE_TEST_AMQP</c>, else the local development node.</summary>
+/// <summary>
+/// The broker the tests use: the process's shared <see cref="SharedBroker"/> (<c>STATEHOUSE_TEST_AMQP</c>, else
+/// Testcontainers, else a failure saying how to start one), and what these tests do to its queues.
+/// </summary>
 public static class TestBroker
 {
-    public static Uri Uri { get; } = new(Environment.GetEnvironmentVariable("STATEHOUSE_TEST_AMQP") is { Length: > 0 } uri
-        ? uri
-        : "amqp://guest:guest@127.0.0.1:5672/");
+    private static SharedBroker? s_broker;
+
+    /// <summary>The broker's URI, once <see cref="EnsureReachableAsync"/> found it.</summary>
+    public static Uri Uri => s_broker?.Uri ?? throw new InvalidOperationException($"Call {nameof(EnsureReachableAsync)} first.");
 
     /// <summary>A queue prefix no other test (or test run) uses.</summary>
-    public static string UniquePrefix() => "obs-" + Guid.NewGuid().ToString("N")[..12];
+    public static string UniquePrefix() => TestTopology.UniquePrefix("obs");
 
-    /// <summary>Fails with how to get a broker when none answers.</summary>
-    public static async Task EnsureReachableAsync()
-    {
-        try
-        {
-            await using var connection = await ConnectAsync();
-        }
-        catch (Exception e)
-        {
-            throw new InvalidOperationException(
-                $"No RabbitMQ broker at {Uri}: start one with `scripts/broker.sh start` (or set STATEHOUSE_TEST_AMQP). {e.Message}", e);
-        }
-    }
+    /// <summary>Finds the broker; fails with how to get one when none answers.</summary>
+    public static async Task EnsureReachableAsync() => s_broker = await SharedBroker.SharedAsync();
 
     /// <summary>Deletes every queue and exchange of <paramref name="prefix"/>.</summary>
     public static async Task DeleteTopologyAsync(string prefix)
     {
-        var names = new TopologyNames(prefix);
-        await using var connection = await ConnectAsync();
-        await using var channel = await connection.CreateChannelAsync();
-        foreach (var queue in new[] { names.CommitQueue, names.DeadLetterQueue, names.ReadQueue, names.DeploymentStream })
+        var failures = await TestTopology.DeleteAsync(s_broker!.Connection, new TopologyNames(prefix));
+        if (failures.Count > 0)
         {
-            await channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false);
-        }
-
-        foreach (var exchange in new[] { names.DeadLetterExchange, names.CommitsExchange })
-        {
-            await channel.ExchangeDeleteAsync(exchange, ifUnused: false);
+            throw new InvalidOperationException("Could not delete " + string.Join("; ", failures));
         }
     }
 

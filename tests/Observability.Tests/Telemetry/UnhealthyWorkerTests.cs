@@ -29,7 +29,8 @@ public sealed class UnhealthyWorkerTests
     [Fact]
     public async Task Start_NonLoopbackAddressWithoutOptIn_ExitsNamingTheSetting()
     {
-        await using var worker = WorkerUnderTest.Start(TestBroker.UniquePrefix(), TestBroker.Uri,
+        // It refuses the setting before it connects: the broker does not matter.
+        await using var worker = WorkerUnderTest.Start(TestBroker.UniquePrefix(), new Uri("amqp://guest:guest@127.0.0.1:1/"),
             "Statehouse:Http:Enabled=true", "Statehouse:Http:Address=0.0.0.0");
 
         Assert.Equal(1, await worker.WaitForExitAsync());

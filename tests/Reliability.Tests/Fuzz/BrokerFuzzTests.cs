@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Statehouse.Contracts;
-using Statehouse.Integration.Tests.Infrastructure;
 using Statehouse.Reliability.Tests.Infrastructure;
-using Statehouse.Worker.Tests.Fuzz;
 using Xunit.Abstractions;
 
 namespace Statehouse.Reliability.Tests.Fuzz;

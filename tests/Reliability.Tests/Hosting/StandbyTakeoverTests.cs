@@ -1,4 +1,3 @@
-using Statehouse.Integration.Tests.Infrastructure;
 using Statehouse.Reliability.Tests.Infrastructure;
 using Xunit.Abstractions;
 

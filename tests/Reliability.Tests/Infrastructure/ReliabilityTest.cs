@@ -1,12 +1,12 @@
 using Statehouse.Client;
-using Statehouse.Integration.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace Statehouse.Reliability.Tests.Infrastructure;
 
 /// <summary>
-/// Base of every reliability test: the linked <see cref="IntegrationTest"/> (its collection, compiled into this
-/// assembly, gives these tests their own <see cref="BrokerFixture"/> and runs them one at a time), plus a longer bound,
+/// Base of every reliability test: the shared <see cref="IntegrationTest"/> (its collection, declared in this assembly
+/// by <see cref="BrokerCollection"/>, gives these tests their own <see cref="BrokerFixture"/> and runs them one at a
+/// time), plus a longer bound,
 /// because these tests wait through broker restarts and storage outages on a loaded machine.
 /// </summary>
 public abstract class ReliabilityTest(BrokerFixture broker, ITestOutputHelper output) : IntegrationTest(broker, output), IDisposable

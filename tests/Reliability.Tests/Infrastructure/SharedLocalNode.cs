@@ -1,4 +1,3 @@
-using Statehouse.Integration.Tests.Infrastructure;
 
 namespace Statehouse.Reliability.Tests.Infrastructure;
 

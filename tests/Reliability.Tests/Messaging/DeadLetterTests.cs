@@ -2,7 +2,6 @@ using System.Diagnostics;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 using Statehouse.Contracts;
-using Statehouse.Integration.Tests.Infrastructure;
 using Statehouse.Reliability.Tests.Infrastructure;
 using Xunit.Abstractions;
 

@@ -3,7 +3,6 @@ using System.Threading.Channels;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using Statehouse.Contracts;
-using Statehouse.Integration.Tests.Infrastructure;
 using Statehouse.Reliability.Tests.Infrastructure;
 using Xunit.Abstractions;
 

@@ -2,7 +2,6 @@ using RabbitMQ.Client;
 using Statehouse.Client;
 using Statehouse.Client.Exceptions;
 using Statehouse.Contracts;
-using Statehouse.Integration.Tests.Infrastructure;
 using Statehouse.Reliability.Tests.Infrastructure;
 using Xunit.Abstractions;
 

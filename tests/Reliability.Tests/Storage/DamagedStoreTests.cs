@@ -2,9 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using RocksDbSharp;
 using Statehouse.Client;
-using Statehouse.Integration.Tests.Infrastructure;
 using Statehouse.Reliability.Tests.Infrastructure;
-using Statehouse.Worker.Tests;
 using Xunit.Abstractions;
 
 namespace Statehouse.Reliability.Tests.Storage;
@@ -192,7 +190,7 @@ public sealed class DamagedStoreTests(BrokerFixture broker, ITestOutputHelper ou
         var errors = output.Split('\n').Where(line => line.Contains(" crit: ", StringComparison.Ordinal) || line.Contains(" fail: ", StringComparison.Ordinal)).ToList();
 
         Assert.Contains("exited before it was ready (exit code 1)", failure.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(WorkerProcess.ReadyLine, output, StringComparison.Ordinal);
+        Assert.DoesNotContain(Statehouse.Contracts.WorkerLogMarkers.Ready, output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
         var error = Assert.Single(errors);
         Assert.Contains(Scope.DataDirectory, error, StringComparison.Ordinal);

@@ -4,9 +4,7 @@ using System.Text.RegularExpressions;
 using Statehouse.Client;
 using Statehouse.Client.Exceptions;
 using Statehouse.Contracts;
-using Statehouse.Integration.Tests.Infrastructure;
 using Statehouse.Reliability.Tests.Infrastructure;
-using Statehouse.Worker.Tests;
 using Xunit.Abstractions;
 
 namespace Statehouse.Reliability.Tests.Storage;

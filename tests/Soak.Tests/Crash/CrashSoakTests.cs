@@ -1,5 +1,4 @@
-using RabbitMQ.Client;
-using RabbitMQ.Client.Exceptions;
+using Statehouse.Testing.Brokers;
 using Xunit.Abstractions;
 
 namespace Statehouse.Soak.Tests.Crash;
@@ -10,9 +9,6 @@ namespace Statehouse.Soak.Tests.Crash;
 /// </summary>
 public sealed class CrashSoakTests(ITestOutputHelper output)
 {
-    private const string BrokerVariable = "STATEHOUSE_TEST_AMQP";
-    private const string DefaultBroker = "amqp://guest:guest@127.0.0.1:5672/";
-
     /// <summary>Above the tool's own bound (--max-seconds), which fails the run first with its own message.</summary>
     private static readonly TimeSpan s_timeout = TimeSpan.FromMinutes(6);
 
@@ -44,19 +40,7 @@ public sealed class CrashSoakTests(ITestOutputHelper output)
     /// <summary>The broker the suite uses, proven reachable: a missing broker fails with how to start one, never skips.</summary>
     private static async Task<string> RequireBrokerAsync()
     {
-        var broker = Environment.GetEnvironmentVariable(BrokerVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : DefaultBroker;
-        var factory = new ConnectionFactory { Uri = new Uri(broker), ClientProvidedName = "statehouse-soak-tests-probe", AutomaticRecoveryEnabled = false };
-        try
-        {
-            await using var connection = await factory.CreateConnectionAsync();
-            await connection.CloseAsync();
-        }
-        catch (BrokerUnreachableException e)
-        {
-            Assert.Fail($"No RabbitMQ broker at {broker} ({e.InnerException?.Message ?? e.Message}): run `scripts/broker.sh start` " +
-                $"(or set {BrokerVariable} to a loopback broker's amqp:// URI).");
-        }
-
-        return broker;
+        await using var broker = await TestBroker.LocateAsync("statehouse-soak-tests-probe");
+        return broker.Uri.ToString();
     }
 }

@@ -1,12 +1,11 @@
-using System.Diagnostics;
-using System.Globalization;
+using Statehouse.Testing.Processes;
 
 namespace Statehouse.Soak.Tests.Crash;
 
 /// <summary>
-/// Runs the soak tool (<c>Statehouse.Soak.dll</c>, copied next to the tests by the project reference) as a process and
-/// collects its output. On timeout it asks the tool to stop (SIGTERM: the tool then ends its worker and clients), and
-/// only if that does not work kills it and its descendants.
+/// Runs the soak tool (<c>Statehouse.Soak.dll</c> from its build output) as a process and collects its output. On
+/// timeout it asks the tool to stop (SIGTERM: the tool then ends its worker and clients), and only if that does not
+/// work within 30 s kills it and its descendants.
 /// </summary>
 internal static class SoakProcess
 {
@@ -14,59 +13,24 @@ internal static class SoakProcess
 
     public static async Task<SoakProcessResult> RunAsync(IEnumerable<string> arguments, TimeSpan timeout)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "Statehouse.Soak.dll");
-        if (!File.Exists(dll))
-        {
-            throw new FileNotFoundException($"{dll} is missing: the test project references src/Soak, so building the tests builds it.", dll);
-        }
-
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        start.ArgumentList.Add(dll);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the soak tool.");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(timeout);
+        await using var soak = ChildProcess.StartDotnet(BuildOutput.Find("tests/Soak", "Statehouse.Soak.dll"), arguments);
         try
         {
-            await process.WaitForExitAsync(deadline.Token);
+            var exitCode = await soak.Exited.WaitAsync(timeout);
+            return new SoakProcessResult(exitCode, soak.Stdout, soak.Stderr);
         }
-        catch (OperationCanceledException)
+        catch (TimeoutException)
         {
-            await StopAsync(process);
-            throw new TimeoutException(
-                $"The soak did not finish within {timeout.TotalSeconds} s. Its output:\n{await output}\n{await errors}");
-        }
+            try
+            {
+                await soak.StopAsync(s_stopGrace);
+            }
+            catch (TimeoutException)
+            {
+                // Killed after the grace; the output below says where it hung.
+            }
 
-        return new SoakProcessResult(process.ExitCode, await output, await errors);
-    }
-
-    private static async Task StopAsync(Process process)
-    {
-        using (var term = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))
-        {
-            await term.WaitForExitAsync();
-        }
-
-        using var grace = new CancellationTokenSource(s_stopGrace);
-        try
-        {
-            await process.WaitForExitAsync(grace.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
+            throw new TimeoutException($"The soak did not finish within {timeout.TotalSeconds} s. Its output:\n{soak.Stdout}\n{soak.Stderr}");
         }
     }
 }

@@ -1,7 +1,7 @@
 using MessagePack;
 using Statehouse.Contracts;
 
-namespace Statehouse.Integration.Tests.Infrastructure;
+namespace Statehouse.Testing.Integration;
 
 /// <summary>Commit envelopes for raw-AMQP tests, with unique txn ids.</summary>
 public static class Envelopes

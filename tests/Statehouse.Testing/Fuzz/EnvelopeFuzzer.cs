@@ -1,16 +1,16 @@
 using MessagePack;
 using Statehouse.Contracts;
 
-namespace Statehouse.Worker.Tests.Fuzz;
+namespace Statehouse.Testing.Fuzz;
 
 /// <summary>
 /// Seeded generator of commit message bodies: valid transactions mixed with random bytes, truncations, bit flips,
 /// type swaps, huge length headers and well-formed envelopes with bad fields. Every body says what it is, and
 /// <see cref="Oracle"/> decides independently of the worker's validator whether a body is a valid transaction.
-/// Shared by the engine-level fuzz test and the broker-level one (linked into the integration tests).
+/// Shared by the engine-level fuzz test and the broker-level one (Reliability.Tests).
 /// Valid envelopes carry <paramref name="deadline"/>, which must lie within the worker's inbox retention of the test's now.
 /// </summary>
-internal sealed class EnvelopeFuzzer(int seed, DateTimeOffset deadline)
+public sealed class EnvelopeFuzzer(int seed, DateTimeOffset deadline)
 {
     /// <summary>The worker's default <c>Statehouse:Commit:InboxRetention</c>: the furthest ahead a deadline may lie.</summary>
     private static readonly TimeSpan s_inboxRetention = TimeSpan.FromDays(7);

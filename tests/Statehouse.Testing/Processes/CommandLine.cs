@@ -1,9 +1,9 @@
 using System.Diagnostics;
 
-namespace Statehouse.Reliability.Tests.Infrastructure;
+namespace Statehouse.Testing.Processes;
 
 /// <summary>Runs a short command (rabbitmqctl, mount) to completion with a time limit and returns its exit code and output.</summary>
-internal static class CommandLine
+public static class CommandLine
 {
     public static async Task<(int ExitCode, string Output)> RunAsync(string file, IEnumerable<string> arguments, TimeSpan timeout, CancellationToken ct)
     {

@@ -1,6 +1,7 @@
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 using Statehouse.Contracts;
+using Statehouse.Testing.Brokers;
 
 namespace Statehouse.Soak.Broker;
 
@@ -41,35 +42,7 @@ internal sealed class BrokerAdmin : IAsyncDisposable
     public Task<uint> DeadLetterCountAsync(CancellationToken ct) => DepthAsync(_names.DeadLetterQueue, ct);
 
     /// <summary>Deletes every queue and exchange of the soak's prefix; best effort, failures are returned as text.</summary>
-    public async Task<IReadOnlyList<string>> DeleteTopologyAsync(CancellationToken ct)
-    {
-        var failures = new List<string>();
-        foreach (var queue in new[] { _names.CommitQueue, _names.DeadLetterQueue, _names.ReadQueue, _names.DeploymentStream })
-        {
-            await TryAsync(failures, $"queue {queue}", channel => channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false, cancellationToken: ct));
-        }
-
-        foreach (var exchange in new[] { _names.DeadLetterExchange, _names.CommitsExchange })
-        {
-            await TryAsync(failures, $"exchange {exchange}", channel => channel.ExchangeDeleteAsync(exchange, ifUnused: false, noWait: false, cancellationToken: ct));
-        }
-
-        return failures;
-
-        // One channel per deletion: a failed one closes its channel, not the others'.
-        async Task TryAsync(List<string> into, string what, Func<IChannel, Task> delete)
-        {
-            try
-            {
-                await using var channel = await _connection.CreateChannelAsync(cancellationToken: ct);
-                await delete(channel);
-            }
-            catch (Exception e) when (e is OperationInterruptedException or AlreadyClosedException or OperationCanceledException or TimeoutException)
-            {
-                into.Add($"{what}: {e.Message}");
-            }
-        }
-    }
+    public Task<IReadOnlyList<string>> DeleteTopologyAsync(CancellationToken ct) => TestTopology.DeleteAsync(_connection, _names, ct);
 
     private async Task<uint> DepthAsync(string queue, CancellationToken ct)
     {

@@ -1,12 +1,12 @@
 using System.Diagnostics;
 
-namespace Statehouse.Worker.Tests;
+namespace Statehouse.Testing.Storage;
 
 /// <summary>
 /// A real size-limited filesystem (tmpfs with a size cap, mounted as root) for disk-full tests, and a filler file
 /// that takes the free space. Fails loudly where mounting is impossible: a disk-full test must never pass by not running.
 /// </summary>
-internal sealed class SmallFilesystem : IDisposable
+public sealed class SmallFilesystem : IDisposable
 {
     private readonly string _filler;
 

@@ -4,7 +4,7 @@ using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using Statehouse.Contracts;
 
-namespace Statehouse.Integration.Tests.Infrastructure;
+namespace Statehouse.Testing.Integration;
 
 /// <summary>
 /// Talks to the worker over plain AMQP, bypassing Statehouse.Client: publishes arbitrary bytes with chosen properties

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Statehouse.Integration.Tests.Infrastructure;
+namespace Statehouse.Testing.Integration;
 
 /// <summary>A delivery copied out of the consumer callback (its body is only valid during the callback).</summary>
 public sealed record ReceivedMessage(byte[] Body, string? CorrelationId, string? MessageId, IReadOnlyDictionary<string, object?> Headers)

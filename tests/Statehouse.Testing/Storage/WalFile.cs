@@ -1,10 +1,10 @@
-namespace Statehouse.Worker.Tests;
+namespace Statehouse.Testing.Storage;
 
 /// <summary>
 /// A RocksDB write-ahead log file of a test's store, for tests that damage it on purpose: where its records start
 /// (RocksDB's <c>db/log_format.h</c>: 32 KiB blocks, 7-byte headers with the length in bytes 4–5, padding at block ends).
 /// </summary>
-internal static class WalFile
+public static class WalFile
 {
     private const int BlockSize = 32 * 1024;
     private const int HeaderSize = 7;

@@ -1,12 +1,19 @@
 using Statehouse.Client;
 using Xunit.Abstractions;
 
-namespace Statehouse.Integration.Tests.Infrastructure;
+namespace Statehouse.Testing.Integration;
 
-/// <summary>Base of every broker test: a fresh <see cref="StatehouseScope"/> per test (xunit makes one instance per test).</summary>
-[Collection(BrokerCollection.Name)]
+/// <summary>
+/// Base of every broker test: a fresh <see cref="StatehouseScope"/> per test (xunit makes one instance per test). The
+/// test assembly declares the collection <see cref="CollectionName"/> with a <see cref="BrokerFixture"/> (xunit finds
+/// collection definitions only in the test assembly).
+/// </summary>
+[Collection(CollectionName)]
 public abstract class IntegrationTest : IAsyncLifetime
 {
+    /// <summary>The collection every broker test is in: they share one broker and run one at a time (they start worker processes).</summary>
+    public const string CollectionName = "Broker";
+
     /// <summary>Bound on any single wait for a result, so a hang fails the test instead of the run.</summary>
     protected static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 

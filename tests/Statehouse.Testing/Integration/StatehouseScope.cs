@@ -1,10 +1,11 @@
 using Microsoft.Extensions.Logging;
-using RabbitMQ.Client;
 using Statehouse.Client;
 using Statehouse.Contracts;
+using Statehouse.Testing.Brokers;
+using Statehouse.Testing.Workers;
 using Xunit.Abstractions;
 
-namespace Statehouse.Integration.Tests.Infrastructure;
+namespace Statehouse.Testing.Integration;
 
 /// <summary>
 /// What one test owns: a queue prefix <c>t-&lt;guid8&gt;</c> (so tests sharing the broker never see each other's
@@ -26,7 +27,7 @@ public sealed class StatehouseScope : IAsyncDisposable
     {
         _broker = broker;
         _output = output;
-        Prefix = "t-" + Guid.NewGuid().ToString("N")[..8];
+        Prefix = TestTopology.UniquePrefix("t");
         Names = new TopologyNames(Prefix);
         DataDirectory = Path.Combine(Path.GetTempPath(), "statehouse-tests", Prefix);
         _loggerFactory = LoggerFactory.Create(logging => logging.AddProvider(new TestOutputLoggerProvider(output, "client")));
@@ -90,7 +91,7 @@ public sealed class StatehouseScope : IAsyncDisposable
             all[key] = value;
         }
 
-        var worker = WorkerProcess.Launch(all);
+        var worker = WorkerProcess.Launch(all, new() { Name = $"worker #{_workers.Count + 1}" });
         _workers.Add(worker);
         return worker;
     }
@@ -165,15 +166,9 @@ public sealed class StatehouseScope : IAsyncDisposable
     {
         await IgnoreFailureAsync(async () =>
         {
-            await using var channel = await _broker.Connection.CreateChannelAsync();
-            foreach (var queue in new[] { Names.CommitQueue, Names.ReadQueue, Names.DeadLetterQueue, Names.DeploymentStream })
+            foreach (var failure in await TestTopology.DeleteAsync(_broker.Connection, Names))
             {
-                await channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false);
-            }
-
-            foreach (var exchange in new[] { Names.DeadLetterExchange, Names.CommitsExchange })
-            {
-                await channel.ExchangeDeleteAsync(exchange, ifUnused: false);
+                _output.WriteLine($"clean-up failed: {failure}");
             }
         });
     }

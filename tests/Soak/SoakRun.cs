@@ -8,7 +8,8 @@ using Statehouse.Soak.Broker;
 using Statehouse.Soak.Checking;
 using Statehouse.Soak.Journal;
 using Statehouse.Soak.Load;
-using Statehouse.Soak.Processes;
+using Statehouse.Testing.Processes;
+using Statehouse.Testing.Workers;
 
 namespace Statehouse.Soak;
 
@@ -25,7 +26,8 @@ internal sealed class SoakRun
     private readonly TextWriter _output;
     private readonly string _directory;
     private readonly TopologyNames _names;
-    private readonly WorkerSettings _workerSettings;
+    private readonly string _storePath;
+    private readonly string _workerLogPath;
     private readonly Random _random;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly List<ChildProcess> _clients = [];
@@ -36,6 +38,7 @@ internal sealed class SoakRun
     private BrokerAdmin? _broker;
     private StatehouseClient? _reader;
     private WorkerProcess? _worker;
+    private int _incarnation;
     private int _kills;
     private int _lateKills;
 
@@ -45,7 +48,8 @@ internal sealed class SoakRun
         _output = output;
         _directory = directory;
         _names = new TopologyNames(prefix);
-        _workerSettings = new WorkerSettings(Path.Combine(directory, "store"), args.Amqp, prefix, args.WorkerLogLevel, Path.Combine(directory, "worker.log"));
+        _storePath = Path.Combine(directory, "store");
+        _workerLogPath = Path.Combine(directory, "worker.log");
         _random = new Random(args.Seed);
         _progress = new int[args.Clients];
     }
@@ -133,7 +137,7 @@ internal sealed class SoakRun
     {
         var prefix = $"soak-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
         var directory = Path.GetFullPath(args.DataDirectory
-            ?? Path.Combine(RepositoryRoot.Find() is { } root ? Path.Combine(root, ".state", "soak") : Path.Combine(Path.GetTempPath(), "statehouse-soak"), prefix));
+            ?? Path.Combine(BuildOutput.TryRepositoryRoot() is { } root ? Path.Combine(root, ".state", "soak") : Path.Combine(Path.GetTempPath(), "statehouse-soak"), prefix));
         if (Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).Any())
         {
             throw new SoakSetupException($"the data directory {directory} is not empty; the soak needs a fresh store (give another --data)");
@@ -158,8 +162,8 @@ internal sealed class SoakRun
             $"over {_args.Agents} agents, {_args.Kills} kills; broker {_args.Endpoint}; data {_directory}");
 
         _broker = await BrokerAdmin.ConnectAsync(_args.Amqp, _args.Endpoint, _names, ct);
-        _worker = await WorkerProcess.StartAsync(_workerSettings, 1, ct);
-        Watch(_worker);
+        _worker = await StartWorkerAsync(ct);
+        Watch(_worker, _incarnation);
         _reader = await ConnectReaderAsync(ct);
         StartClients();
 
@@ -216,16 +220,64 @@ internal sealed class SoakRun
             var share = (_args.Transactions / _args.Clients) + (i < _args.Transactions % _args.Clients ? 1 : 0);
             var arguments = new ClientArguments(
                 _args.Amqp, _names.Prefix, index, share, _args.InFlight, _args.Agents, _args.CommitAttempts, _args.Seed, Path.Combine(_directory, $"journal-{index}.jsonl"));
-            _clients.Add(ChildProcess.Start(
-                $"client {index}", soakDll, arguments.ToArguments(), Path.Combine(_directory, $"client-{index}.log"), logOutput: false,
-                line =>
+            try
+            {
+                _clients.Add(ChildProcess.StartDotnet(soakDll, arguments.ToArguments(), new ChildProcessOptions
                 {
-                    if (line.StartsWith(ClientRun.ProgressPrefix, StringComparison.Ordinal)
-                        && int.TryParse(line.AsSpan(ClientRun.ProgressPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var done))
+                    Name = $"client {index}",
+                    LogPath = Path.Combine(_directory, $"client-{index}.log"),
+                    LogStandardOutput = false,
+                    KeepOutput = false,
+                    RedirectInput = true,
+                    OnStandardOutput = line =>
                     {
-                        Volatile.Write(ref _progress[index], done);
-                    }
+                        if (line.StartsWith(ClientRun.ProgressPrefix, StringComparison.Ordinal)
+                            && int.TryParse(line.AsSpan(ClientRun.ProgressPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var done))
+                        {
+                            Volatile.Write(ref _progress[index], done);
+                        }
+                    },
                 }));
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new SoakSetupException(e.Message);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts the next incarnation of the worker on the soak's store and prefix, appending to worker.log, and waits until
+    /// it is ready (<see cref="WorkerProcess.DefaultReadyTimeout"/>).
+    /// </summary>
+    /// <exception cref="SoakSetupException">It exited or was not ready in time (its log tail is in the message).</exception>
+    private async Task<WorkerProcess> StartWorkerAsync(CancellationToken ct)
+    {
+        var incarnation = ++_incarnation;
+        var worker = WorkerProcess.Launch(
+            new Dictionary<string, string>
+            {
+                ["Statehouse:Storage:Path"] = _storePath,
+                ["Statehouse:Broker:Uri"] = _args.Amqp.ToString(),
+                ["Statehouse:Broker:QueuePrefix"] = _names.Prefix,
+                ["Logging:LogLevel:Statehouse"] = _args.WorkerLogLevel,
+            },
+            new ChildProcessOptions { Name = $"worker #{incarnation}", LogPath = _workerLogPath, KeepOutput = false });
+        try
+        {
+            await worker.WaitUntilReadyAsync(WorkerProcess.DefaultReadyTimeout, ct);
+            return worker;
+        }
+        catch (InvalidOperationException e)
+        {
+            await worker.DisposeAsync();
+            var why = e.InnerException is TimeoutException ? "was not ready in time" : $"exited with code {worker.ExitCode}";
+            throw new SoakSetupException($"the worker (incarnation {incarnation}, pid {worker.Pid}) {why}; log {_workerLogPath}, last lines:\n{worker.Tail(20)}");
+        }
+        catch (OperationCanceledException)
+        {
+            await worker.DisposeAsync();
+            throw;
         }
     }
 
@@ -263,14 +315,14 @@ internal sealed class SoakRun
             _kills++;
             try
             {
-                _worker = await WorkerProcess.StartAsync(_workerSettings, victim.Incarnation + 1, ct);
+                _worker = await StartWorkerAsync(ct);
             }
             catch (SoakSetupException e)
             {
                 throw new SoakFailureException($"the worker did not come back after kill {_kills}: {e.Message}");
             }
 
-            Watch(_worker);
+            Watch(_worker, _incarnation);
             var back = Stopwatch.GetElapsedTime(killedAt).TotalSeconds;
             _restartSeconds.Add(back);
             progressAtReady = Progress;
@@ -316,7 +368,7 @@ internal sealed class SoakRun
     }
 
     /// <summary>A worker that exits without being killed is a failure in itself.</summary>
-    private void Watch(WorkerProcess worker)
+    private void Watch(WorkerProcess worker, int incarnation)
     {
         _ = WatchAsync();
 
@@ -326,8 +378,8 @@ internal sealed class SoakRun
             if (!worker.KillRequested)
             {
                 _workerDied.TrySetException(new SoakFailureException(
-                    $"the worker (incarnation {worker.Incarnation}, pid {worker.Pid}) exited on its own with code {code}; " +
-                    $"log {_workerSettings.LogPath}, last lines:\n{worker.Tail(20)}"));
+                    $"the worker (incarnation {incarnation}, pid {worker.Pid}) exited on its own with code {code}; " +
+                    $"log {_workerLogPath}, last lines:\n{worker.Tail(20)}"));
             }
         }
     }

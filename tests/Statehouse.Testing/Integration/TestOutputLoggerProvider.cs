@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
-namespace Statehouse.Integration.Tests.Infrastructure;
+namespace Statehouse.Testing.Integration;
 
 /// <summary>Writes the clients' log (warnings and up) to the test output, so a failing test shows what the client saw.</summary>
 public sealed class TestOutputLoggerProvider(ITestOutputHelper output, string name) : ILoggerProvider

@@ -1,10 +1,12 @@
-namespace Statehouse.Reliability.Tests.Infrastructure;
+using Statehouse.Testing.Processes;
+
+namespace Statehouse.Testing.Brokers;
 
 /// <summary>
 /// rabbitmqctl of the Debian package against a node on this machine. Called from /usr/lib/rabbitmq/bin directly: the
 /// /usr/sbin wrapper switches to the rabbitmq user, whose Erlang cookie differs from root's.
 /// </summary>
-internal static class LocalRabbitCtl
+public static class LocalRabbitCtl
 {
     public const string BinDirectory = "/usr/lib/rabbitmq/bin";
 
