@@ -41,7 +41,7 @@ internal static class CommitWorkerHostingExtensions
         // Opened by the worker service first thing at start (after the settings passed), waiting as a standby while locked.
         services.TryAddSingleton(sp => new StoreOpener(
             Settings(sp).Storage.Path, new StoreMemory(Settings(sp).Storage.BlockCacheBytes, Settings(sp).Storage.WriteBufferBytes),
-            Settings(sp).Storage.WaitForLock, TimeSpan.FromSeconds(Settings(sp).Storage.LockRetrySeconds), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StoreOpener>>()));
+            synced => WorkerMetrics.SyncDuration.Record(synced.TotalSeconds), Settings(sp).Storage.WaitForLock, TimeSpan.FromSeconds(Settings(sp).Storage.LockRetrySeconds), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StoreOpener>>()));
         services.TryAddSingleton(sp => sp.GetRequiredService<StoreOpener>().Store);
         services.TryAddSingleton(sp => new NamespaceAuthorizer(Settings(sp).Authorization));
         services.TryAddSingleton(sp => new CommitEngine(

@@ -9,7 +9,10 @@ namespace Statehouse.Worker.Storage;
 /// Meanwhile it follows the store as a RocksDB secondary instance, so health can report the store's real last commit_ts.
 /// Owns the opened store and disposes it last.
 /// </summary>
-internal sealed class StoreOpener(string path, StoreMemory memory, bool waitForLock, TimeSpan retryInterval, TimeProvider time, ILogger<StoreOpener> logger) : IDisposable
+/// <param name="onSyncedWrite">Told the duration of every successful synced write of the store (see <see cref="StateStore.Open"/>).</param>
+internal sealed class StoreOpener(
+    string path, StoreMemory memory, Action<TimeSpan> onSyncedWrite, bool waitForLock, TimeSpan retryInterval, TimeProvider time, ILogger<StoreOpener> logger)
+    : IDisposable
 {
     private readonly Lock _secondaryLock = new();
     private StateStore? _store;
@@ -50,7 +53,7 @@ internal sealed class StoreOpener(string path, StoreMemory memory, bool waitForL
             {
                 try
                 {
-                    _store = StateStore.Open(path, memory);
+                    _store = StateStore.Open(path, memory, onSyncedWrite);
                     if (announced)
                     {
                         logger.StandbyTakingOver(path, time.GetElapsedTime(waitingSince).TotalSeconds);
