@@ -58,6 +58,31 @@ public sealed class StateStoreTests : IDisposable
     }
 
     [Fact]
+    public void Open_WithSyncedWriteCallback_HearsEverySyncedWriteIncludingTheOneCreatingTheStore()
+    {
+        var synced = new List<TimeSpan>();
+        using var store = StateStore.Open(_directory, onSyncedWrite: synced.Add);
+        var created = synced.Count;
+        using (var batch = new StoreBatch(store))
+        {
+            batch.RecordReply("txn", new InboxEntry(1, [0xC0]));
+            batch.WriteSynced(store.LastCommitTs);
+        }
+
+        using (var batch = new StoreBatch(store))
+        {
+            batch.DeleteReply("txn");
+            batch.WriteUnsynced();
+        }
+
+        // The host records these as statehouse.storage.sync.duration, whose count must equal the stats' SyncedWrites.
+        Assert.Equal(1, created);
+        Assert.Equal(2, synced.Count);
+        Assert.Equal(store.SyncedWrites, synced.Count);
+        Assert.All(synced, duration => Assert.True(duration > TimeSpan.Zero));
+    }
+
+    [Fact]
     public void Open_WithMemoryBudget_SharesOneBlockCacheAndKeepsMemtablesWithinTheWriteBudget()
     {
         var memory = new StoreMemory(BlockCacheBytes: 2L << 20, WriteBufferBytes: 4L << 20);
