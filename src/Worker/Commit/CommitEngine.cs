@@ -1,6 +1,4 @@
-using System.Text;
 using MessagePack;
-using RocksDbSharp;
 using Statehouse.Contracts;
 using Statehouse.Worker.Security;
 using Statehouse.Worker.Storage;
@@ -8,9 +6,9 @@ using Statehouse.Worker.Storage;
 namespace Statehouse.Worker.Commit;
 
 /// <summary>
-/// Applies groups of commit envelopes as ONE synced WriteBatch. Each transaction is all-or-nothing inside the group:
-/// one that fails validation or an expect-version check contributes nothing but its inbox record, and later
-/// transactions see the effects of earlier ones. Used by the single commit loop only (not thread-safe).
+/// Applies groups of commit envelopes as ONE synced write (one <see cref="StoreBatch"/>). Each transaction is
+/// all-or-nothing inside the group: one that fails validation or an expect-version check contributes nothing but its
+/// inbox record, and later transactions see the effects of earlier ones. Used by the single commit loop only (not thread-safe).
 /// </summary>
 /// <param name="inboxRetention">How long txn_ids are kept for duplicate detection (<c>Statehouse:Commit:InboxRetention</c>);
 /// envelopes whose deadline lies further ahead are refused. Default: that setting's default (7 days).</param>
@@ -31,8 +29,9 @@ internal sealed class CommitEngine(
     /// </summary>
     public CommitGroupResult Apply(IReadOnlyList<CommitRequest> requests)
     {
-        using var batch = new WriteBatch();
-        var group = new GroupState(store, _versions, batch, time.GetUtcNow(), _validator.InboxRetention);
+        using var batch = new StoreBatch(store);
+        using var reader = StoreReader.OpenLatest(store);
+        var group = new GroupState(reader, batch, _versions, store.LastCommitTs, time.GetUtcNow(), _validator.InboxRetention);
         var outcomes = new CommitOutcome[requests.Count];
         for (var i = 0; i < requests.Count; i++)
         {
@@ -41,14 +40,9 @@ internal sealed class CommitEngine(
 
         if (group.NeedsWrite)
         {
-            if (group.LastCommitTs != store.LastCommitTs)
-            {
-                store.PutLastCommitTs(batch, group.LastCommitTs);
-            }
-
             try
             {
-                store.Write(batch, group.LastCommitTs);
+                batch.WriteSynced(group.LastCommitTs);
             }
             catch (StorageWriteException)
             {
@@ -159,7 +153,7 @@ internal sealed class CommitEngine(
                 continue;
             }
 
-            var current = group.Current(KeyCodec.StateKey(envelope.Namespace, operation.AgentId, operation.Key));
+            var current = group.Current(RecordKey.Of(envelope.Namespace, operation.AgentId, operation.Key));
             var holds = operation.ExpectedVersion == 0
                 ? current.Version == 0 || current.Deleted
                 : current.Version == operation.ExpectedVersion;
@@ -199,10 +193,10 @@ internal sealed class CommitEngine(
         foreach (var record in order)
         {
             var operation = final[record];
-            var stateKey = KeyCodec.StateKey(envelope.Namespace, record.Agent, record.Key);
-            var version = group.Current(stateKey).Version + 1;
+            var identity = RecordKey.Of(envelope.Namespace, record.Agent, record.Key);
+            var version = group.Current(identity).Version + 1;
             var deleted = operation.Kind == OperationKind.Delete;
-            group.Put(stateKey, new StoredRecord(version, commitTs, deleted, deleted ? null : operation.Value));
+            group.Put(identity, new StoredRecord(version, commitTs, deleted, deleted ? null : operation.Value));
             logged.Add(new LoggedOperation(record.Agent, record.Key, operation.Kind, version));
             versions.Add(new RecordVersion(record.Agent, record.Key, version));
         }
@@ -234,14 +228,15 @@ internal sealed class CommitEngine(
     private static Exception Innermost(Exception e) => e.InnerException is null ? e : Innermost(e.InnerException);
 
     /// <summary>What one group has staged so far: records changed, replies given, the commit_ts reached.</summary>
-    private sealed class GroupState(StateStore store, RecordVersionCache versions, WriteBatch batch, DateTimeOffset now, TimeSpan inboxRetention)
+    private sealed class GroupState(
+        StoreReader reader, StoreBatch batch, RecordVersionCache versions, long lastCommitTs, DateTimeOffset now, TimeSpan inboxRetention)
     {
-        private readonly Dictionary<byte[], RecordVersionCache.Entry> _pending = new(versions.Comparer);
+        private readonly Dictionary<RecordKey, RecordVersionCache.Entry> _pending = [];
         private readonly Dictionary<string, (CommitOutcome Outcome, string? Namespace, byte[]? Digest)> _replies = new(StringComparer.Ordinal);
 
         public DateTimeOffset Now { get; } = now;
 
-        public long LastCommitTs { get; private set; } = store.LastCommitTs;
+        public long LastCommitTs { get; private set; } = lastCommitTs;
 
         public int Committed { get; private set; }
 
@@ -254,62 +249,39 @@ internal sealed class CommitEngine(
         }
 
         /// <summary>The record's version as this group sees it: staged here, known to the cache, or read from the store (0 when it never existed).</summary>
-        public RecordVersionCache.Entry Current(byte[] stateKey)
+        public RecordVersionCache.Entry Current(RecordKey record)
         {
-            if (_pending.TryGetValue(stateKey, out var pending) || versions.TryGet(stateKey, out pending))
+            if (_pending.TryGetValue(record, out var pending) || versions.TryGet(record, out pending))
             {
                 return pending;
             }
 
-            var bytes = store.Get(store.State, stateKey);
-            if (bytes is null)
+            if (reader.GetRecord(record) is not { } stored)
             {
                 return default;
             }
 
-            var stored = StorageFormat.Deserialize<StoredRecord>(bytes);
             var current = new RecordVersionCache.Entry(stored.Version, stored.Deleted);
-            versions.Set(stateKey, current);
+            versions.Set(record, current);
             return current;
         }
 
-        public void Put(byte[] stateKey, StoredRecord record)
+        public void Put(RecordKey record, StoredRecord stored)
         {
-            _pending[stateKey] = new RecordVersionCache.Entry(record.Version, record.Deleted);
-            // The value goes from the envelope into the batch as it is, behind the record's header: no serialized copy.
-            var header = StoredRecordWriter.Header(record);
-            StoredRecordWriter.Put(batch, store.State, stateKey, header, record.Value);
-            StoredRecordWriter.Put(batch, store.History, KeyCodec.HistoryKey(stateKey, record.Version), header, record.Value);
+            _pending[record] = new RecordVersionCache.Entry(stored.Version, stored.Deleted);
+            batch.PutRecord(record, stored);
         }
 
         /// <summary>After the synced write: the staged versions are the store's now.</summary>
         public void Written()
         {
-            foreach (var (stateKey, current) in _pending)
+            foreach (var (record, current) in _pending)
             {
-                versions.Set(stateKey, current);
+                versions.Set(record, current);
             }
         }
 
-        public void Log(long commitTs, LogEntry entry)
-        {
-            var bytes = StorageFormat.Serialize(entry);
-            batch.Put(KeyCodec.LogKey(commitTs), bytes, store.Log);
-            var firstAgent = entry.Operations[0].AgentId;
-            if (entry.Operations.All(o => string.Equals(o.AgentId, firstAgent, StringComparison.Ordinal)))
-            {
-                // One agent (the usual case): its agent_log entry is the log entry itself, serialized once.
-                batch.Put(KeyCodec.AgentLogKey(KeyCodec.AgentPrefix(entry.Namespace, firstAgent), commitTs), bytes, store.AgentLog);
-                return;
-            }
-
-            foreach (var agentOperations in entry.Operations.GroupBy(o => o.AgentId, StringComparer.Ordinal))
-            {
-                var agentEntry = entry with { Operations = [.. agentOperations] };
-                var key = KeyCodec.AgentLogKey(KeyCodec.AgentPrefix(entry.Namespace, agentOperations.Key), commitTs);
-                batch.Put(key, StorageFormat.Serialize(agentEntry), store.AgentLog);
-            }
-        }
+        public void Log(long commitTs, LogEntry entry) => batch.AppendLog(commitTs, entry);
 
         /// <summary>The reply already given to <paramref name="txnId"/>, in this group or in the inbox, its namespace and digest.</summary>
         public (CommitOutcome Outcome, string? Namespace, byte[]? Digest)? FindReply(string txnId)
@@ -319,13 +291,11 @@ internal sealed class CommitEngine(
                 return earlier;
             }
 
-            var stored = store.Get(store.Inbox, Encoding.UTF8.GetBytes(txnId));
-            if (stored is null)
+            if (reader.FindReply(txnId) is not { } entry)
             {
                 return null;
             }
 
-            var entry = StorageFormat.Deserialize<InboxEntry>(stored);
             var reply = WireFormat.Deserialize<CommitReply>(entry.Reply);
             return (new CommitOutcome(reply, entry.Reply, Duplicate: true, DeadLetterReason: null), entry.Namespace, entry.Digest);
         }
@@ -342,7 +312,7 @@ internal sealed class CommitEngine(
             // kept no longer than that: a far-future deadline must not pin its entry in the inbox for good.
             var keepUntil = Now.Add(inboxRetention).ToUnixTimeMilliseconds();
             var entry = new InboxEntry(Now.ToUnixTimeMilliseconds(), bytes, ns, digest, Math.Clamp(envelope.DeadlineUnixMs, 0, keepUntil));
-            batch.Put(Encoding.UTF8.GetBytes(reply.TxnId), StorageFormat.Serialize(entry), store.Inbox);
+            batch.RecordReply(reply.TxnId, entry);
             NeedsWrite = true;
             var outcome = new CommitOutcome(reply, bytes, Duplicate: false, deadLetterReason);
             _replies[reply.TxnId] = (outcome, ns, digest);

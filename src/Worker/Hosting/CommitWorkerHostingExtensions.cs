@@ -62,7 +62,9 @@ internal static class CommitWorkerHostingExtensions
             sp.GetRequiredService<TopologyNames>(), TimeSpan.FromSeconds(sp.GetRequiredService<BrokerOptions>().QueueProbeSeconds),
             sp.GetRequiredService<WorkerCounters>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CommitQueueProbe>>()));
         // Opened by the worker service first thing at start (after the settings passed), waiting as a standby while locked.
-        services.TryAddSingleton<StoreOpener>();
+        services.TryAddSingleton(sp => new StoreOpener(
+            sp.GetRequiredService<StorageOptions>(), synced => WorkerMetrics.SyncDuration.Record(synced.TotalSeconds),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StoreOpener>>()));
 
         services.TryAddSingleton(sp => new CommitEngine(
             OpenStore(sp), sp.GetRequiredService<LimitOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<NamespaceAuthorizer>(),

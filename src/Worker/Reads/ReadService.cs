@@ -105,8 +105,8 @@ internal sealed class ReadService(
 
     private ReadReply Get(ReadRequest request)
     {
-        var bytes = store.Get(store.State, KeyCodec.StateKey(request.Namespace, request.AgentId, request.Key));
-        return new ReadReply(ErrorCode.None, Record: ToState(request.Key, bytes is null ? null : StorageFormat.Deserialize<StoredRecord>(bytes)));
+        using var reader = StoreReader.OpenLatest(store);
+        return new ReadReply(ErrorCode.None, Record: ToState(request.Key, reader.GetRecord(request.Namespace, request.AgentId, request.Key)));
     }
 
     private ReadReply GetAtVersion(ReadRequest request)
@@ -116,11 +116,10 @@ internal sealed class ReadService(
             return ReadReply.Error(ErrorCode.InvalidRequest, $"version {request.Version} is not a version (versions start at 1)");
         }
 
-        var stateKey = KeyCodec.StateKey(request.Namespace, request.AgentId, request.Key);
-        var bytes = store.Get(store.History, KeyCodec.HistoryKey(stateKey, request.Version));
-        return bytes is null
-            ? ReadReply.Error(ErrorCode.VersionNotFound, $"'{request.AgentId}'/'{request.Key}' has no version {request.Version}")
-            : new ReadReply(ErrorCode.None, Record: ToState(request.Key, StorageFormat.Deserialize<StoredRecord>(bytes)));
+        using var reader = StoreReader.OpenLatest(store);
+        return reader.GetHistory(request.Namespace, request.AgentId, request.Key, request.Version) is { } record
+            ? new ReadReply(ErrorCode.None, Record: ToState(request.Key, record))
+            : ReadReply.Error(ErrorCode.VersionNotFound, $"'{request.AgentId}'/'{request.Key}' has no version {request.Version}");
     }
 
     private ReadReply GetAsOf(ReadRequest request)
@@ -139,59 +138,21 @@ internal sealed class ReadService(
                 $"commit_ts {request.CommitTs} is beyond the last commit_ts {lastCommitTs}: the state as of it is not known yet");
         }
 
-        // Versions of a record rise with commit_ts, so walk its history backwards to the newest one at or before the asked commit_ts.
-        var stateKey = KeyCodec.StateKey(request.Namespace, request.AgentId, request.Key);
-        using var snapshot = store.OpenSnapshot();
-        using var iterator = store.NewIterator(store.History, snapshot.ReadOptions);
-        iterator.SeekForPrev(KeyCodec.HistoryKey(stateKey, long.MaxValue));
-        for (; iterator.Valid() && KeyCodec.HasPrefix(iterator.GetKeySpan(), stateKey); iterator.Prev())
-        {
-            var record = StorageFormat.Deserialize<StoredRecord>(iterator.Value());
-            if (record.CommitTs <= request.CommitTs)
-            {
-                return new ReadReply(ErrorCode.None, Record: ToState(request.Key, record));
-            }
-        }
-
-        return new ReadReply(ErrorCode.None, Record: ToState(request.Key, null));
+        using var reader = StoreReader.OpenSnapshot(store);
+        return new ReadReply(ErrorCode.None, Record: ToState(request.Key, reader.GetRecordAsOf(request.Namespace, request.AgentId, request.Key, request.CommitTs)));
     }
 
     private ReadReply List(ReadRequest request, bool withValues)
     {
         var limit = PageSize(request.Limit);
-        var agentPrefix = KeyCodec.AgentPrefix(request.Namespace, request.AgentId);
-        var prefix = KeyCodec.KeyPrefix(request.Namespace, request.AgentId, request.Prefix ?? "");
         var keys = new List<string>();
         var records = new List<StateRecord>();
         string? nextKey = null;
         long bytes = 0;
 
-        using var snapshot = store.OpenSnapshot();
-        using var iterator = store.NewIterator(store.State, snapshot.ReadOptions);
-        if (request.AfterKey is { } after)
+        using var reader = StoreReader.OpenSnapshot(store);
+        foreach (var (key, record) in reader.ScanKeys(request.Namespace, request.AgentId, request.Prefix ?? "", request.AfterKey))
         {
-            // Seek to the continuation key and step past it: the next page starts strictly after it.
-            var afterKey = KeyCodec.StateKey(request.Namespace, request.AgentId, after);
-            iterator.Seek(afterKey.AsSpan().SequenceCompareTo(prefix) > 0 ? afterKey : prefix);
-            if (iterator.Valid() && iterator.GetKeySpan().SequenceEqual(afterKey))
-            {
-                iterator.Next();
-            }
-        }
-        else
-        {
-            iterator.Seek(prefix);
-        }
-
-        for (; iterator.Valid() && KeyCodec.HasPrefix(iterator.GetKeySpan(), prefix); iterator.Next())
-        {
-            var record = StorageFormat.Deserialize<StoredRecord>(iterator.Value());
-            if (record.Deleted)
-            {
-                continue;
-            }
-
-            var key = KeyCodec.DecodeKey(iterator.GetKeySpan(), agentPrefix.Length);
             if (keys.Count == limit || (withValues && keys.Count > 0 && bytes + (record.Value?.Length ?? 0) > options.MaxPageBytes))
             {
                 nextKey = keys[^1];
@@ -220,36 +181,20 @@ internal sealed class ReadService(
 
         var limit = PageSize(request.Limit);
         var endTs = request.EndTs == 0 ? long.MaxValue : request.EndTs;
-        var agentPrefix = KeyCodec.AgentPrefix(request.Namespace, request.AgentId);
         var events = new List<CommitEvent>();
         long nextStartTs = 0;
         long bytes = 0;
 
-        using var snapshot = store.OpenSnapshot();
-        using var iterator = store.NewIterator(store.AgentLog, snapshot.ReadOptions);
-        using var history = new HistoryReader(store, snapshot.ReadOptions);
-        for (iterator.Seek(KeyCodec.AgentLogKey(agentPrefix, request.StartTs)); iterator.Valid(); iterator.Next())
+        using var reader = StoreReader.OpenSnapshot(store);
+        foreach (var (commitTs, entry) in reader.ReadAgentLog(request.Namespace, request.AgentId, request.StartTs, endTs))
         {
-            var key = iterator.GetKeySpan();
-            if (!KeyCodec.HasPrefix(key, agentPrefix) || key.Length != agentPrefix.Length + 8)
-            {
-                break;
-            }
-
-            var commitTs = KeyCodec.ReadInt64(key[agentPrefix.Length..]);
-            if (commitTs > endTs)
-            {
-                break;
-            }
-
             if (events.Count == limit || (events.Count > 0 && bytes > options.MaxPageBytes))
             {
                 nextStartTs = commitTs;
                 break;
             }
 
-            var entry = StorageFormat.Deserialize<LogEntry>(iterator.Value());
-            var operations = entry.Operations.Select(o => ToEventOperation(request.Namespace, o, history)).ToList();
+            var operations = entry.Operations.Select(o => ToEventOperation(request.Namespace, o, reader)).ToList();
             bytes += operations.Sum(o => (long)(o.Value?.Length ?? 0));
             events.Add(new CommitEvent(entry.TxnId, commitTs, request.AgentId, operations));
         }
@@ -257,10 +202,10 @@ internal sealed class ReadService(
         return new ReadReply(ErrorCode.None, Events: events, NextStartTs: nextStartTs);
     }
 
-    private static CommitEventOperation ToEventOperation(string ns, LoggedOperation operation, HistoryReader history)
+    private static CommitEventOperation ToEventOperation(string ns, LoggedOperation operation, StoreReader reader)
     {
         var value = operation.Kind == OperationKind.Write
-            ? history.Read(ns, operation.AgentId, operation.Key, operation.Version)?.Value
+            ? reader.GetHistory(ns, operation.AgentId, operation.Key, operation.Version)?.Value
             : null;
         return new CommitEventOperation(operation.Key, operation.Kind, operation.Version, value);
     }

@@ -1,5 +1,3 @@
-using RocksDbSharp;
-
 namespace Statehouse.Worker.Storage;
 
 /// <summary>
@@ -18,16 +16,19 @@ internal sealed class InboxPruner(StateStore store, TimeProvider time, TimeSpan 
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var cutoff = (time.GetUtcNow() - retention).ToUnixTimeMilliseconds();
         long pruned = 0;
-        var expired = new List<byte[]>(ChunkSize);
+        var expired = new List<string>(ChunkSize);
         using var lease = store.EnterRead();
-        using var snapshot = store.OpenSnapshot();
-        using var iterator = store.NewIterator(store.Inbox, snapshot.ReadOptions);
-        for (iterator.SeekToFirst(); iterator.Valid() && !cancellationToken.IsCancellationRequested; iterator.Next())
+        using var reader = StoreReader.OpenSnapshot(store);
+        foreach (var (txnId, entry) in reader.ReadInbox())
         {
-            var entry = StorageFormat.Deserialize<InboxEntry>(iterator.Value());
+            if (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+
             if (entry.StoredAtUnixMs < cutoff && entry.DeadlineUnixMs < now)
             {
-                expired.Add(iterator.Key());
+                expired.Add(txnId);
             }
 
             if (expired.Count == ChunkSize)
@@ -39,22 +40,22 @@ internal sealed class InboxPruner(StateStore store, TimeProvider time, TimeSpan 
         return pruned + Delete(expired);
     }
 
-    private int Delete(List<byte[]> keys)
+    private int Delete(List<string> txnIds)
     {
-        if (keys.Count == 0)
+        if (txnIds.Count == 0)
         {
             return 0;
         }
 
-        using var batch = new WriteBatch();
-        foreach (var key in keys)
+        using var batch = new StoreBatch(store);
+        foreach (var txnId in txnIds)
         {
-            batch.Delete(key, store.Inbox);
+            batch.DeleteReply(txnId);
         }
 
-        store.WriteUnsynced(batch);
-        var count = keys.Count;
-        keys.Clear();
+        batch.WriteUnsynced();
+        var count = txnIds.Count;
+        txnIds.Clear();
         return count;
     }
 }

@@ -59,6 +59,12 @@ internal static class KeyCodec
         return key;
     }
 
+    /// <summary><c>txn_id</c> as UTF-8: the key of the inbox column family.</summary>
+    public static byte[] InboxKey(string txnId) => Encoding.UTF8.GetBytes(txnId);
+
+    /// <summary>The txn_id of an inbox key.</summary>
+    public static string DecodeTxnId(ReadOnlySpan<byte> inboxKey) => Encoding.UTF8.GetString(inboxKey);
+
     public static long ReadInt64(ReadOnlySpan<byte> bytes) => BinaryPrimitives.ReadInt64BigEndian(bytes);
 
     /// <summary>Decodes the record key (third component) from a state key whose agent prefix has <paramref name="agentPrefixLength"/> bytes.</summary>

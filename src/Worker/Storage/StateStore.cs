@@ -1,13 +1,15 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
+using System.Globalization;
 using RocksDbSharp;
-using Statehouse.Worker.Telemetry;
 
 namespace Statehouse.Worker.Storage;
 
 /// <summary>
-/// The RocksDB store: one directory, the column families of <see cref="ColumnFamilyNames"/>. Reads are thread-safe;
-/// writes come from the single commit loop only, always as one synced <see cref="WriteBatch"/>.
+/// The RocksDB store: one directory, the column families of <see cref="ColumnFamilyNames"/>. Opens (refusing what is not
+/// a complete, undamaged store of this schema), holds the lock, reopens after a failed write and closes. What goes where
+/// is the schema types' business: <see cref="StoreBatch"/> writes, <see cref="StoreReader"/> reads (docs/storage.md).
+/// Reads are thread-safe; writes come from the single commit loop only, always as one synced <see cref="WriteBatch"/>.
 /// After a failed write RocksDB refuses further writes until the database is reopened, so the commit loop can
 /// <see cref="TryReopen"/> it; readers hold a <see cref="ReadLease"/> so the handle is never closed under them.
 /// </summary>
@@ -21,23 +23,25 @@ internal sealed class StateStore : IDisposable
     private static readonly ReadOptions s_defaultRead = new();
 
     private readonly ReaderWriterLockSlim _reopenLock = new(LockRecursionPolicy.NoRecursion);
-    private volatile Handles? _handles;
+    private volatile StoreHandles? _handles;
     private long _lastCommitTs;
     private long _syncedWrites;
     private bool _disposed;
     private AcknowledgedWatermark? _watermark;
 
     private readonly StoreMemory _memory;
+    private readonly Action<TimeSpan>? _onSyncedWrite;
 
     // One block cache and one table format for every column family, kept for the store's lifetime (reopens included):
     // the native options refer to them.
     private readonly Cache _blockCache;
     private readonly BlockBasedTableOptions _tableOptions;
 
-    private StateStore(string path, StoreMemory memory)
+    private StateStore(string path, StoreMemory memory, Action<TimeSpan>? onSyncedWrite)
     {
         Path = path;
         _memory = memory;
+        _onSyncedWrite = onSyncedWrite;
         _blockCache = Cache.CreateLru((ulong)memory.BlockCacheBytes);
         // Bloom filters: most point lookups miss (a new txn_id in the inbox, a new record's state), and a filter
         // answers those without reading a data block. Index and filter blocks live in the shared cache, so their
@@ -51,19 +55,7 @@ internal sealed class StateStore : IDisposable
 
     public string Path { get; }
 
-    public ColumnFamilyHandle State => Current.State;
-
-    public ColumnFamilyHandle History => Current.History;
-
-    public ColumnFamilyHandle Log => Current.Log;
-
-    public ColumnFamilyHandle AgentLog => Current.AgentLog;
-
-    public ColumnFamilyHandle Inbox => Current.Inbox;
-
-    public ColumnFamilyHandle Meta => Current.Meta;
-
-    /// <summary>Synced writes since open (one per committed group): the store's fsync count.</summary>
+    /// <summary>Synced writes since open (one per committed group, and the one that creates a store): the store's fsync count.</summary>
     public long SyncedWrites => Interlocked.Read(ref _syncedWrites);
 
     /// <summary>The last committed commit_ts (0 for an empty store).</summary>
@@ -75,15 +67,25 @@ internal sealed class StateStore : IDisposable
     /// </summary>
     public Guid StoreId { get; private set; }
 
-    private Handles Current => _handles ?? throw new StorageUnavailableException($"The store at '{Path}' is closed (reopening after a storage failure).");
+    /// <summary>
+    /// The open database and its column families, for the schema types only (<see cref="StoreBatch"/>,
+    /// <see cref="StoreReader"/>). Throws <see cref="StorageUnavailableException"/> while the store is closed for a reopen.
+    /// </summary>
+    internal StoreHandles Handles => _handles ?? throw new StorageUnavailableException($"The store at '{Path}' is closed (reopening after a storage failure).");
 
     /// <summary>
     /// Opens the store at <paramref name="path"/>, creating it only when the directory is missing or empty.
     /// A non-empty directory that is not a complete store of this schema is refused, never overwritten.
     /// </summary>
-    public static StateStore Open(string path, StoreMemory? memory = null)
+    /// <param name="path">The store's directory.</param>
+    /// <param name="memory">Block cache and write buffers; <see cref="StoreMemory.Default"/> when null.</param>
+    /// <param name="onSyncedWrite">
+    /// Told the duration of every successful synced write (the RocksDB write alone), including those the store makes
+    /// while opening: the caller's metrics. The store itself records none.
+    /// </param>
+    public static StateStore Open(string path, StoreMemory? memory = null, Action<TimeSpan>? onSyncedWrite = null)
     {
-        var store = new StateStore(System.IO.Path.GetFullPath(path), memory ?? StoreMemory.Default);
+        var store = new StateStore(System.IO.Path.GetFullPath(path), memory ?? StoreMemory.Default, onSyncedWrite);
         store.OpenHandles();
         return store;
     }
@@ -123,33 +125,42 @@ internal sealed class StateStore : IDisposable
     }
 
     /// <summary>
-    /// Writes <paramref name="batch"/> with sync and, once it returned, publishes <paramref name="lastCommitTs"/>.
-    /// Throws <see cref="StorageWriteException"/> when the write fails; then nothing of the batch is stored.
+    /// Writes <paramref name="batch"/> with sync, adding the new last commit_ts to meta when it moved, and once the write
+    /// returned publishes <paramref name="lastCommitTs"/>. Throws <see cref="StorageWriteException"/> when the write fails;
+    /// then nothing of the batch is stored. Called through <see cref="StoreBatch.WriteSynced"/>.
     /// </summary>
-    public void Write(WriteBatch batch, long lastCommitTs)
+    internal void WriteSynced(WriteBatch batch, long lastCommitTs)
     {
+        if (lastCommitTs != LastCommitTs)
+        {
+            PutLastCommitTs(batch, lastCommitTs);
+        }
+
         var started = Stopwatch.GetTimestamp();
         try
         {
-            Current.Db.Write(batch, s_syncedWrite);
+            Handles.Db.Write(batch, s_syncedWrite);
         }
         catch (Exception e) when (e is RocksDbException or StorageUnavailableException)
         {
             throw new StorageWriteException($"Synced write to '{Path}' failed: {e.Message}", e);
         }
 
-        WorkerMetrics.SyncDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        _onSyncedWrite?.Invoke(Stopwatch.GetElapsedTime(started));
         Interlocked.Increment(ref _syncedWrites);
         Volatile.Write(ref _lastCommitTs, lastCommitTs);
         _watermark?.Advance(lastCommitTs);
     }
 
-    /// <summary>Writes housekeeping changes (no commit data) without sync; losing them in a crash is harmless.</summary>
-    public void WriteUnsynced(WriteBatch batch)
+    /// <summary>
+    /// Writes housekeeping changes (no commit data) without sync; losing them in a crash is harmless.
+    /// Called through <see cref="StoreBatch.WriteUnsynced"/>.
+    /// </summary>
+    internal void WriteUnsynced(WriteBatch batch)
     {
         try
         {
-            Current.Db.Write(batch, s_unsyncedWrite);
+            Handles.Db.Write(batch, s_unsyncedWrite);
         }
         catch (Exception e) when (e is RocksDbException or StorageUnavailableException)
         {
@@ -157,20 +168,17 @@ internal sealed class StateStore : IDisposable
         }
     }
 
-    /// <summary>Adds the new last commit_ts to a batch (written together with the transactions that reach it).</summary>
-    public void PutLastCommitTs(WriteBatch batch, long commitTs) => batch.Put(s_lastCommitTsKey, EncodeInt64(commitTs), Meta);
-
-    public byte[]? Get(ColumnFamilyHandle family, byte[] key, ReadOptions? readOptions = null) =>
-        Current.Db.Get(key, family, readOptions ?? s_defaultRead);
-
-    /// <summary>A RocksDB property of one column family (e.g. <c>rocksdb.size-all-mem-tables</c>), for diagnostics and tests.</summary>
-    public string? GetProperty(string name, ColumnFamilyHandle family) => Current.Db.GetProperty(name, family);
-
-    /// <summary>Every column family of the store, for properties summed over the store.</summary>
-    public IEnumerable<ColumnFamilyHandle> Families => [State, History, Log, AgentLog, Inbox, Meta];
-
-    public Iterator NewIterator(ColumnFamilyHandle family, ReadOptions? readOptions = null) =>
-        Current.Db.NewIterator(family, readOptions ?? s_defaultRead);
+    /// <summary>
+    /// An integer RocksDB property (e.g. <c>rocksdb.size-all-mem-tables</c>, bytes) of every column family, in
+    /// <see cref="ColumnFamilyNames.All"/> order, for diagnostics and tests. Throws when RocksDB does not know it.
+    /// </summary>
+    public IReadOnlyList<long> GetFamilyProperty(string name)
+    {
+        var handles = Handles;
+        return [.. handles.All.Select(family => long.Parse(
+            handles.Db.GetProperty(name, family) ?? throw new ArgumentException($"RocksDB has no property {name}", nameof(name)),
+            CultureInfo.InvariantCulture))];
+    }
 
     /// <summary>
     /// Writes a consistent checkpoint of the whole store (every column family, at one point in time) into
@@ -178,7 +186,7 @@ internal sealed class StateStore : IDisposable
     /// </summary>
     public void Checkpoint(string directory)
     {
-        using var checkpoint = Current.Db.Checkpoint();
+        using var checkpoint = Handles.Db.Checkpoint();
         checkpoint.Save(directory, 0);
     }
 
@@ -207,9 +215,6 @@ internal sealed class StateStore : IDisposable
 
         return families;
     }
-
-    /// <summary>A consistent point-in-time view for a read that looks at several keys.</summary>
-    public StoreSnapshot OpenSnapshot() => new(Current.Db.CreateSnapshot());
 
     public void Dispose()
     {
@@ -380,7 +385,7 @@ internal sealed class StateStore : IDisposable
             throw new StoreOpenException($"The store at '{Path}' cannot be opened (damaged?): {e.Message}", e);
         }
 
-        _handles = new Handles(db);
+        _handles = new StoreHandles(db);
         try
         {
             Initialize(created: !exists);
@@ -404,18 +409,18 @@ internal sealed class StateStore : IDisposable
         if (created)
         {
             using var batch = new WriteBatch();
-            batch.Put(s_schemaVersionKey, EncodeInt64(StorageFormat.SchemaVersion), Meta);
+            batch.Put(s_schemaVersionKey, EncodeInt64(StorageFormat.SchemaVersion), Handles.Meta);
             PutLastCommitTs(batch, 0);
             var id = Guid.NewGuid();
-            batch.Put(s_storeIdKey, id.ToByteArray(), Meta);
-            Write(batch, 0);
+            batch.Put(s_storeIdKey, id.ToByteArray(), Handles.Meta);
+            WriteSynced(batch, 0);
             StoreId = id;
             return;
         }
 
-        var schema = Get(Meta, s_schemaVersionKey);
-        var last = Get(Meta, s_lastCommitTsKey);
-        if (schema is null && last is null && IsEmpty(Log) && IsEmpty(State))
+        var schema = GetMeta(s_schemaVersionKey);
+        var last = GetMeta(s_lastCommitTsKey);
+        if (schema is null && last is null && IsEmpty(Handles.Log) && IsEmpty(Handles.State))
         {
             // A crash during the very first start can leave column families without meta records; nothing was committed yet.
             Initialize(created: true);
@@ -467,7 +472,7 @@ internal sealed class StateStore : IDisposable
 
     private Guid ReadOrAddStoreId(long lastCommitTs)
     {
-        var stored = Get(Meta, s_storeIdKey);
+        var stored = GetMeta(s_storeIdKey);
         if (stored is { Length: 16 })
         {
             return new Guid(stored);
@@ -481,38 +486,25 @@ internal sealed class StateStore : IDisposable
         // A store from before store ids: it gets its id now, once, and keeps it (synced, like the store's creation).
         var id = Guid.NewGuid();
         using var batch = new WriteBatch();
-        batch.Put(s_storeIdKey, id.ToByteArray(), Meta);
-        Write(batch, lastCommitTs);
+        batch.Put(s_storeIdKey, id.ToByteArray(), Handles.Meta);
+        WriteSynced(batch, lastCommitTs);
         return id;
     }
 
+    /// <summary>Adds the new last commit_ts to a batch (written together with the transactions that reach it).</summary>
+    private void PutLastCommitTs(WriteBatch batch, long commitTs) => batch.Put(s_lastCommitTsKey, EncodeInt64(commitTs), Handles.Meta);
+
+    private byte[]? GetMeta(byte[] key) => Handles.Db.Get(key, Handles.Meta, s_defaultRead);
+
     private bool IsEmpty(ColumnFamilyHandle family)
     {
-        using var iterator = NewIterator(family);
+        using var iterator = Handles.Db.NewIterator(family, s_defaultRead);
         return !iterator.SeekToFirst().Valid();
     }
 
     private long LastLoggedCommitTs()
     {
-        using var iterator = NewIterator(Log);
+        using var iterator = Handles.Db.NewIterator(Handles.Log, s_defaultRead);
         return iterator.SeekToLast().Valid() ? KeyCodec.ReadInt64(iterator.GetKeySpan()) : 0;
-    }
-
-    /// <summary>One open database and its column family handles, replaced as a whole on reopen.</summary>
-    private sealed class Handles(RocksDb db)
-    {
-        public RocksDb Db { get; } = db;
-
-        public ColumnFamilyHandle State { get; } = db.GetColumnFamily(ColumnFamilyNames.State);
-
-        public ColumnFamilyHandle History { get; } = db.GetColumnFamily(ColumnFamilyNames.History);
-
-        public ColumnFamilyHandle Log { get; } = db.GetColumnFamily(ColumnFamilyNames.Log);
-
-        public ColumnFamilyHandle AgentLog { get; } = db.GetColumnFamily(ColumnFamilyNames.AgentLog);
-
-        public ColumnFamilyHandle Inbox { get; } = db.GetColumnFamily(ColumnFamilyNames.Inbox);
-
-        public ColumnFamilyHandle Meta { get; } = db.GetColumnFamily(ColumnFamilyNames.Meta);
     }
 }

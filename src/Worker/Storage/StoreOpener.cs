@@ -10,7 +10,8 @@ namespace Statehouse.Worker.Storage;
 /// The one owner of the opened store: whatever works on it (the commit engine, reads, backups, the inbox pruner) is built
 /// from <see cref="Store"/> after <see cref="OpenAsync"/> returned. A container singleton, so it disposes the store last.
 /// </summary>
-internal sealed class StoreOpener(StorageOptions options, TimeProvider time, ILogger<StoreOpener> logger) : IDisposable
+/// <param name="onSyncedWrite">Told the duration of every successful synced write of the store (see <see cref="StateStore.Open"/>).</param>
+internal sealed class StoreOpener(StorageOptions options, Action<TimeSpan> onSyncedWrite, TimeProvider time, ILogger<StoreOpener> logger) : IDisposable
 {
     private readonly Lock _secondaryLock = new();
     private readonly string _path = options.Path;
@@ -61,7 +62,7 @@ internal sealed class StoreOpener(StorageOptions options, TimeProvider time, ILo
             {
                 try
                 {
-                    _store = StateStore.Open(_path, _memory);
+                    _store = StateStore.Open(_path, _memory, onSyncedWrite);
                     if (announced)
                     {
                         logger.StandbyTakingOver(_path, time.GetElapsedTime(waitingSince).TotalSeconds);

@@ -1,5 +1,6 @@
 using Statehouse.Contracts;
 using Statehouse.Worker.Commit;
+using Statehouse.Worker.Storage;
 using static Statehouse.Worker.Tests.TempStore;
 
 namespace Statehouse.Worker.Tests.Commit;
@@ -270,10 +271,10 @@ public sealed class CommitEngineTests : IDisposable
         var committed = _store.Apply(envelope).Outcomes[0];
         // An entry as stored before digests existed: [stored_at, reply, namespace].
         var legacy = MessagePack.MessagePackSerializer.Serialize(new object[] { _store.Time.GetUtcNow().ToUnixTimeMilliseconds(), committed.ReplyBytes.ToArray(), "default" });
-        using (var batch = new RocksDbSharp.WriteBatch())
+        _store.Store.Dispose();
+        using (var db = RocksDbSharp.RocksDb.Open(new RocksDbSharp.DbOptions(), _store.Directory, StateStore.AllFamilies()))
         {
-            batch.Put(System.Text.Encoding.UTF8.GetBytes("txn-legacy"), legacy, _store.Store.Inbox);
-            _store.Store.Write(batch, _store.Store.LastCommitTs);
+            db.Put(KeyCodec.InboxKey("txn-legacy"), legacy, db.GetColumnFamily(ColumnFamilyNames.Inbox), new RocksDbSharp.WriteOptions().SetSync(true));
         }
 
         _store.Reopen();

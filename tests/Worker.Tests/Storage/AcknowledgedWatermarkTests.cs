@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using RocksDbSharp;
+using Statehouse.Contracts;
 using Statehouse.Worker.Storage;
 
 namespace Statehouse.Worker.Tests.Storage;
@@ -129,10 +129,9 @@ public sealed class AcknowledgedWatermarkTests : IDisposable
     /// <summary>One synced commit: a log entry and the last commit_ts, as the commit loop writes them.</summary>
     private static void Commit(StateStore store, long commitTs)
     {
-        using var batch = new WriteBatch();
-        batch.Put(KeyCodec.LogKey(commitTs), new byte[] { 1 }, store.Log);
-        store.PutLastCommitTs(batch, commitTs);
-        store.Write(batch, commitTs);
+        using var batch = new StoreBatch(store);
+        batch.AppendLog(commitTs, new LogEntry($"txn-{commitTs}", "default", [new LoggedOperation("agent", "k", OperationKind.Write, commitTs)]));
+        batch.WriteSynced(commitTs);
     }
 
     private void WriteWatermark(long commitTs)

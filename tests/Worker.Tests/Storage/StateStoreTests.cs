@@ -1,5 +1,3 @@
-using System.Globalization;
-using RocksDbSharp;
 using Statehouse.Worker.Storage;
 
 namespace Statehouse.Worker.Tests.Storage;
@@ -60,36 +58,62 @@ public sealed class StateStoreTests : IDisposable
     }
 
     [Fact]
+    public void Open_WithSyncedWriteCallback_HearsEverySyncedWriteIncludingTheOneCreatingTheStore()
+    {
+        var synced = new List<TimeSpan>();
+        using var store = StateStore.Open(_directory, onSyncedWrite: synced.Add);
+        var created = synced.Count;
+        using (var batch = new StoreBatch(store))
+        {
+            batch.RecordReply("txn", new InboxEntry(1, [0xC0]));
+            batch.WriteSynced(store.LastCommitTs);
+        }
+
+        using (var batch = new StoreBatch(store))
+        {
+            batch.DeleteReply("txn");
+            batch.WriteUnsynced();
+        }
+
+        // The host records these as statehouse.storage.sync.duration, whose count must equal the stats' SyncedWrites.
+        Assert.Equal(1, created);
+        Assert.Equal(2, synced.Count);
+        Assert.Equal(store.SyncedWrites, synced.Count);
+        Assert.All(synced, duration => Assert.True(duration > TimeSpan.Zero));
+    }
+
+    [Fact]
     public void Open_WithMemoryBudget_SharesOneBlockCacheAndKeepsMemtablesWithinTheWriteBudget()
     {
         var memory = new StoreMemory(BlockCacheBytes: 2L << 20, WriteBufferBytes: 4L << 20);
         using (var store = StateStore.Open(_directory, memory))
         {
-            // 24 MiB into the history column family, six times the write budget, in synced batches like commits.
-            var value = new byte[4096];
+            // 24 MiB into the state and history column families (12 MiB each), six times the write budget, in synced
+            // batches like commits.
+            var value = new byte[2048];
             for (var batchNumber = 0; batchNumber < 96; batchNumber++)
             {
-                using var batch = new WriteBatch();
+                using var batch = new StoreBatch(store);
                 for (var i = 0; i < 64; i++)
                 {
                     Random.Shared.NextBytes(value);
-                    batch.Put(BitConverter.GetBytes((batchNumber * 64) + i), value, store.History);
+                    batch.PutRecord(Record((batchNumber * 64) + i), new StoredRecord(1, 1, false, value));
                 }
 
-                store.Write(batch, store.LastCommitTs);
-                var memtables = store.Families.Sum(f => Property(store, "rocksdb.size-all-mem-tables", f));
+                batch.WriteSynced(store.LastCommitTs);
+                var memtables = store.GetFamilyProperty("rocksdb.size-all-mem-tables").Sum();
                 // The budget may be passed by the memtable being flushed while new writes fill another.
                 Assert.True(memtables <= 2 * memory.WriteBufferBytes, $"memtables hold {memtables} bytes after batch {batchNumber}; budget {memory.WriteBufferBytes}");
             }
 
-            Assert.All(store.Families, f => Assert.Equal(memory.BlockCacheBytes, Property(store, "rocksdb.block-cache-capacity", f)));
+            Assert.All(store.GetFamilyProperty("rocksdb.block-cache-capacity"), capacity => Assert.Equal(memory.BlockCacheBytes, capacity));
         }
 
         using var reopened = StateStore.Open(_directory);
-        Assert.NotNull(reopened.Get(reopened.History, BitConverter.GetBytes(0)));
-        Assert.NotNull(reopened.Get(reopened.History, BitConverter.GetBytes((96 * 64) - 1)));
+        using var reader = StoreReader.OpenLatest(reopened);
+        Assert.NotNull(reader.GetHistory("ns", "agent", "k0", 1));
+        Assert.NotNull(reader.GetHistory("ns", "agent", $"k{(96 * 64) - 1}", 1));
     }
 
-    private static long Property(StateStore store, string name, ColumnFamilyHandle family) =>
-        long.Parse(store.GetProperty(name, family) ?? throw new InvalidOperationException($"no property {name}"), CultureInfo.InvariantCulture);
+    private static RecordKey Record(int number) => RecordKey.Of("ns", "agent", $"k{number}");
 }

@@ -32,18 +32,20 @@ public sealed class StoredRecordWriterTests : IDisposable
     {
         var value = valueBytes is { } length ? Enumerable.Range(0, length).Select(i => (byte)(i * 31)).ToArray() : null;
         var record = new StoredRecord(version, commitTs, deleted, value);
-        var key = "agent/key"u8.ToArray();
 
         using (var store = StateStore.Open(_directory))
         {
-            using var batch = new WriteBatch();
-            StoredRecordWriter.Put(batch, store.State, key, StoredRecordWriter.Header(record), record.Value);
-            store.WriteUnsynced(batch);
+            // StoreBatch.PutRecord puts the record with StoredRecordWriter into state and history.
+            using var batch = new StoreBatch(store);
+            batch.PutRecord(RecordKey.Of("ns", "agent", "key"), record);
+            batch.WriteUnsynced();
         }
 
-        using var reopened = StateStore.Open(_directory);
-        var stored = reopened.Get(reopened.State, key);
+        using var db = RocksDb.OpenReadOnly(new DbOptions(), _directory, StateStore.AllFamilies(), false);
+        var stateKey = KeyCodec.StateKey("ns", "agent", "key");
+        var stored = db.Get(stateKey, db.GetColumnFamily(ColumnFamilyNames.State));
         Assert.Equal(StorageFormat.Serialize(record), stored);
+        Assert.Equal(stored, db.Get(KeyCodec.HistoryKey(stateKey, version), db.GetColumnFamily(ColumnFamilyNames.History)));
         Assert.Equivalent(record, StorageFormat.Deserialize<StoredRecord>(stored), strict: true);
     }
 }

@@ -1,30 +1,29 @@
 using RocksDbSharp;
-using Statehouse.Worker.Storage;
 
-namespace Statehouse.Worker.Reads;
+namespace Statehouse.Worker.Storage;
 
 /// <summary>
-/// Reads the history entries one replay page needs, through one snapshot. Every committed write or delete moves a
-/// record's version by exactly one and logs an event for its agent, so the events of a replay that touch one record
-/// need consecutive versions, which are neighbours in the history column family. From a record's second event on,
-/// an iterator kept on that record steps to the next entry instead of a point lookup that searches the memtable and
-/// every level again for each operation. Records touched once cost one point lookup, as before.
+/// Reads history entries for one <see cref="StoreReader"/>, through its read options (its snapshot). Every committed
+/// write or delete moves a record's version by exactly one and logs an event for its agent, so the events of a replay
+/// that touch one record need consecutive versions, which are neighbours in the history column family. From a record's
+/// second consecutive version on, an iterator kept on that record steps to the next entry instead of a point lookup that
+/// searches the memtable and every level again for each operation. Records read once cost one point lookup.
 /// </summary>
-internal sealed class HistoryReader(StateStore store, RocksDbSharp.ReadOptions readOptions) : IDisposable
+internal sealed class HistoryReader(StateStore store, ReadOptions readOptions) : IDisposable
 {
-    // Each iterator pins memtables and table files until the page is answered: bound how many one page holds.
+    // Each iterator pins memtables and table files until the reader is disposed: bound how many one reader holds.
     private const int MaxIterators = 64;
 
-    private readonly Dictionary<(string Agent, string Key), Tracked> _records = [];
+    private readonly Dictionary<(string Ns, string Agent, string Key), Tracked> _records = [];
     private int _iterators;
 
     /// <summary>The record as stored at <paramref name="version"/>, or null when the history has no such entry.</summary>
     public StoredRecord? Read(string ns, string agentId, string key, long version)
     {
-        if (!_records.TryGetValue((agentId, key), out var record))
+        if (!_records.TryGetValue((ns, agentId, key), out var record))
         {
             record = new Tracked(KeyCodec.StateKey(ns, agentId, key));
-            _records.Add((agentId, key), record);
+            _records.Add((ns, agentId, key), record);
         }
 
         var historyKey = KeyCodec.HistoryKey(record.StateKey, version);
@@ -44,13 +43,15 @@ internal sealed class HistoryReader(StateStore store, RocksDbSharp.ReadOptions r
         }
         else if (next && _iterators < MaxIterators)
         {
-            iterator = record.Iterator = store.NewIterator(store.History, readOptions);
+            var handles = store.Handles;
+            iterator = record.Iterator = handles.Db.NewIterator(handles.History, readOptions);
             _iterators++;
             iterator.Seek(historyKey);
         }
         else
         {
-            var bytes = store.Get(store.History, historyKey, readOptions);
+            var handles = store.Handles;
+            var bytes = handles.Db.Get(historyKey, handles.History, readOptions);
             return bytes is null ? null : StorageFormat.Deserialize<StoredRecord>(bytes);
         }
 

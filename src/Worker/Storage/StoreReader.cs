@@ -1,0 +1,155 @@
+using RocksDbSharp;
+
+namespace Statehouse.Worker.Storage;
+
+/// <summary>
+/// Reads the store in its own terms (records, history, log entries, inbox entries): the only reader of the state,
+/// history, agent_log and inbox column families, so it decodes exactly what <see cref="StoreBatch"/> encodes
+/// (docs/storage.md). Opened either over a RocksDB snapshot (<see cref="OpenSnapshot"/>: every read sees the store as it
+/// was at that moment) or over the latest writes (<see cref="OpenLatest"/>). Readers other than the commit loop hold a
+/// <see cref="ReadLease"/> (<see cref="StateStore.EnterRead"/>) while they use it. Not thread-safe; dispose after use.
+/// RocksDB errors surface as <see cref="RocksDbException"/>, undecodable values as MessagePack's serialization exception,
+/// a closed store as <see cref="StorageUnavailableException"/>.
+/// </summary>
+internal sealed class StoreReader : IDisposable
+{
+    private static readonly ReadOptions s_latest = new();
+
+    private readonly StateStore _store;
+    private readonly Snapshot? _snapshot;
+    private readonly ReadOptions _readOptions;
+    private HistoryReader? _history;
+
+    private StoreReader(StateStore store, Snapshot? snapshot)
+    {
+        _store = store;
+        _snapshot = snapshot;
+        _readOptions = snapshot is null ? s_latest : new ReadOptions().SetSnapshot(snapshot);
+    }
+
+    /// <summary>A consistent point-in-time view, for a read that looks at several keys.</summary>
+    public static StoreReader OpenSnapshot(StateStore store) => new(store, store.Handles.Db.CreateSnapshot());
+
+    /// <summary>Each read sees the latest write: for single lookups, and for the commit loop (the only writer).</summary>
+    public static StoreReader OpenLatest(StateStore store) => new(store, null);
+
+    /// <summary>The record's latest state (a tombstone after a delete), or null when it was never written.</summary>
+    public StoredRecord? GetRecord(RecordKey record) => Get(_store.Handles.State, record.StateKey) is { } bytes
+        ? StorageFormat.Deserialize<StoredRecord>(bytes)
+        : null;
+
+    /// <inheritdoc cref="GetRecord(RecordKey)"/>
+    public StoredRecord? GetRecord(string ns, string agentId, string key) => GetRecord(RecordKey.Of(ns, agentId, key));
+
+    /// <summary>
+    /// The record as it was at <paramref name="version"/> (1 = its first write), or null when it has no such version.
+    /// Consecutive versions of one record are read by stepping one iterator (<see cref="HistoryReader"/>).
+    /// </summary>
+    public StoredRecord? GetHistory(string ns, string agentId, string key, long version) =>
+        (_history ??= new HistoryReader(_store, _readOptions)).Read(ns, agentId, key, version);
+
+    /// <summary>The record as it was right after commit_ts <paramref name="commitTs"/>: its newest version committed at or before it, or null.</summary>
+    public StoredRecord? GetRecordAsOf(string ns, string agentId, string key, long commitTs)
+    {
+        // Versions of a record rise with commit_ts, so walk its history backwards to the newest one at or before commitTs.
+        var stateKey = KeyCodec.StateKey(ns, agentId, key);
+        using var iterator = NewIterator(_store.Handles.History);
+        iterator.SeekForPrev(KeyCodec.HistoryKey(stateKey, long.MaxValue));
+        for (; iterator.Valid() && KeyCodec.HasPrefix(iterator.GetKeySpan(), stateKey); iterator.Prev())
+        {
+            var record = StorageFormat.Deserialize<StoredRecord>(iterator.Value());
+            if (record.CommitTs <= commitTs)
+            {
+                return record;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The agent's live records (tombstones skipped: a deleted key leaves listings) whose key starts with
+    /// <paramref name="keyPrefix"/>, in ordinal (UTF-8 byte) order of their keys, starting strictly after
+    /// <paramref name="afterKey"/> when given. Stops exactly at the agent's boundary. Lazy: read as far as enumerated.
+    /// </summary>
+    public IEnumerable<(string Key, StoredRecord Record)> ScanKeys(string ns, string agentId, string keyPrefix, string? afterKey)
+    {
+        var agentPrefixLength = KeyCodec.AgentPrefix(ns, agentId).Length;
+        var prefix = KeyCodec.KeyPrefix(ns, agentId, keyPrefix);
+        using var iterator = NewIterator(_store.Handles.State);
+        if (afterKey is not null)
+        {
+            // Seek to the continuation key and step past it: the next page starts strictly after it.
+            var after = KeyCodec.StateKey(ns, agentId, afterKey);
+            iterator.Seek(after.AsSpan().SequenceCompareTo(prefix) > 0 ? after : prefix);
+            if (iterator.Valid() && iterator.GetKeySpan().SequenceEqual(after))
+            {
+                iterator.Next();
+            }
+        }
+        else
+        {
+            iterator.Seek(prefix);
+        }
+
+        for (; iterator.Valid() && KeyCodec.HasPrefix(iterator.GetKeySpan(), prefix); iterator.Next())
+        {
+            var record = StorageFormat.Deserialize<StoredRecord>(iterator.Value());
+            if (!record.Deleted)
+            {
+                yield return (KeyCodec.DecodeKey(iterator.GetKeySpan(), agentPrefixLength), record);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The agent's transactions with <paramref name="startTs"/> ≤ commit_ts ≤ <paramref name="endTs"/>, in commit order,
+    /// each with only that agent's operations (values are in history: <see cref="GetHistory"/>). Lazy.
+    /// </summary>
+    public IEnumerable<(long CommitTs, LogEntry Entry)> ReadAgentLog(string ns, string agentId, long startTs, long endTs)
+    {
+        var agentPrefix = KeyCodec.AgentPrefix(ns, agentId);
+        using var iterator = NewIterator(_store.Handles.AgentLog);
+        for (iterator.Seek(KeyCodec.AgentLogKey(agentPrefix, startTs)); iterator.Valid(); iterator.Next())
+        {
+            var key = iterator.GetKeySpan();
+            if (!KeyCodec.HasPrefix(key, agentPrefix) || key.Length != agentPrefix.Length + 8)
+            {
+                yield break;
+            }
+
+            var commitTs = KeyCodec.ReadInt64(key[agentPrefix.Length..]);
+            if (commitTs > endTs)
+            {
+                yield break;
+            }
+
+            yield return (commitTs, StorageFormat.Deserialize<LogEntry>(iterator.Value()));
+        }
+    }
+
+    /// <summary>The reply stored for <paramref name="txnId"/> in the inbox, or null when there is none (never seen, or pruned).</summary>
+    public InboxEntry? FindReply(string txnId) => Get(_store.Handles.Inbox, KeyCodec.InboxKey(txnId)) is { } bytes
+        ? StorageFormat.Deserialize<InboxEntry>(bytes)
+        : null;
+
+    /// <summary>Every inbox entry with its txn_id, in key order (for pruning). Lazy.</summary>
+    public IEnumerable<(string TxnId, InboxEntry Entry)> ReadInbox()
+    {
+        using var iterator = NewIterator(_store.Handles.Inbox);
+        for (iterator.SeekToFirst(); iterator.Valid(); iterator.Next())
+        {
+            yield return (KeyCodec.DecodeTxnId(iterator.GetKeySpan()), StorageFormat.Deserialize<InboxEntry>(iterator.Value()));
+        }
+    }
+
+    public void Dispose()
+    {
+        _history?.Dispose();
+        _snapshot?.Dispose();
+    }
+
+    private byte[]? Get(ColumnFamilyHandle family, byte[] key) => _store.Handles.Db.Get(key, family, _readOptions);
+
+    private Iterator NewIterator(ColumnFamilyHandle family) => _store.Handles.Db.NewIterator(family, _readOptions);
+}
