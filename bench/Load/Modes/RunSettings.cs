@@ -1,7 +1,7 @@
-using Statehouse.Bench.Echo;
 using Statehouse.Bench.Load;
 using Statehouse.Bench.Processes;
 using Statehouse.Contracts;
+using Statehouse.Testing.Brokers;
 using Statehouse.Testing.Processes;
 
 namespace Statehouse.Bench.Modes;
@@ -72,7 +72,7 @@ internal sealed record RunSettings(
     /// <summary>Removes what a prefix left: its queues and exchanges, and its scratch directory (a store left behind costs disk, not correctness).</summary>
     public async Task CleanUpAsync(string prefix)
     {
-        await CommitTopology.DeleteAsync(BrokerUri, new TopologyNames(prefix), CancellationToken.None);
+        await TestTopology.DeleteAsync(BrokerUri, new TopologyNames(prefix), CancellationToken.None);
         try
         {
             if (Directory.Exists(Scratch(prefix)))
