@@ -32,7 +32,8 @@ internal sealed class EchoServer(EchoServerSettings settings)
         var commit = new CommitOptions { Prefetch = settings.Prefetch, MaxBatchCount = settings.MaxBatchCount };
         var connection = await new BrokerConnector(broker, new LimitOptions(), TimeProvider.System, NullLogger<BrokerConnector>.Instance)
             .ConnectAsync(stopping);
-        // The prefetch as given, not lowered to the worker's memory budget: the run passes the worker the same figure.
+        // The prefetch as given, as before this used the worker's code. The worker lowers the same figure to fit its memory
+        // budget (DeliveryBudget: 512 becomes 64 at the default 4 MiB message limit); the echo server does not.
         await using var session = await BrokerSession.OpenAsync(connection, 1, new DeliveryBudget(0, 0, commit.Prefetch), new ReadServiceOptions(),
             NullLoggerFactory.Instance, stopping);
         await session.DeclareTopologyAsync(names, broker.DeliveryLimit, stopping);
