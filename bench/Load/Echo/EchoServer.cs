@@ -1,66 +1,63 @@
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
 using Statehouse.Contracts;
+using Statehouse.Worker.Commit;
 using Statehouse.Worker.Messaging;
+using Statehouse.Worker.Reads;
 
 namespace Statehouse.Bench.Echo;
 
 /// <summary>
-/// The broker's ceiling: consumes commit envelopes exactly like the worker (same queue kind and arguments, same
-/// prefetch, one channel that consumes, replies and acks, groups of whatever is ready) and answers each with a
-/// committed <see cref="CommitReply"/>, but stores nothing. It decodes the envelope as the worker does, replies with
-/// the same reply shape, acks each group with multiple = true, and announces on the commits exchange, so that the
-/// broker and the client see the same traffic as with the worker; only the synced write is missing.
+/// The broker's ceiling: the worker's own consume, group, reply and ack code without the store. It connects with the
+/// worker's <see cref="BrokerConnector"/>, opens a <see cref="BrokerSession"/> (prefetch <see cref="EchoServerSettings.Prefetch"/>),
+/// declares the worker's topology, consumes through the worker's <see cref="CommitConsumer"/> into a queue as deep as
+/// the prefetch, groups whatever is ready with the worker's <see cref="DeliveryGrouping"/> (count and byte limits), and
+/// settles each group through <see cref="BrokerSettlement"/> in the worker's order: replies, one ack with multiple = true,
+/// announcements. Each envelope is decoded and answered with a committed <see cref="CommitReply"/>; only the synced
+/// RocksDB write is missing.
 /// </summary>
-internal sealed class EchoServer
+internal sealed class EchoServer(EchoServerSettings settings)
 {
     public const string ReadyMarker = "Statehouse echo server ready";
 
-    private static readonly Dictionary<string, object?> s_replyHeaders = new() { [MessageHeaders.MessageType] = "commit-reply" };
-
-    private readonly EchoServerSettings _settings;
-    private readonly TopologyNames _names;
-    private readonly Channel<Delivery> _deliveries;
-    private readonly List<Delivery> _group;
+    private readonly List<CommitDelivery> _group = new(settings.MaxBatchCount);
     private long _commitTs;
 
-    public EchoServer(EchoServerSettings settings)
-    {
-        _settings = settings;
-        _names = new TopologyNames(settings.Prefix);
-        _group = new(settings.MaxBatchCount);
-        _deliveries = Channel.CreateBounded<Delivery>(new BoundedChannelOptions(settings.Prefetch)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
-    }
-
+    /// <summary>Serves until <paramref name="stopping"/> is cancelled; writes its ready line and a last count to <paramref name="output"/>.</summary>
     public async Task RunAsync(TextWriter output, CancellationToken stopping)
     {
-        var factory = new ConnectionFactory { Uri = _settings.Uri, ClientProvidedName = $"statehouse-bench-echo:{Environment.ProcessId}" };
-        await using var connection = await factory.CreateConnectionAsync(stopping);
-        await using var channel = await connection.CreateChannelAsync(cancellationToken: stopping);
-        await Topology.DeclareAsync(channel, _names, CommitTopology.DefaultDeliveryLimit, stopping);
-        await channel.BasicQosAsync(0, (ushort)_settings.Prefetch, global: false, stopping);
-
-        var consumer = new EchoConsumer(channel, _deliveries.Writer);
-        var tag = await channel.BasicConsumeAsync(_names.CommitQueue, autoAck: false, consumer, stopping);
-        await output.WriteLineAsync($"{ReadyMarker}: consuming {_names.CommitQueue}, prefetch {_settings.Prefetch}, groups of at most {_settings.MaxBatchCount}");
+        var names = new TopologyNames(settings.Prefix);
+        var broker = new BrokerOptions { Uri = settings.Uri, QueuePrefix = settings.Prefix };
+        var commit = new CommitOptions { Prefetch = settings.Prefetch, MaxBatchCount = settings.MaxBatchCount };
+        var connection = await new BrokerConnector(broker, new LimitOptions(), TimeProvider.System, NullLogger<BrokerConnector>.Instance)
+            .ConnectAsync(stopping);
+        // The prefetch as given, as before this used the worker's code. The worker lowers the same figure to fit its memory
+        // budget (DeliveryBudget: 512 becomes 64 at the default 4 MiB message limit); the echo server does not.
+        await using var session = await BrokerSession.OpenAsync(connection, 1, new DeliveryBudget(0, 0, commit.Prefetch), new ReadServiceOptions(),
+            NullLoggerFactory.Instance, stopping);
+        await session.DeclareTopologyAsync(names, broker.DeliveryLimit, stopping);
+        var deliveries = Channel.CreateBounded<CommitDelivery>(new BoundedChannelOptions(commit.Prefetch) { SingleReader = true });
+        var settlement = new BrokerSettlement(session, names);
+        var consumer = new CommitConsumer(session.CommitChannel, session, settlement, deliveries.Writer);
+        var tag = await session.CommitChannel.BasicConsumeAsync(names.CommitQueue, autoAck: false, consumer, stopping);
+        await output.WriteLineAsync($"{ReadyMarker}: consuming {names.CommitQueue}, prefetch {commit.Prefetch}, groups of at most {commit.MaxBatchCount}");
         await output.FlushAsync(stopping);
 
+        var grouping = new DeliveryGrouping(commit.MaxBatchCount, commit.MaxBatchBytes);
         long groups = 0, messages = 0;
-        var reader = _deliveries.Reader;
         try
         {
-            while (await reader.WaitToReadAsync(stopping))
+            while (await deliveries.Reader.WaitToReadAsync(stopping))
             {
-                while (_group.Count < _settings.MaxBatchCount && reader.TryRead(out var delivery))
+                grouping.Start();
+                while (deliveries.Reader.TryPeek(out var next) && grouping.TryAdd(next.Body.Length))
                 {
-                    _group.Add(delivery);
+                    deliveries.Reader.TryRead(out _);
+                    _group.Add(next);
                 }
 
-                await AnswerGroupAsync(channel, stopping);
+                await AnswerGroupAsync(settlement, stopping);
                 groups++;
                 messages += _group.Count;
                 _group.Clear();
@@ -70,66 +67,37 @@ internal sealed class EchoServer
         {
         }
 
-        await channel.BasicCancelAsync(tag, noWait: false, CancellationToken.None);
+        await session.CommitChannel.BasicCancelAsync(tag, noWait: false, CancellationToken.None);
         await output.WriteLineAsync($"Statehouse echo server stopped: {messages} messages in {groups} groups");
     }
 
-    private async Task AnswerGroupAsync(IChannel channel, CancellationToken ct)
+    private async Task AnswerGroupAsync(ICommitSettlement settlement, CancellationToken ct)
     {
-        var replies = new byte[_group.Count][];
+        var replies = new (string TxnId, byte[] Body)[_group.Count];
         for (var i = 0; i < _group.Count; i++)
         {
             var envelope = WireFormat.Deserialize<CommitEnvelope>(_group[i].Body);
-            var versions = new List<RecordVersion>(envelope.Operations.Count);
-            foreach (var operation in envelope.Operations)
-            {
-                if (operation.Kind != OperationKind.ExpectVersion)
-                {
-                    versions.Add(new RecordVersion(operation.AgentId, operation.Key, 1));
-                }
-            }
-
-            replies[i] = WireFormat.Serialize(CommitReply.Committed(envelope.TxnId, ++_commitTs, versions));
+            var versions = envelope.Operations.Where(o => o.Kind != OperationKind.ExpectVersion).Select(o => new RecordVersion(o.AgentId, o.Key, 1)).ToList();
+            replies[i] = (envelope.TxnId, WireFormat.Serialize(CommitReply.Committed(envelope.TxnId, ++_commitTs, versions)));
         }
 
         for (var i = 0; i < _group.Count; i++)
         {
             if (_group[i].ReplyTo is { Length: > 0 } replyTo)
             {
-                await channel.BasicPublishAsync(string.Empty, replyTo, mandatory: false, ReplyProperties(_group[i].CorrelationId), replies[i], ct);
+                await settlement.ReplyAsync(replyTo, _group[i].CorrelationId, replies[i].Body, ct);
             }
         }
 
-        await channel.BasicAckAsync(_group[^1].DeliveryTag, multiple: true, ct);
-
-        if (_settings.Announce)
+        await settlement.AckAsync(_group[^1].DeliveryTag, multiple: true, ct);
+        for (var i = 0; i < _group.Count; i++)
         {
-            for (var i = 0; i < _group.Count; i++)
+            if (settings.Announce)
             {
-                await channel.BasicPublishAsync(_names.CommitsExchange, string.Empty, mandatory: false, ReplyProperties(_group[i].MessageId), replies[i], ct);
+                await settlement.AnnounceAsync(replies[i].TxnId, replies[i].Body, ct);
             }
-        }
-    }
 
-    private static BasicProperties ReplyProperties(string? correlationId) => new()
-    {
-        ContentType = WireFormat.ContentType,
-        CorrelationId = correlationId,
-        Headers = s_replyHeaders,
-    };
-
-    private sealed record Delivery(ulong DeliveryTag, byte[] Body, string? ReplyTo, string? CorrelationId, string? MessageId);
-
-    private sealed class EchoConsumer(IChannel channel, ChannelWriter<Delivery> deliveries) : AsyncDefaultBasicConsumer(channel)
-    {
-        public override async Task HandleBasicDeliverAsync(
-            string consumerTag, ulong deliveryTag, bool redelivered, string exchange, string routingKey,
-            IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
-        {
-            // Copied like the worker does: the body buffer is reused once this returns.
-            var delivery = new Delivery(deliveryTag, body.ToArray(), properties.ReplyTo,
-                properties.CorrelationId ?? properties.MessageId, properties.MessageId);
-            await deliveries.WriteAsync(delivery, cancellationToken);
+            _group[i].Release();
         }
     }
 }

@@ -18,20 +18,17 @@ internal sealed class PostgresTarget : ITransactionTarget
     private readonly string[] _keys;
     private readonly byte[] _value;
 
-    private PostgresTarget(NpgsqlDataSource dataSource, LoadShape shape, string table, string serverVersion)
+    private PostgresTarget(NpgsqlDataSource dataSource, LoadShape shape, string table)
     {
         _dataSource = dataSource;
         _shape = shape;
         _table = table;
-        ServerVersion = serverVersion;
         _upsert = $"INSERT INTO {table} (agent, key, value, version) VALUES ($1, $2, $3, 1) " +
             $"ON CONFLICT (agent, key) DO UPDATE SET value = EXCLUDED.value, version = {table}.version + 1";
         _agents = Enumerable.Range(0, shape.Slots).Select(shape.AgentOf).ToArray();
         _keys = Enumerable.Range(0, shape.KeysPerAgent).Select(LoadShape.KeyName).ToArray();
         _value = ValuePayload.Create(shape.ValueBytes);
     }
-
-    public string ServerVersion { get; }
 
     public static async Task<PostgresTarget> CreateAsync(string connectionString, LoadShape shape, string table, CancellationToken ct)
     {
@@ -56,7 +53,7 @@ internal sealed class PostgresTarget : ITransactionTarget
                 await create.ExecuteNonQueryAsync(ct);
             }
 
-            await using var check = new NpgsqlCommand("SELECT current_setting('synchronous_commit'), current_setting('fsync'), version()", connection);
+            await using var check = new NpgsqlCommand("SELECT current_setting('synchronous_commit'), current_setting('fsync')", connection);
             await using var reader = await check.ExecuteReaderAsync(ct);
             await reader.ReadAsync(ct);
             var synchronousCommit = reader.GetString(0);
@@ -66,8 +63,7 @@ internal sealed class PostgresTarget : ITransactionTarget
                 throw new InvalidOperationException($"PostgreSQL must commit durably for this comparison: synchronous_commit={synchronousCommit}, fsync={fsync}.");
             }
 
-            var version = reader.GetString(2);
-            return new PostgresTarget(dataSource, shape, table, version.Split(" on ")[0]);
+            return new PostgresTarget(dataSource, shape, table);
         }
         catch
         {

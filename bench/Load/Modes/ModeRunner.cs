@@ -18,13 +18,13 @@ internal sealed class ModeRunner(RunSettings settings, ProgressView view)
     public async Task<ModeResult> RunEchoAsync(string mode, LoadPlan plan, CancellationToken ct)
     {
         var prefix = settings.Prefix(mode);
-        var (fileName, prefixArgs) = BenchPaths.SelfCommand();
         string[] args =
         [
-            .. prefixArgs, "echo-server", "--uri", settings.BrokerUri.ToString(), "--prefix", prefix,
+            "echo-server", "--uri", settings.BrokerUri.ToString(), "--prefix", prefix,
             "--prefetch", Invariant(settings.Prefetch), "--max-batch", Invariant(settings.MaxBatchCount),
         ];
-        return await RunStatehouseAsync(mode, plan, prefix, "echo server", () => settings.StartAsync(fileName, args, prefix, EchoServer.ReadyMarker, ct), withStats: false, ct);
+        var bench = typeof(EchoServer).Assembly.Location;
+        return await RunStatehouseAsync(mode, plan, prefix, "echo server", () => settings.StartAsync(bench, args, prefix, EchoServer.ReadyMarker, ct), withStats: false, ct);
     }
 
     /// <summary>A fresh worker (Release build, its own empty store) with the given group limit.</summary>
@@ -65,7 +65,7 @@ internal sealed class ModeRunner(RunSettings settings, ProgressView view)
 
             var peakRss = ProcFs.PeakRssBytes(server.Pid);
             view.Status(mode, $"stopping the {serverName}");
-            var exitCode = await server.StopAsync(RunSettings.StopGrace);
+            var exitCode = await server.StopAsync();
             if (exitCode != 0)
             {
                 view.Status(mode, $"the {serverName} exited with code {exitCode}; its log: {server.LogPath}");

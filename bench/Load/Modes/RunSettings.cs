@@ -1,8 +1,9 @@
-using Statehouse.Bench.Echo;
 using Statehouse.Bench.Load;
 using Statehouse.Bench.Processes;
 using Statehouse.Contracts;
+using Statehouse.Testing.Brokers;
 using Statehouse.Testing.Processes;
+using Statehouse.Testing.Workers;
 
 namespace Statehouse.Bench.Modes;
 
@@ -21,23 +22,15 @@ internal sealed record RunSettings(
 {
     public LoadPlan ClosedLoop => new(Warmup, Duration);
 
-    /// <summary>The <c>dotnet</c> arguments that start the worker build on its own store and queue prefix.</summary>
+    /// <summary>The worker's arguments: its own store and queue prefix, the run's prefetch and a group limit.</summary>
     public IReadOnlyList<string> WorkerArguments(string store, string prefix, int maxBatchCount) =>
     [
-        WorkerDll,
         $"--Statehouse:Storage:Path={store}",
         $"--Statehouse:Broker:Uri={BrokerUri}",
         $"--Statehouse:Broker:QueuePrefix={prefix}",
         $"--Statehouse:Commit:Prefetch={Prefetch.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
         $"--Statehouse:Commit:MaxBatchCount={maxBatchCount.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
     ];
-
-    /// <summary>The worker's ready line.</summary>
-    public const string WorkerReadyMarker = WorkerLogMarkers.Ready;
-
-    public static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(120);
-
-    public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(30);
 
     /// <summary>Queue prefix of one mode (or check) of this run; its store and scratch files go to <see cref="Scratch"/>.</summary>
     public string Prefix(string mode) => $"bench-{RunId}-{mode}";
@@ -50,16 +43,19 @@ internal sealed record RunSettings(
     {
         RequireWorkerBuild();
         var args = WorkerArguments(Path.Combine(Scratch(prefix), "store"), prefix, maxBatchCount).Concat(extraArguments);
-        return StartAsync("dotnet", args, prefix, WorkerReadyMarker, ct);
+        return StartAsync(WorkerDll, args, prefix, WorkerLogMarkers.Ready, ct);
     }
 
-    /// <summary>Starts a server of <paramref name="prefix"/> (its log in <c>logs/PREFIX.log</c>) and waits for its ready line.</summary>
-    public async Task<ChildProcess> StartAsync(string fileName, IEnumerable<string> args, string prefix, string readyMarker, CancellationToken ct)
+    /// <summary>
+    /// Starts <c>dotnet <paramref name="dll"/></c>, a server of <paramref name="prefix"/> (its log in <c>logs/PREFIX.log</c>),
+    /// and waits for its ready line as long as the tests wait for a worker's; stop it with <c>StopAsync()</c> (SIGTERM, 30 s grace).
+    /// </summary>
+    public async Task<ChildProcess> StartAsync(string dll, IEnumerable<string> args, string prefix, string readyMarker, CancellationToken ct)
     {
-        var server = ChildProcess.Start(fileName, args, new ChildProcessOptions { LogPath = Path.Combine(StateDirectory, "logs", $"{prefix}.log") });
+        var server = ChildProcess.StartDotnet(dll, args, new ChildProcessOptions { LogPath = Path.Combine(StateDirectory, "logs", $"{prefix}.log") });
         try
         {
-            await server.WaitForLineAsync(readyMarker, ReadyTimeout, ct);
+            await server.WaitForLineAsync(readyMarker, WorkerProcess.DefaultReadyTimeout, ct);
             return server;
         }
         catch
@@ -72,7 +68,7 @@ internal sealed record RunSettings(
     /// <summary>Removes what a prefix left: its queues and exchanges, and its scratch directory (a store left behind costs disk, not correctness).</summary>
     public async Task CleanUpAsync(string prefix)
     {
-        await CommitTopology.DeleteAsync(BrokerUri, new TopologyNames(prefix), CancellationToken.None);
+        await TestTopology.DeleteAsync(BrokerUri, new TopologyNames(prefix), CancellationToken.None);
         try
         {
             if (Directory.Exists(Scratch(prefix)))

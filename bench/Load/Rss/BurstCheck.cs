@@ -73,7 +73,7 @@ internal sealed class BurstCheck(RunSettings settings)
 
             var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
             var peak = ProcFs.PeakRssBytes(worker.Pid) ?? 0;
-            await worker.StopAsync(RunSettings.StopGrace);
+            await worker.StopAsync();
             return (peak, seconds, answered);
         }
         finally

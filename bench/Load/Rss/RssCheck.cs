@@ -45,7 +45,7 @@ internal sealed class RssCheck(RunSettings settings, ProgressView view)
             var peak = ProcFs.PeakRssBytes(worker.Pid) ?? 0;
             var end = ProcFs.RssBytes(worker.Pid) ?? 0;
             view.Status(Row, "stopping the worker");
-            await worker.StopAsync(RunSettings.StopGrace);
+            await worker.StopAsync();
             view.Done(Row, $"{result.TxPerSecond:0} tx/s, peak RSS {peak / (1 << 20)} MB");
 
             var early = MeanRss(samples, count, 0.1, 0.2);

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using RocksDbSharp;
 using Statehouse.Contracts;
 using Statehouse.Worker.Commit;
 using Statehouse.Worker.Reads;
@@ -70,36 +69,43 @@ internal sealed class ReplayBenchmark(StorageArguments args, TextWriter output, 
         try
         {
             string build = "reused", buildRate = "–";
-            if (args.Reuse && File.Exists(marker) && File.ReadAllText(marker) == signature && Directory.Exists(directory))
-            {
-                progress.WriteLine($"replay: reusing {directory}");
-            }
-            else
+            var built = !(args.Reuse && File.Exists(marker) && File.ReadAllText(marker) == signature && Directory.Exists(directory));
+            if (built)
             {
                 File.Delete(marker);
                 var (elapsed, applying) = Build(shape, StoreDirectory.Fresh(args.Root, shape.Name));
-                var settled = Settle(directory);
-                File.WriteAllText(marker, signature);
-                progress.WriteLine(Invariant($"build {shape.Name}: background flushes and compactions done {settled.TotalSeconds:F1} s after the last commit"));
                 build = Invariant($"{elapsed.TotalSeconds:F1} s");
                 buildRate = Invariant($"{shape.Transactions / elapsed.TotalSeconds:F0} ({shape.Transactions / applying.TotalSeconds:F0} in Apply)");
             }
+            else
+            {
+                progress.WriteLine($"replay: reusing {directory}");
+            }
 
-            var reads = new Dictionary<ReadKind, ReadResult>();
             long size;
+            string levels;
             // Reopened as a restarted worker would be: RocksDB writes what the log held into table files first.
             using (var store = StateStore.Open(directory))
             {
+                if (built)
+                {
+                    var settled = Settle(store);
+                    File.WriteAllText(marker, signature);
+                    progress.WriteLine(Invariant($"build {shape.Name}: background flushes and compactions done {settled.TotalSeconds:F1} s after the last commit"));
+                }
+
                 if (store.LastCommitTs != shape.Transactions)
                 {
                     throw new InvalidOperationException($"the store at {directory} holds {store.LastCommitTs} transactions, not {shape.Transactions}");
                 }
 
                 size = StoreDirectory.SizeBytes(directory);
+                levels = DescribeLevels(store);
             }
 
-            progress.WriteLine($"{shape.Name}: table files per level: {DescribeLevels(directory)}");
+            progress.WriteLine($"{shape.Name}: table files per level: {levels}");
             WarmUpReads(directory, shape);
+            var reads = new Dictionary<ReadKind, ReadResult>();
             foreach (var kind in s_kinds)
             {
                 reads[kind] = MeasureReads(directory, shape, kind);
@@ -154,14 +160,14 @@ internal sealed class ReplayBenchmark(StorageArguments args, TextWriter output, 
     }
 
     /// <summary>Table files per level of each column family that reads use, e.g. <c>history [2 0 3]</c>: what a lookup has to search.</summary>
-    private static string DescribeLevels(string directory)
+    private static string DescribeLevels(StateStore store)
     {
-        using var db = OpenBare(directory);
+        var levels = Enumerable.Range(0, 7).Select(level => store.GetFamilyProperty($"rocksdb.num-files-at-level{level}")).ToList();
         return string.Join(", ", new[] { ColumnFamilyNames.State, ColumnFamilyNames.History, ColumnFamilyNames.AgentLog }.Select(name =>
         {
-            var family = db.GetColumnFamily(name);
-            var files = Enumerable.Range(0, 7).Select(level => db.GetProperty($"rocksdb.num-files-at-level{level}", family)).ToList();
-            while (files.Count > 1 && files[^1] == "0")
+            var family = ColumnFamilyNames.All.ToList().IndexOf(name);
+            var files = levels.Select(level => level[family]).ToList();
+            while (files.Count > 1 && files[^1] == 0)
             {
                 files.RemoveAt(files.Count - 1);
             }
@@ -170,33 +176,19 @@ internal sealed class ReplayBenchmark(StorageArguments args, TextWriter output, 
         }));
     }
 
-    private static RocksDb OpenBare(string directory)
-    {
-        var families = new ColumnFamilies();
-        foreach (var name in ColumnFamilyNames.All)
-        {
-            families.Add(name, new ColumnFamilyOptions());
-        }
-
-        return RocksDb.Open(new DbOptions(), directory, families);
-    }
-
     /// <summary>
-    /// Opens the finished store with bare RocksDB and waits until no flush or compaction is running or pending,
-    /// so that reads are measured on a store at rest rather than against a compaction using the second core.
+    /// Waits until no flush or compaction of <paramref name="store"/> is running or pending, so that reads are measured
+    /// on a store at rest rather than against a compaction using the second core.
     /// </summary>
-    private static TimeSpan Settle(string directory)
+    private static TimeSpan Settle(StateStore store)
     {
+        string[] busy = ["rocksdb.num-running-compactions", "rocksdb.num-running-flushes", "rocksdb.compaction-pending", "rocksdb.mem-table-flush-pending"];
         var start = Stopwatch.GetTimestamp();
-        using var db = OpenBare(directory);
-        var handles = ColumnFamilyNames.All.Select(db.GetColumnFamily).ToArray();
-        while (db.GetProperty("rocksdb.num-running-compactions") != "0"
-            || db.GetProperty("rocksdb.num-running-flushes") != "0"
-            || handles.Any(h => db.GetProperty("rocksdb.compaction-pending", h) != "0" || db.GetProperty("rocksdb.mem-table-flush-pending", h) != "0"))
+        while (busy.Any(property => store.GetFamilyProperty(property).Any(value => value != 0)))
         {
             if (Stopwatch.GetElapsedTime(start) > TimeSpan.FromMinutes(10))
             {
-                throw new TimeoutException($"{directory}: compactions still running after 10 minutes");
+                throw new TimeoutException($"{store.Path}: compactions still running after 10 minutes");
             }
 
             Thread.Sleep(100);
