@@ -6,35 +6,31 @@ namespace Statehouse.Worker.Tests.Storage;
 /// <summary>The checks before an open, and how RocksDB's open errors read to the worker.</summary>
 public sealed class StoreOpenCheckTests : IDisposable
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "statehouse-tests", Guid.NewGuid().ToString("N"));
+    private readonly TempDirectory _temp = new();
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_directory))
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-    }
+    private string StorePath => _temp.Path;
+
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public void HoldsStore_MissingThenEmptyThenStoreDirectory_FalseFalseTrue()
     {
-        var missing = StoreOpenCheck.HoldsStore(_directory);
-        Directory.CreateDirectory(_directory);
-        var empty = StoreOpenCheck.HoldsStore(_directory);
-        StateStore.Open(_directory).Dispose();
+        var missing = StoreOpenCheck.HoldsStore(StorePath);
+        Directory.CreateDirectory(StorePath);
+        var empty = StoreOpenCheck.HoldsStore(StorePath);
+        StateStore.Open(StorePath).Dispose();
 
-        Assert.Equal((false, false, true), (missing, empty, StoreOpenCheck.HoldsStore(_directory)));
+        Assert.Equal((false, false, true), (missing, empty, StoreOpenCheck.HoldsStore(StorePath)));
     }
 
     [Fact]
     public void BeforeOpen_RocksDbStoreWithoutTheSchemasColumnFamilies_RefusesNamingThem()
     {
-        using (RocksDb.Open(new DbOptions().SetCreateIfMissing(true), _directory))
+        using (RocksDb.Open(new DbOptions().SetCreateIfMissing(true), StorePath))
         {
         }
 
-        var error = Assert.Throws<StoreOpenException>(() => StoreOpenCheck.BeforeOpen(new DbOptions(), _directory));
+        var error = Assert.Throws<StoreOpenException>(() => StoreOpenCheck.BeforeOpen(new DbOptions(), StorePath));
 
         Assert.Contains("lacks column families state, history, log, agent_log, inbox, meta", error.Message, StringComparison.Ordinal);
     }
@@ -42,20 +38,20 @@ public sealed class StoreOpenCheckTests : IDisposable
     [Fact]
     public void BeforeOpen_StoreHeldByAnotherHandle_ThrowsStoreLocked()
     {
-        using var holder = StateStore.Open(_directory);
+        using var holder = StateStore.Open(StorePath);
 
-        var error = Assert.Throws<StoreLockedException>(() => StoreOpenCheck.BeforeOpen(new DbOptions(), _directory));
+        var error = Assert.Throws<StoreLockedException>(() => StoreOpenCheck.BeforeOpen(new DbOptions(), StorePath));
 
-        Assert.Contains($"The store at '{_directory}' is in use by another process (its LOCK is held)", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"The store at '{StorePath}' is in use by another process (its LOCK is held)", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void OpenFailed_LockHeldByThisProcess_IsStoreLocked()
     {
-        using var holder = StateStore.Open(_directory);
-        var refused = Assert.Throws<RocksDbException>(() => RocksDb.Open(new DbOptions(), _directory, StateStore.AllFamilies()));
+        using var holder = StateStore.Open(StorePath);
+        var refused = Assert.Throws<RocksDbException>(() => RocksDb.Open(new DbOptions(), StorePath, StateStore.AllFamilies()));
 
-        var error = StoreOpenCheck.OpenFailed(_directory, refused);
+        var error = StoreOpenCheck.OpenFailed(StorePath, refused);
 
         Assert.IsType<StoreLockedException>(error);
         Assert.Contains("in use by another process", error.Message, StringComparison.Ordinal);
@@ -64,18 +60,18 @@ public sealed class StoreOpenCheckTests : IDisposable
     [Fact]
     public void OpenFailed_ManifestMissing_IsStoreOpenWithTheDamagedStoreMessage()
     {
-        StateStore.Open(_directory).Dispose();
-        foreach (var manifest in Directory.GetFiles(_directory, "MANIFEST-*"))
+        StateStore.Open(StorePath).Dispose();
+        foreach (var manifest in Directory.GetFiles(StorePath, "MANIFEST-*"))
         {
             File.Delete(manifest);
         }
 
-        var refused = Assert.Throws<RocksDbException>(() => RocksDb.Open(new DbOptions(), _directory, StateStore.AllFamilies()));
+        var refused = Assert.Throws<RocksDbException>(() => RocksDb.Open(new DbOptions(), StorePath, StateStore.AllFamilies()));
 
-        var error = StoreOpenCheck.OpenFailed(_directory, refused);
+        var error = StoreOpenCheck.OpenFailed(StorePath, refused);
 
         Assert.IsType<StoreOpenException>(error);
-        Assert.StartsWith($"The store at '{_directory}' is damaged: RocksDB reports \"", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"The store at '{StorePath}' is damaged: RocksDB reports \"", error.Message, StringComparison.Ordinal);
         Assert.Contains("statehouse restore", error.Message, StringComparison.Ordinal);
     }
 }
