@@ -61,6 +61,7 @@ internal static class CommitWorkerHostingExtensions
         services.TryAddSingleton(sp => new CommitQueueProbe(
             sp.GetRequiredService<TopologyNames>(), TimeSpan.FromSeconds(sp.GetRequiredService<BrokerOptions>().QueueProbeSeconds),
             sp.GetRequiredService<WorkerCounters>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CommitQueueProbe>>()));
+        services.TryAddSingleton<DeploymentCheck>();
         // Opened by the worker service first thing at start (after the settings passed), waiting as a standby while locked.
         services.TryAddSingleton(sp => new StoreOpener(
             sp.GetRequiredService<StorageOptions>(), synced => WorkerMetrics.SyncDuration.Record(synced.TotalSeconds),

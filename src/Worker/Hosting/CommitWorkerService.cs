@@ -1,4 +1,3 @@
-using MessagePack;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -15,8 +14,8 @@ namespace Statehouse.Worker.Hosting;
 /// <summary>
 /// The worker's life: open the store before anything else, then keep a broker session up (reconnecting for as long
 /// as it takes) and run the commit loop; on stop, stop consuming, finish the group in flight, close the session.
-/// Every session first checks that the store is the deployment's (<see cref="DeploymentStream"/>); a worker with
-/// another store consumes nothing and stops with exit code 1.
+/// Every session first checks that the store is the deployment's (<see cref="DeploymentCheck"/>); a worker with
+/// another store consumes nothing and stops with exit code 1. The inbox pruner runs beside the loop (<see cref="InboxPruner.RunAsync"/>).
 /// The store's owner (<see cref="StoreOpener"/>) is a container singleton, so the store is disposed after this service, last.
 /// </summary>
 /// <param name="services">The container, to resolve what works on the store once it is open (commit loop, reads, pruner).</param>
@@ -26,6 +25,7 @@ internal sealed class CommitWorkerService(
     StoreOpener opener,
     BrokerConnector connector,
     CommitQueueProbe probe,
+    DeploymentCheck deployment,
     TopologyNames names,
     WorkerHealth health,
     WorkerCounters counters,
@@ -105,7 +105,7 @@ internal sealed class CommitWorkerService(
         // The loop has its own stop signal: it keeps committing what was delivered until the consumers are cancelled.
         using var loopStopping = new CancellationTokenSource();
         var loopTask = RunLoopAsync(loop, loopStopping.Token);
-        var pruneTask = PruneInboxAsync(pruner, settings.Commit.InboxRetention, stopping);
+        var pruneTask = pruner.RunAsync(_logger, stopping);
         var reconnectDelay = TimeSpan.FromSeconds(settings.Broker.ReconnectDelaySeconds);
         BrokerSession? session = null;
         var probeTask = settings.Broker.QueueProbeSeconds > 0 ? probe.RunAsync(() => session, stopping) : Task.CompletedTask;
@@ -199,82 +199,24 @@ internal sealed class CommitWorkerService(
     }
 
     /// <summary>
-    /// Whether <paramref name="store"/> is the store of this worker's deployment (its queue prefix), by the first claim
-    /// on its deployment stream (claiming it for this store when there is none yet). When it is not: logs the store ids
-    /// and what to do, marks health, stops the worker with exit code 1 and returns false. A broker failure throws, and
-    /// the session is retried like any other.
+    /// Whether <paramref name="store"/> is the store of this worker's deployment (<see cref="DeploymentCheck"/>). When it is
+    /// not: logs the store ids and what to do, marks health, stops the worker with exit code 1 and returns false.
     /// </summary>
     private async Task<bool> IsDeploymentStoreAsync(
         BrokerSession session, string storePath, StateStore store, CancellationToken stopping)
     {
-        var mine = new DeploymentClaim(store.StoreId, time.GetUtcNow().UtcDateTime,
-            $"{Environment.MachineName} pid {Environment.ProcessId} store {storePath}", store.LastCommitTs);
-        string reason;
-        await using (var channel = await session.CreateSideChannelAsync(stopping))
+        var verdict = await deployment.CheckAsync(session, store, storePath, stopping);
+        if (verdict.IsConfirmed)
         {
-            try
-            {
-                var first = await DeploymentStream.ReadOrClaimAsync(channel, names, mine, time, stopping);
-                if (first.StoreId == store.StoreId)
-                {
-                    _logger.DeploymentConfirmed(store.StoreId, names.DeploymentStream, first.ClaimedAt, first.ClaimedBy);
-                    return true;
-                }
-
-                reason = $"this worker's store {store.StoreId} at '{storePath}' (last commit_ts {store.LastCommitTs}) is not the store of " +
-                    $"deployment '{names.Prefix}': {names.DeploymentStream} names store {first.StoreId} (claimed {first.ClaimedAt:O} by " +
-                    $"{first.ClaimedBy}, at commit_ts {first.LastCommitTs}).";
-            }
-            catch (MessagePackSerializationException e)
-            {
-                reason = $"the first message of {names.DeploymentStream} is not a deployment claim ({e.Message}), so no store can be " +
-                    $"shown to be deployment '{names.Prefix}''s.";
-            }
+            _logger.DeploymentConfirmed(store.StoreId, names.DeploymentStream, verdict.FirstClaim.ClaimedAt, verdict.FirstClaim.ClaimedBy);
+            return true;
         }
 
-        reason += " It consumes none of the prefix's commits and serves none of its reads, so no commit_ts is handed out twice. " +
-            "For a standby, point Statehouse:Storage:Path at the deployment's own store directory; to replace a lost store, restore " +
-            "a backup of the deployment's store (statehouse restore) and start on that; for a new deployment, use another " +
-            "Statehouse:Broker:QueuePrefix. See docs/operations.md, \"One deployment, one store\".";
-        _logger.DeploymentRefused(reason);
-        health.Refuse(reason);
+        _logger.DeploymentRefused(verdict.Refusal);
+        health.Refuse(verdict.Refusal);
         Environment.ExitCode = 1;
         lifetime.StopApplication();
         return false;
-    }
-
-    /// <summary>
-    /// Prunes the inbox at start and then every tenth of the retention (between 10 s and 1 h), beside the commit loop:
-    /// its unsynced deletes never wait for, or hold up, a group commit.
-    /// </summary>
-    private async Task PruneInboxAsync(InboxPruner pruner, TimeSpan retention, CancellationToken stopping)
-    {
-        var interval = TimeSpan.FromTicks(Math.Clamp(retention.Ticks / 10, TimeSpan.TicksPerSecond * 10, TimeSpan.TicksPerHour));
-        using var timer = new PeriodicTimer(interval, time);
-        try
-        {
-            do
-            {
-                try
-                {
-                    var pruned = await Task.Run(() => pruner.PruneOnce(stopping), stopping);
-                    if (pruned > 0)
-                    {
-                        _logger.InboxPruned(pruned, retention);
-                    }
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    // A full or failing disk shows up in the commit loop too; pruning simply tries again next time.
-                    _logger.InboxPruneFailed(ex.Message);
-                }
-            }
-            while (await timer.WaitForNextTickAsync(stopping));
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping.
-        }
     }
 
     private async Task RunLoopAsync(CommitLoop loop, CancellationToken stopping)

@@ -62,16 +62,37 @@ internal sealed class AcknowledgedWatermark : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new StoreOpenException(StateStore.Damaged(storePath, $"its acknowledged watermark {FileName} cannot be read ({e.Message})"), e);
+            throw new StoreOpenException(StoreOpenCheck.Damaged(storePath, $"its acknowledged watermark {FileName} cannot be read ({e.Message})"), e);
         }
 
         if (bytes.Length != Length)
         {
-            throw new StoreOpenException(StateStore.Damaged(storePath,
+            throw new StoreOpenException(StoreOpenCheck.Damaged(storePath,
                 $"its acknowledged watermark {FileName} holds {bytes.Length} bytes instead of {Length}"));
         }
 
         return BinaryPrimitives.ReadInt64BigEndian(bytes);
+    }
+
+    /// <summary>
+    /// Refuses a store that ends below the commit_ts its watermark file records as synced: acknowledged commits are gone
+    /// (a log or table file cut short or deleted, which RocksDB cannot tell from an unfinished write). Returns the file's
+    /// value (null when there is none, see <see cref="Read"/>); throws <see cref="StoreOpenException"/> with the damaged
+    /// store's message otherwise.
+    /// </summary>
+    /// <param name="storePath">The store directory.</param>
+    /// <param name="lastCommitTs">The last commit_ts of the store as RocksDB opened it.</param>
+    public static long? Check(string storePath, long lastCommitTs)
+    {
+        var acknowledged = Read(storePath);
+        if (acknowledged > lastCommitTs)
+        {
+            throw new StoreOpenException(StoreOpenCheck.Damaged(storePath,
+                $"its acknowledged watermark ({FileName}) records commit_ts {acknowledged} as acknowledged but the store " +
+                $"ends at commit_ts {lastCommitTs}: acknowledged commits are missing because a write-ahead log or table file is missing or cut short"));
+        }
+
+        return acknowledged;
     }
 
     /// <summary>Starts the background writer for the store at <paramref name="storePath"/>, whose file holds <paramref name="written"/> (null: no file).</summary>

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Statehouse.Worker.Storage;
 
 /// <summary>
@@ -9,6 +11,42 @@ namespace Statehouse.Worker.Storage;
 internal sealed class InboxPruner(StateStore store, TimeProvider time, TimeSpan retention)
 {
     private const int ChunkSize = 1000;
+
+    /// <summary>
+    /// Prunes at once and then every tenth of the retention (between 10 s and 1 h) until <paramref name="stopping"/>,
+    /// beside the commit loop: its unsynced deletes never wait for, or hold up, a group commit. A failed pass (a full or
+    /// failing disk, which the commit loop reports too) is logged and tried again next time; never throws.
+    /// </summary>
+    /// <param name="logger">The worker service's logger, which writes the pruning lines.</param>
+    /// <param name="stopping">Ends the loop (and a pass in progress).</param>
+    public async Task RunAsync(ILogger logger, CancellationToken stopping)
+    {
+        var interval = TimeSpan.FromTicks(Math.Clamp(retention.Ticks / 10, TimeSpan.TicksPerSecond * 10, TimeSpan.TicksPerHour));
+        using var timer = new PeriodicTimer(interval, time);
+        try
+        {
+            do
+            {
+                try
+                {
+                    var pruned = await Task.Run(() => PruneOnce(stopping), stopping);
+                    if (pruned > 0)
+                    {
+                        logger.InboxPruned(pruned, retention);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.InboxPruneFailed(ex.Message);
+                }
+            }
+            while (await timer.WaitForNextTickAsync(stopping));
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
 
     /// <summary>Removes every entry stored before now − retention whose deadline is before now; returns how many.</summary>
     public long PruneOnce(CancellationToken cancellationToken = default)

@@ -45,7 +45,7 @@ internal sealed class StoreSecondary : IDisposable
     public long ReadLastCommitTs()
     {
         _db.TryCatchUpWithPrimary();
-        return StateStore.ReadLastCommitTs(_db, Path);
+        return StoreMeta.ReadLastCommitTs(_db, Path);
     }
 
     public void Dispose()

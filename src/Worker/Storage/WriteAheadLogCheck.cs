@@ -53,7 +53,7 @@ internal static class WriteAheadLogCheck
 
             if (damage is not null)
             {
-                throw new StoreOpenException(StateStore.Damaged(path, damage));
+                throw new StoreOpenException(StoreOpenCheck.Damaged(path, damage));
             }
         }
     }

@@ -1,3 +1,5 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging.Testing;
 using Statehouse.Contracts;
 using Statehouse.Worker.Commit;
 using Statehouse.Worker.Storage;
@@ -69,6 +71,30 @@ public sealed class InboxPrunerTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_EntriesExpiringLater_PrunesAtStartAndAgainOnTheTimerUntilStopped()
+    {
+        var lines = Channel.CreateUnbounded<string>();
+        var logger = new FakeLogger(line => lines.Writer.TryWrite(line), "pruner");
+        _store.Apply(EnvelopeWithId("first", Operation.Write("a", "k", Value(1))) with { DeadlineUnixMs = DeadlineIn(TimeSpan.FromHours(1)) });
+        _store.Time.Advance(TimeSpan.FromDays(2));
+        _store.Apply(EnvelopeWithId("second", Operation.Write("a", "k", Value(2))) with { DeadlineUnixMs = DeadlineIn(TimeSpan.FromHours(1)) });
+        _store.Time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromSeconds(1));
+        using var stopping = new CancellationTokenSource();
+
+        // A 2-day retention: passes every tenth of it (4.8 h), the first one at once.
+        var run = new InboxPruner(_store.Store, _store.Time, TimeSpan.FromDays(2)).RunAsync(logger, stopping.Token);
+        var atStart = await NextLineAsync(lines);
+        _store.Time.Advance(TimeSpan.FromDays(2));
+        var onTimer = await NextLineAsync(lines);
+        await stopping.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Contains("Pruned 1 inbox entries older than 2.00:00:00", atStart, StringComparison.Ordinal);
+        Assert.Contains("Pruned 1 inbox entries older than 2.00:00:00", onTimer, StringComparison.Ordinal);
+        Assert.Equal(ErrorCode.TxnExpired, _store.Apply(EnvelopeWithId("second", Operation.Write("a", "k", Value(2)))).Outcomes[0].Reply.ErrorCode);
+    }
+
+    [Fact]
     public void Deserialize_EntryWrittenWithoutDeadline_ReadsDeadlineAsZero()
     {
         // An entry as written before the deadline was kept: a three-element array.
@@ -78,6 +104,9 @@ public sealed class InboxPrunerTests : IDisposable
 
         Assert.Equal((1_767_225_600_000L, "default", 0L), (entry.StoredAtUnixMs, entry.Namespace, entry.DeadlineUnixMs));
     }
+
+    private static async Task<string> NextLineAsync(Channel<string> lines) =>
+        await lines.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
 
     private long DeadlineIn(TimeSpan span) => _store.Time.GetUtcNow().Add(span).ToUnixTimeMilliseconds();
 }

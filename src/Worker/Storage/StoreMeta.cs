@@ -1,0 +1,139 @@
+using System.Buffers.Binary;
+using RocksDbSharp;
+
+namespace Statehouse.Worker.Storage;
+
+/// <summary>
+/// The meta column family's records (docs/storage.md): <c>schema_version</c> and <c>last_commit_ts</c>, 8-byte big-endian
+/// integers, and <c>store_id</c>, a 16-byte GUID. Writes them when a store is created, checks them at every open, and
+/// reads the last commit_ts of a store that is not open for writing (a backup checkpoint, a standby's secondary instance).
+/// </summary>
+internal static class StoreMeta
+{
+    private static readonly byte[] s_lastCommitTsKey = "last_commit_ts"u8.ToArray();
+    private static readonly byte[] s_schemaVersionKey = "schema_version"u8.ToArray();
+    private static readonly byte[] s_storeIdKey = "store_id"u8.ToArray();
+    private static readonly ReadOptions s_defaultRead = new();
+
+    /// <summary>
+    /// The last commit_ts and store id of the store just opened in <paramref name="handles"/>. A new store
+    /// (<paramref name="created"/>, or an existing one a crash left without meta records before anything was committed)
+    /// gets its records, and a store from before store ids its id, through <paramref name="writeSynced"/>. Throws
+    /// <see cref="StoreOpenException"/> when the records are missing or damaged, of another schema version, or when the
+    /// log does not end at the last commit_ts.
+    /// </summary>
+    /// <param name="handles">The open database.</param>
+    /// <param name="path">The store's directory, for messages.</param>
+    /// <param name="created">True when the directory was missing or empty before this open.</param>
+    /// <param name="writeSynced">Writes a batch of meta records with sync (the store's synced write, counted like a commit's).</param>
+    public static (long LastCommitTs, Guid StoreId) Load(StoreHandles handles, string path, bool created, Action<WriteBatch> writeSynced)
+    {
+        if (created)
+        {
+            return Create(handles, writeSynced);
+        }
+
+        var schema = Get(handles, s_schemaVersionKey);
+        var last = Get(handles, s_lastCommitTsKey);
+        if (schema is null && last is null && IsEmpty(handles, handles.Log) && IsEmpty(handles, handles.State))
+        {
+            // A crash during the very first start can leave column families without meta records; nothing was committed yet.
+            return Create(handles, writeSynced);
+        }
+
+        if (schema is not { Length: 8 } || last is not { Length: 8 })
+        {
+            throw new StoreOpenException($"The store at '{path}' has no valid meta records (schema version, last commit_ts): damaged or not a Statehouse store.");
+        }
+
+        var version = BinaryPrimitives.ReadInt64BigEndian(schema);
+        if (version != StorageFormat.SchemaVersion)
+        {
+            throw new StoreOpenException($"The store at '{path}' has schema version {version}; this worker reads version {StorageFormat.SchemaVersion}.");
+        }
+
+        var lastCommitTs = BinaryPrimitives.ReadInt64BigEndian(last);
+        var logged = LastLoggedCommitTs(handles);
+        if (logged != lastCommitTs)
+        {
+            throw new StoreOpenException(
+                $"The store at '{path}' is inconsistent: meta says last commit_ts {lastCommitTs} but the log ends at {logged}. Refusing to open it.");
+        }
+
+        return (lastCommitTs, ReadOrAddStoreId(handles, path, writeSynced));
+    }
+
+    /// <summary>Adds the new last commit_ts to a batch (written together with the transactions that reach it).</summary>
+    public static void PutLastCommitTs(WriteBatch batch, StoreHandles handles, long commitTs) =>
+        batch.Put(s_lastCommitTsKey, EncodeInt64(commitTs), handles.Meta);
+
+    /// <summary>The last commit_ts recorded in the store at <paramref name="path"/>, opened read-only (e.g. a checkpoint).</summary>
+    public static long ReadLastCommitTs(string path)
+    {
+        using var db = RocksDb.OpenReadOnly(new DbOptions(), path, StateStore.AllFamilies(), false);
+        return ReadLastCommitTs(db, path);
+    }
+
+    /// <summary>
+    /// The last commit_ts in the meta column family of <paramref name="db"/>, a read-only or secondary instance of the store
+    /// at <paramref name="path"/>. Throws <see cref="StoreOpenException"/> when the record is missing.
+    /// </summary>
+    public static long ReadLastCommitTs(RocksDb db, string path)
+    {
+        var last = db.Get(s_lastCommitTsKey, db.GetColumnFamily(ColumnFamilyNames.Meta), s_defaultRead);
+        return last is { Length: 8 } ? BinaryPrimitives.ReadInt64BigEndian(last) : throw new StoreOpenException($"'{path}' has no last commit_ts record.");
+    }
+
+    private static (long LastCommitTs, Guid StoreId) Create(StoreHandles handles, Action<WriteBatch> writeSynced)
+    {
+        using var batch = new WriteBatch();
+        batch.Put(s_schemaVersionKey, EncodeInt64(StorageFormat.SchemaVersion), handles.Meta);
+        PutLastCommitTs(batch, handles, 0);
+        var id = Guid.NewGuid();
+        batch.Put(s_storeIdKey, id.ToByteArray(), handles.Meta);
+        writeSynced(batch);
+        return (0, id);
+    }
+
+    private static Guid ReadOrAddStoreId(StoreHandles handles, string path, Action<WriteBatch> writeSynced)
+    {
+        var stored = Get(handles, s_storeIdKey);
+        if (stored is { Length: 16 })
+        {
+            return new Guid(stored);
+        }
+
+        if (stored is not null)
+        {
+            throw new StoreOpenException($"The store at '{path}' has a damaged store id ({stored.Length} bytes instead of 16). Refusing to open it.");
+        }
+
+        // A store from before store ids: it gets its id now, once, and keeps it (synced, like the store's creation).
+        var id = Guid.NewGuid();
+        using var batch = new WriteBatch();
+        batch.Put(s_storeIdKey, id.ToByteArray(), handles.Meta);
+        writeSynced(batch);
+        return id;
+    }
+
+    private static byte[] EncodeInt64(long value)
+    {
+        var bytes = new byte[8];
+        BinaryPrimitives.WriteInt64BigEndian(bytes, value);
+        return bytes;
+    }
+
+    private static byte[]? Get(StoreHandles handles, byte[] key) => handles.Db.Get(key, handles.Meta, s_defaultRead);
+
+    private static bool IsEmpty(StoreHandles handles, ColumnFamilyHandle family)
+    {
+        using var iterator = handles.Db.NewIterator(family, s_defaultRead);
+        return !iterator.SeekToFirst().Valid();
+    }
+
+    private static long LastLoggedCommitTs(StoreHandles handles)
+    {
+        using var iterator = handles.Db.NewIterator(handles.Log, s_defaultRead);
+        return iterator.SeekToLast().Valid() ? KeyCodec.ReadInt64(iterator.GetKeySpan()) : 0;
+    }
+}
