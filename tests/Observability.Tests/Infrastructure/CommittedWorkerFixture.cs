@@ -30,8 +30,8 @@ public sealed class CommittedWorkerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await TestBroker.EnsureReachableAsync();
-        _worker = WorkerUnderTest.Start(TestBroker.UniquePrefix(), TestBroker.Uri,
+        await ObservabilityBroker.EnsureReachableAsync();
+        _worker = WorkerUnderTest.Start(ObservabilityBroker.UniquePrefix(), ObservabilityBroker.Uri,
             "Statehouse:Http:Enabled=true",
             "Statehouse:Http:Port=0",
             "Statehouse:Broker:QueueProbeSeconds=0.2",
@@ -40,7 +40,7 @@ public sealed class CommittedWorkerFixture : IAsyncLifetime
         _monitoring = new MonitoringClient(await _worker.WaitForMonitoringAsync());
         await _worker.WaitUntilReadyAsync();
 
-        await using var client = await StatehouseClient.ConnectAsync(new StatehouseClientOptions { Uri = TestBroker.Uri, QueuePrefix = _worker.Prefix });
+        await using var client = await StatehouseClient.ConnectAsync(new StatehouseClientOptions { Uri = ObservabilityBroker.Uri, QueuePrefix = _worker.Prefix });
         for (var i = 1; i <= 3; i++)
         {
             await using var tx = client.BeginTransaction();
@@ -70,7 +70,7 @@ public sealed class CommittedWorkerFixture : IAsyncLifetime
         if (_worker is not null)
         {
             await _worker.DisposeAsync();
-            await TestBroker.DeleteTopologyAsync(_worker.Prefix);
+            await ObservabilityBroker.DeleteTopologyAsync(_worker.Prefix);
         }
     }
 }

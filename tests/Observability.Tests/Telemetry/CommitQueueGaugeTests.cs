@@ -7,14 +7,14 @@ public sealed class CommitQueueGaugeTests
     [Fact]
     public async Task Scrape_MessagesWaitingInTheCommitQueue_ReportsThemReady()
     {
-        await TestBroker.EnsureReachableAsync();
-        var prefix = TestBroker.UniquePrefix();
+        await ObservabilityBroker.EnsureReachableAsync();
+        var prefix = ObservabilityBroker.UniquePrefix();
         try
         {
             // Another consumer is active and holds one message: this worker waits as the standby consumer, four stay ready.
-            await using (await TestBroker.HoldCommitQueueAsync(prefix, messages: 5))
+            await using (await ObservabilityBroker.HoldCommitQueueAsync(prefix, messages: 5))
             {
-                await using var worker = WorkerUnderTest.Start(prefix, TestBroker.Uri,
+                await using var worker = WorkerUnderTest.Start(prefix, ObservabilityBroker.Uri,
                     "Statehouse:Http:Enabled=true", "Statehouse:Http:Port=0", "Statehouse:Broker:QueueProbeSeconds=0.2");
                 using var monitoring = new MonitoringClient(await worker.WaitForMonitoringAsync());
                 await worker.WaitUntilReadyAsync();
@@ -27,7 +27,7 @@ public sealed class CommitQueueGaugeTests
         }
         finally
         {
-            await TestBroker.DeleteTopologyAsync(prefix);
+            await ObservabilityBroker.DeleteTopologyAsync(prefix);
         }
     }
 }

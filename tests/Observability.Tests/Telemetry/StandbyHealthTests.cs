@@ -10,13 +10,13 @@ public sealed class StandbyHealthTests
     [Fact]
     public async Task Health_StandbyWaitingForTheStore_ReportsTheStoresLastCommitTsAsItGrows()
     {
-        await TestBroker.EnsureReachableAsync();
-        var prefix = TestBroker.UniquePrefix();
+        await ObservabilityBroker.EnsureReachableAsync();
+        var prefix = ObservabilityBroker.UniquePrefix();
         try
         {
-            await using var active = WorkerUnderTest.Start(prefix, TestBroker.Uri);
+            await using var active = WorkerUnderTest.Start(prefix, ObservabilityBroker.Uri);
             await active.WaitUntilReadyAsync();
-            await using var client = await StatehouseClient.ConnectAsync(new StatehouseClientOptions { Uri = TestBroker.Uri, QueuePrefix = prefix });
+            await using var client = await StatehouseClient.ConnectAsync(new StatehouseClientOptions { Uri = ObservabilityBroker.Uri, QueuePrefix = prefix });
             for (var i = 1; i <= 3; i++)
             {
                 await using var tx = client.BeginTransaction();
@@ -24,7 +24,7 @@ public sealed class StandbyHealthTests
             }
 
             // Same prefix, so the same store directory: this one waits for the store's lock.
-            await using var standby = WorkerUnderTest.Start(prefix, TestBroker.Uri, "Statehouse:Http:Enabled=true", "Statehouse:Http:Port=0");
+            await using var standby = WorkerUnderTest.Start(prefix, ObservabilityBroker.Uri, "Statehouse:Http:Enabled=true", "Statehouse:Http:Port=0");
             using var monitoring = new MonitoringClient(await standby.WaitForMonitoringAsync());
             await standby.WaitForLineAsync(l => l.Contains("Standby: the store", StringComparison.Ordinal), "that it waits as a standby");
             var (status, _, body) = await monitoring.GetHealthAsync();
@@ -45,7 +45,7 @@ public sealed class StandbyHealthTests
         }
         finally
         {
-            await TestBroker.DeleteTopologyAsync(prefix);
+            await ObservabilityBroker.DeleteTopologyAsync(prefix);
         }
     }
 }

@@ -10,7 +10,7 @@ public sealed class UnhealthyWorkerTests
     public async Task Health_BrokerUnreachable_Returns503BrokerDisconnected()
     {
         // Nothing listens on port 1: every connection attempt is refused at once.
-        await using var worker = WorkerUnderTest.Start(TestBroker.UniquePrefix(), new Uri("amqp://guest:guest@127.0.0.1:1/"),
+        await using var worker = WorkerUnderTest.Start(ObservabilityBroker.UniquePrefix(), new Uri("amqp://guest:guest@127.0.0.1:1/"),
             "Statehouse:Http:Enabled=true", "Statehouse:Http:Port=0", "Statehouse:Broker:ReconnectDelaySeconds=0.5");
         using var monitoring = new MonitoringClient(await worker.WaitForMonitoringAsync());
         await worker.WaitForLineAsync(l => l.Contains("Cannot reach the broker", StringComparison.Ordinal), "a failed broker connection");
@@ -30,7 +30,7 @@ public sealed class UnhealthyWorkerTests
     public async Task Start_NonLoopbackAddressWithoutOptIn_ExitsNamingTheSetting()
     {
         // It refuses the setting before it connects: the broker does not matter.
-        await using var worker = WorkerUnderTest.Start(TestBroker.UniquePrefix(), new Uri("amqp://guest:guest@127.0.0.1:1/"),
+        await using var worker = WorkerUnderTest.Start(ObservabilityBroker.UniquePrefix(), new Uri("amqp://guest:guest@127.0.0.1:1/"),
             "Statehouse:Http:Enabled=true", "Statehouse:Http:Address=0.0.0.0");
 
         Assert.Equal(1, await worker.WaitForExitAsync());

@@ -3,17 +3,16 @@ using RabbitMQ.Client.Events;
 using Statehouse.Contracts;
 using Statehouse.Testing.Brokers;
 using Statehouse.Worker.Messaging;
-using SharedBroker = Statehouse.Testing.Brokers.TestBroker;
 
 namespace Statehouse.Observability.Tests.Infrastructure;
 
 /// <summary>
-/// The broker the tests use: the process's shared <see cref="SharedBroker"/> (<c>STATEHOUSE_TEST_AMQP</c>, else
+/// The broker these tests use: the process's shared <see cref="TestBroker"/> (<c>STATEHOUSE_TEST_AMQP</c>, else
 /// Testcontainers, else a failure saying how to start one), and what these tests do to its queues.
 /// </summary>
-public static class TestBroker
+public static class ObservabilityBroker
 {
-    private static SharedBroker? s_broker;
+    private static TestBroker? s_broker;
 
     /// <summary>The broker's URI, once <see cref="EnsureReachableAsync"/> found it.</summary>
     public static Uri Uri => s_broker?.Uri ?? throw new InvalidOperationException($"Call {nameof(EnsureReachableAsync)} first.");
@@ -22,7 +21,7 @@ public static class TestBroker
     public static string UniquePrefix() => TestTopology.UniquePrefix("obs");
 
     /// <summary>Finds the broker; fails with how to get one when none answers.</summary>
-    public static async Task EnsureReachableAsync() => s_broker = await SharedBroker.SharedAsync();
+    public static async Task EnsureReachableAsync() => s_broker = await TestBroker.SharedAsync();
 
     /// <summary>Deletes every queue and exchange of <paramref name="prefix"/>.</summary>
     public static async Task DeleteTopologyAsync(string prefix)
