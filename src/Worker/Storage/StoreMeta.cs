@@ -67,11 +67,22 @@ internal static class StoreMeta
     public static void PutLastCommitTs(WriteBatch batch, StoreHandles handles, long commitTs) =>
         batch.Put(s_lastCommitTsKey, EncodeInt64(commitTs), handles.Meta);
 
-    /// <summary>The last commit_ts recorded in the store at <paramref name="path"/>, opened read-only (e.g. a checkpoint).</summary>
+    /// <summary>
+    /// The last commit_ts recorded in the store at <paramref name="path"/>, opened read-only (e.g. a checkpoint). Throws
+    /// <see cref="StorageReadException"/> (RocksDB's message) when RocksDB cannot read it, <see cref="StoreOpenException"/>
+    /// when the record is missing.
+    /// </summary>
     public static long ReadLastCommitTs(string path)
     {
-        using var db = RocksDb.OpenReadOnly(new DbOptions(), path, StateStore.AllFamilies(), false);
-        return ReadLastCommitTs(db, path);
+        try
+        {
+            using var db = RocksDb.OpenReadOnly(new DbOptions(), path, StateStore.AllFamilies(), false);
+            return ReadLastCommitTs(db, path);
+        }
+        catch (RocksDbException e)
+        {
+            throw new StorageReadException(e.Message, e);
+        }
     }
 
     /// <summary>
