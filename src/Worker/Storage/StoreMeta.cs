@@ -49,7 +49,7 @@ internal static class StoreMeta
         var version = BinaryPrimitives.ReadInt64BigEndian(schema);
         if (version != StorageFormat.SchemaVersion)
         {
-            throw new StoreOpenException($"The store at '{path}' has schema version {version}; this worker reads version {StorageFormat.SchemaVersion}.");
+            throw new StoreOpenException(OtherSchemaVersion(path, version));
         }
 
         var lastCommitTs = BinaryPrimitives.ReadInt64BigEndian(last);
@@ -61,6 +61,30 @@ internal static class StoreMeta
         }
 
         return (lastCommitTs, ReadOrAddStoreId(handles, path, writeSynced));
+    }
+
+    /// <summary>The one message for a store of another schema version than <see cref="StorageFormat.SchemaVersion"/>.</summary>
+    public static string OtherSchemaVersion(string path, long version) =>
+        $"The store at '{path}' has schema version {version}; this worker reads version {StorageFormat.SchemaVersion}.";
+
+    /// <summary>
+    /// The schema version recorded in the store at <paramref name="path"/>, read before it is opened for writing, when it
+    /// lacks some of today's column families (<see cref="StoreOpenCheck"/>): the meta column family alone is opened
+    /// read-only. Null when that cannot be read or holds no valid version record (then the store is damaged).
+    /// </summary>
+    public static long? ReadSchemaVersion(string path)
+    {
+        var meta = new ColumnFamilies { { ColumnFamilyNames.Meta, new ColumnFamilyOptions() } };
+        try
+        {
+            using var db = RocksDb.OpenReadOnly(new DbOptions(), path, meta, false);
+            var schema = db.Get(s_schemaVersionKey, db.GetColumnFamily(ColumnFamilyNames.Meta), s_defaultRead);
+            return schema is { Length: 8 } ? BinaryPrimitives.ReadInt64BigEndian(schema) : null;
+        }
+        catch (RocksDbException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Adds the new last commit_ts to a batch (written together with the transactions that reach it).</summary>

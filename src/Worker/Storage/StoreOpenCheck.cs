@@ -28,7 +28,8 @@ internal static class StoreOpenCheck
 
     /// <summary>
     /// Checks an existing store before it is opened with <paramref name="options"/>, in this order: every column family of
-    /// the schema is there, no other process holds the lock (<see cref="StoreLockedException"/>), and the write-ahead log
+    /// the schema is there (when some are not but meta records another schema version, the refusal names the versions),
+    /// no other process holds the lock (<see cref="StoreLockedException"/>), and the write-ahead log
     /// holds nothing but intact records and at most one unfinished last record (<see cref="WriteAheadLogCheck"/>). Throws
     /// <see cref="StoreOpenException"/> for everything else that is wrong.
     /// </summary>
@@ -75,11 +76,21 @@ internal static class StoreOpenCheck
         }
 
         var missing = ColumnFamilyNames.All.Except(present, StringComparer.Ordinal).ToList();
-        if (missing.Count > 0)
+        if (missing.Count == 0)
         {
-            throw new StoreOpenException(
-                $"The store at '{path}' lacks column families {string.Join(", ", missing)}: it is not a Statehouse store or it is damaged. Refusing to open it.");
+            return;
         }
+
+        // Another set of column families is a format change (docs/storage.md, "Changing the schema"): a store whose meta
+        // records another schema version is refused for its version, not taken for a damaged one.
+        if (present.Contains(ColumnFamilyNames.Meta, StringComparer.Ordinal) && StoreMeta.ReadSchemaVersion(path) is { } version &&
+            version != StorageFormat.SchemaVersion)
+        {
+            throw new StoreOpenException(StoreMeta.OtherSchemaVersion(path, version));
+        }
+
+        throw new StoreOpenException(
+            $"The store at '{path}' lacks column families {string.Join(", ", missing)}: it is not a Statehouse store or it is damaged. Refusing to open it.");
     }
 
     /// <summary>
