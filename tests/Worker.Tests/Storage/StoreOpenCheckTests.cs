@@ -53,6 +53,21 @@ public sealed class StoreOpenCheckTests : IDisposable
     }
 
     [Fact]
+    public void Open_NewerSchemaVersionWithAnUnknownColumnFamily_RefusesNamingTheSchemaVersions()
+    {
+        StateStore.Open(StorePath).Dispose();
+        ChangeStore(db =>
+        {
+            db.Put("schema_version"u8.ToArray(), BigEndian(StorageFormat.SchemaVersion + 1), db.GetColumnFamily(ColumnFamilyNames.Meta), new WriteOptions().SetSync(true));
+            db.CreateColumnFamily(new ColumnFamilyOptions(), "future_index");
+        });
+
+        var error = Assert.Throws<StoreOpenException>(() => StateStore.Open(StorePath));
+
+        Assert.Equal($"The store at '{StorePath}' has schema version {StorageFormat.SchemaVersion + 1}; this worker reads version {StorageFormat.SchemaVersion}.", error.Message);
+    }
+
+    [Fact]
     public void Open_TodaysSchemaVersionLackingAColumnFamily_RefusesAsDamaged()
     {
         StateStore.Open(StorePath).Dispose();
