@@ -44,6 +44,36 @@ internal sealed class TempStore : IDisposable
         Reads = new ReadService(Store, new ReadServiceOptions(), new WorkerHealth());
     }
 
+    /// <summary>
+    /// Damages the store on disk where it holds <paramref name="stored"/> (at least 16 incompressible bytes of a committed
+    /// value): reopens once, so RocksDB's recovery moves the log into table files, closes, flips those bytes in every table
+    /// file that holds them, and opens the store again. Reads of those blocks then fail RocksDB's block checksum.
+    /// </summary>
+    public void DamageTableFilesHolding(byte[] stored)
+    {
+        Reopen();
+        Store.Dispose();
+        var damaged = 0;
+        foreach (var file in System.IO.Directory.GetFiles(Directory, "*.sst"))
+        {
+            var bytes = File.ReadAllBytes(file);
+            var at = bytes.AsSpan().IndexOf(stored);
+            if (at >= 0)
+            {
+                for (var i = at; i < at + stored.Length; i++)
+                {
+                    bytes[i] ^= 0xFF;
+                }
+
+                File.WriteAllBytes(file, bytes);
+                damaged++;
+            }
+        }
+
+        Assert.True(damaged > 0, $"no table file in {Directory} holds the value: the damage would test nothing");
+        Reopen();
+    }
+
     public static byte[] Value<T>(T value) => MessagePackSerializer.Serialize(value);
 
     public static CommitEnvelope Envelope(params Operation[] operations) =>

@@ -100,7 +100,7 @@ internal sealed class ReplayBenchmark(StorageArguments args, TextWriter output, 
                 }
 
                 size = StoreDirectory.SizeBytes(directory);
-                levels = DescribeLevels(store);
+                levels = store.DescribeReadLevels();
             }
 
             progress.WriteLine($"{shape.Name}: table files per level: {levels}");
@@ -157,23 +157,6 @@ internal sealed class ReplayBenchmark(StorageArguments args, TextWriter output, 
         }
 
         return (Stopwatch.GetElapsedTime(start), applying);
-    }
-
-    /// <summary>Table files per level of each column family that reads use, e.g. <c>history [2 0 3]</c>: what a lookup has to search.</summary>
-    private static string DescribeLevels(StateStore store)
-    {
-        var levels = Enumerable.Range(0, 7).Select(level => store.GetFamilyProperty($"rocksdb.num-files-at-level{level}")).ToList();
-        return string.Join(", ", new[] { ColumnFamilyNames.State, ColumnFamilyNames.History, ColumnFamilyNames.AgentLog }.Select(name =>
-        {
-            var family = ColumnFamilyNames.All.ToList().IndexOf(name);
-            var files = levels.Select(level => level[family]).ToList();
-            while (files.Count > 1 && files[^1] == 0)
-            {
-                files.RemoveAt(files.Count - 1);
-            }
-
-            return $"{name} [{string.Join(' ', files)}]";
-        }));
     }
 
     /// <summary>

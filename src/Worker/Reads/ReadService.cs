@@ -68,7 +68,7 @@ internal sealed class ReadService(
                 _ => ReadReply.Error(ErrorCode.InvalidRequest, $"unknown read kind {(int)request.Kind}"),
             };
         }
-        catch (Exception e) when (e is RocksDbSharp.RocksDbException or MessagePackSerializationException or ObjectDisposedException or StorageUnavailableException)
+        catch (Exception e) when (e is StorageReadException or MessagePackSerializationException or ObjectDisposedException or StorageUnavailableException)
         {
             return ReadReply.Error(ErrorCode.StorageError, "read failed: " + e.Message);
         }

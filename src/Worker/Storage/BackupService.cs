@@ -31,7 +31,7 @@ internal sealed partial class BackupService(StateStore store, BackupOptions opti
             throw new ArgumentException($"a backup named '{name}' already exists in {root}");
         }
 
-        Checkpoint(store, target);
+        store.Checkpoint(target);
         var commitTs = StoreMeta.ReadLastCommitTs(target);
         var info = new BackupInfo(target, commitTs, now.ToUnixTimeMilliseconds(),
             new DirectoryInfo(target).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length));
@@ -44,17 +44,6 @@ internal sealed partial class BackupService(StateStore store, BackupOptions opti
         };
         File.WriteAllText(Path.Combine(target, ManifestFileName), JsonSerializer.Serialize(manifest));
         return info;
-    }
-
-    /// <summary>
-    /// Writes a consistent checkpoint of the whole <paramref name="store"/> (every column family, at one point in time)
-    /// into <paramref name="directory"/>, which must not exist yet: RocksDB's own files, hard-linked where the filesystem
-    /// allows, without the <see cref="AcknowledgedWatermark"/>. Commits continue meanwhile. Callers hold a <see cref="ReadLease"/>.
-    /// </summary>
-    public static void Checkpoint(StateStore store, string directory)
-    {
-        using var checkpoint = store.Handles.Db.Checkpoint();
-        checkpoint.Save(directory, 0);
     }
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,100}$")]

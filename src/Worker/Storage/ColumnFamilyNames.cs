@@ -18,7 +18,7 @@ internal static class ColumnFamilyNames
     /// <summary>txn_id → reply, for exactly-once effect.</summary>
     public const string Inbox = "inbox";
 
-    /// <summary>last commit_ts, schema version.</summary>
+    /// <summary>last_commit_ts, schema_version, store_id (<see cref="StoreMeta"/>).</summary>
     public const string Meta = "meta";
 
     public static IReadOnlyList<string> All { get; } = [State, History, Log, AgentLog, Inbox, Meta];

@@ -155,6 +155,25 @@ internal sealed class StateStore : IDisposable
     }
 
     /// <summary>
+    /// Writes a consistent checkpoint of the whole store (every column family, at one point in time) into
+    /// <paramref name="directory"/>, which must not exist yet: RocksDB's own files, hard-linked where the filesystem
+    /// allows, without the <see cref="AcknowledgedWatermark"/>. Commits continue meanwhile. Callers hold a <see cref="ReadLease"/>.
+    /// Throws <see cref="StorageReadException"/> (RocksDB's message) when RocksDB cannot write it.
+    /// </summary>
+    public void Checkpoint(string directory)
+    {
+        try
+        {
+            using var checkpoint = Handles.Db.Checkpoint();
+            checkpoint.Save(directory, 0);
+        }
+        catch (RocksDbException e)
+        {
+            throw new StorageReadException(e.Message, e);
+        }
+    }
+
+    /// <summary>
     /// An integer RocksDB property (e.g. <c>rocksdb.size-all-mem-tables</c>, bytes) of every column family, in
     /// <see cref="ColumnFamilyNames.All"/> order, for diagnostics and tests. Throws when RocksDB does not know it.
     /// </summary>
@@ -164,6 +183,27 @@ internal sealed class StateStore : IDisposable
         return [.. handles.All.Select(family => long.Parse(
             handles.Db.GetProperty(name, family) ?? throw new ArgumentException($"RocksDB has no property {name}", nameof(name)),
             CultureInfo.InvariantCulture))];
+    }
+
+    /// <summary>
+    /// Table files per level (0-6, empty last levels left out) of each column family that reads search, e.g.
+    /// <c>state [1], history [2 0 3], agent_log [1]</c>: how many files a lookup may have to look into. For diagnostics
+    /// (the replay benchmark).
+    /// </summary>
+    public string DescribeReadLevels()
+    {
+        var levels = Enumerable.Range(0, 7).Select(level => GetFamilyProperty($"rocksdb.num-files-at-level{level}")).ToList();
+        return string.Join(", ", new[] { ColumnFamilyNames.State, ColumnFamilyNames.History, ColumnFamilyNames.AgentLog }.Select(name =>
+        {
+            var family = ColumnFamilyNames.All.ToList().IndexOf(name);
+            var files = levels.Select(level => level[family]).ToList();
+            while (files.Count > 1 && files[^1] == 0)
+            {
+                files.RemoveAt(files.Count - 1);
+            }
+
+            return $"{name} [{string.Join(' ', files)}]";
+        }));
     }
 
     /// <summary>Every column family of the schema with default options, for opening a store read-only or as a secondary instance.</summary>

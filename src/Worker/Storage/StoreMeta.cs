@@ -49,7 +49,7 @@ internal static class StoreMeta
         var version = BinaryPrimitives.ReadInt64BigEndian(schema);
         if (version != StorageFormat.SchemaVersion)
         {
-            throw new StoreOpenException($"The store at '{path}' has schema version {version}; this worker reads version {StorageFormat.SchemaVersion}.");
+            throw new StoreOpenException(OtherSchemaVersion(path, version));
         }
 
         var lastCommitTs = BinaryPrimitives.ReadInt64BigEndian(last);
@@ -63,15 +63,50 @@ internal static class StoreMeta
         return (lastCommitTs, ReadOrAddStoreId(handles, path, writeSynced));
     }
 
+    /// <summary>The one message for a store of another schema version than <see cref="StorageFormat.SchemaVersion"/>.</summary>
+    public static string OtherSchemaVersion(string path, long version) =>
+        $"The store at '{path}' has schema version {version}; this worker reads version {StorageFormat.SchemaVersion}.";
+
+    /// <summary>
+    /// The schema version recorded in the store at <paramref name="path"/>, read before it is opened for writing, when it
+    /// lacks some of today's column families (<see cref="StoreOpenCheck"/>): the meta column family alone is opened
+    /// read-only. Null when that cannot be read or holds no valid version record (then the store is damaged).
+    /// </summary>
+    public static long? ReadSchemaVersion(string path)
+    {
+        var meta = new ColumnFamilies { { ColumnFamilyNames.Meta, new ColumnFamilyOptions() } };
+        try
+        {
+            using var db = RocksDb.OpenReadOnly(new DbOptions(), path, meta, false);
+            var schema = db.Get(s_schemaVersionKey, db.GetColumnFamily(ColumnFamilyNames.Meta), s_defaultRead);
+            return schema is { Length: 8 } ? BinaryPrimitives.ReadInt64BigEndian(schema) : null;
+        }
+        catch (RocksDbException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Adds the new last commit_ts to a batch (written together with the transactions that reach it).</summary>
     public static void PutLastCommitTs(WriteBatch batch, StoreHandles handles, long commitTs) =>
         batch.Put(s_lastCommitTsKey, EncodeInt64(commitTs), handles.Meta);
 
-    /// <summary>The last commit_ts recorded in the store at <paramref name="path"/>, opened read-only (e.g. a checkpoint).</summary>
+    /// <summary>
+    /// The last commit_ts recorded in the store at <paramref name="path"/>, opened read-only (e.g. a checkpoint). Throws
+    /// <see cref="StorageReadException"/> (RocksDB's message) when RocksDB cannot read it, <see cref="StoreOpenException"/>
+    /// when the record is missing.
+    /// </summary>
     public static long ReadLastCommitTs(string path)
     {
-        using var db = RocksDb.OpenReadOnly(new DbOptions(), path, StateStore.AllFamilies(), false);
-        return ReadLastCommitTs(db, path);
+        try
+        {
+            using var db = RocksDb.OpenReadOnly(new DbOptions(), path, StateStore.AllFamilies(), false);
+            return ReadLastCommitTs(db, path);
+        }
+        catch (RocksDbException e)
+        {
+            throw new StorageReadException(e.Message, e);
+        }
     }
 
     /// <summary>

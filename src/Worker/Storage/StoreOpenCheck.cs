@@ -9,6 +9,9 @@ namespace Statehouse.Worker.Storage;
 /// </summary>
 internal static class StoreOpenCheck
 {
+    /// <summary>The column family every RocksDB store has; the schema keeps nothing in it.</summary>
+    private const string DefaultFamily = "default";
+
     /// <summary>
     /// Whether <paramref name="path"/> holds a store to open (false: missing or empty, so a new store is created there).
     /// Throws <see cref="StoreOpenException"/> for a non-empty directory without RocksDB's CURRENT file: never written over.
@@ -28,7 +31,9 @@ internal static class StoreOpenCheck
 
     /// <summary>
     /// Checks an existing store before it is opened with <paramref name="options"/>, in this order: every column family of
-    /// the schema is there, no other process holds the lock (<see cref="StoreLockedException"/>), and the write-ahead log
+    /// the schema is there (when some are not, or others are, but meta records another schema version, the refusal names
+    /// the versions),
+    /// no other process holds the lock (<see cref="StoreLockedException"/>), and the write-ahead log
     /// holds nothing but intact records and at most one unfinished last record (<see cref="WriteAheadLogCheck"/>). Throws
     /// <see cref="StoreOpenException"/> for everything else that is wrong.
     /// </summary>
@@ -75,11 +80,28 @@ internal static class StoreOpenCheck
         }
 
         var missing = ColumnFamilyNames.All.Except(present, StringComparer.Ordinal).ToList();
-        if (missing.Count > 0)
+        var unknown = present.Except([.. ColumnFamilyNames.All, DefaultFamily], StringComparer.Ordinal).Any();
+        if (missing.Count == 0 && !unknown)
         {
-            throw new StoreOpenException(
-                $"The store at '{path}' lacks column families {string.Join(", ", missing)}: it is not a Statehouse store or it is damaged. Refusing to open it.");
+            return;
         }
+
+        // Another set of column families is a format change (docs/storage.md, "Changing the schema"): a store whose meta
+        // records another schema version is refused for its version, not taken for a damaged one. With this version, a
+        // missing family is damage, and an unknown one is left to RocksDB's open to refuse.
+        if (present.Contains(ColumnFamilyNames.Meta, StringComparer.Ordinal) && StoreMeta.ReadSchemaVersion(path) is { } version &&
+            version != StorageFormat.SchemaVersion)
+        {
+            throw new StoreOpenException(StoreMeta.OtherSchemaVersion(path, version));
+        }
+
+        if (missing.Count == 0)
+        {
+            return;
+        }
+
+        throw new StoreOpenException(
+            $"The store at '{path}' lacks column families {string.Join(", ", missing)}: it is not a Statehouse store or it is damaged. Refusing to open it.");
     }
 
     /// <summary>

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using RocksDbSharp;
 
 namespace Statehouse.Worker.Storage;
 
@@ -44,7 +43,7 @@ internal sealed class StoreOpener(StorageOptions options, Action<TimeSpan> onSyn
             {
                 return _secondary?.ReadLastCommitTs();
             }
-            catch (Exception e) when (e is RocksDbException or StoreOpenException)
+            catch (Exception e) when (e is StorageReadException or StoreOpenException)
             {
                 logger.StandbyReadFailed(_path, e.Message);
                 return null;
@@ -104,7 +103,7 @@ internal sealed class StoreOpener(StorageOptions options, Action<TimeSpan> onSyn
             {
                 _secondary ??= StoreSecondary.Open(_path);
             }
-            catch (Exception e) when (e is RocksDbException or IOException)
+            catch (Exception e) when (e is StorageReadException or IOException)
             {
                 // Health then says the store is not open, as before; taking over does not depend on it.
                 logger.StandbyReadFailed(_path, e.Message);

@@ -8,8 +8,8 @@ namespace Statehouse.Worker.Storage;
 /// (docs/storage.md). Opened either over a RocksDB snapshot (<see cref="OpenSnapshot"/>: every read sees the store as it
 /// was at that moment) or over the latest writes (<see cref="OpenLatest"/>). Readers other than the commit loop hold a
 /// <see cref="ReadLease"/> (<see cref="StateStore.EnterRead"/>) while they use it. Not thread-safe; dispose after use.
-/// RocksDB errors surface as <see cref="RocksDbException"/>, undecodable values as MessagePack's serialization exception,
-/// a closed store as <see cref="StorageUnavailableException"/>.
+/// RocksDB errors surface as <see cref="StorageReadException"/> (also while a lazy read is enumerated), undecodable
+/// values as MessagePack's serialization exception, a closed store as <see cref="StorageUnavailableException"/>.
 /// </summary>
 internal sealed class StoreReader : IDisposable
 {
@@ -45,11 +45,89 @@ internal sealed class StoreReader : IDisposable
     /// The record as it was at <paramref name="version"/> (1 = its first write), or null when it has no such version.
     /// Consecutive versions of one record are read by stepping one iterator (<see cref="HistoryReader"/>).
     /// </summary>
-    public StoredRecord? GetHistory(string ns, string agentId, string key, long version) =>
-        (_history ??= new HistoryReader(_store, _readOptions)).Read(ns, agentId, key, version);
+    public StoredRecord? GetHistory(string ns, string agentId, string key, long version)
+    {
+        try
+        {
+            return (_history ??= new HistoryReader(_store, _readOptions)).Read(ns, agentId, key, version);
+        }
+        catch (RocksDbException e)
+        {
+            throw Failed(e);
+        }
+    }
 
     /// <summary>The record as it was right after commit_ts <paramref name="commitTs"/>: its newest version committed at or before it, or null.</summary>
     public StoredRecord? GetRecordAsOf(string ns, string agentId, string key, long commitTs)
+    {
+        try
+        {
+            return ReadRecordAsOf(ns, agentId, key, commitTs);
+        }
+        catch (RocksDbException e)
+        {
+            throw Failed(e);
+        }
+    }
+
+    /// <summary>
+    /// The agent's live records (tombstones skipped: a deleted key leaves listings) whose key starts with
+    /// <paramref name="keyPrefix"/>, in bytewise order of their keys' UTF-8 bytes, starting strictly after
+    /// <paramref name="afterKey"/> when given. Stops exactly at the agent's boundary. Lazy: read as far as enumerated.
+    /// </summary>
+    public IEnumerable<(string Key, StoredRecord Record)> ScanKeys(string ns, string agentId, string keyPrefix, string? afterKey) =>
+        Translated(ReadKeys(ns, agentId, keyPrefix, afterKey));
+
+    /// <summary>
+    /// The agent's transactions with <paramref name="startTs"/> ≤ commit_ts ≤ <paramref name="endTs"/>, in commit order,
+    /// each with only that agent's operations (values are in history: <see cref="GetHistory"/>). Lazy.
+    /// </summary>
+    public IEnumerable<(long CommitTs, LogEntry Entry)> ReadAgentLog(string ns, string agentId, long startTs, long endTs) =>
+        Translated(ReadAgentEntries(ns, agentId, startTs, endTs));
+
+    /// <summary>The reply stored for <paramref name="txnId"/> in the inbox, or null when there is none (never seen, or pruned).</summary>
+    public InboxEntry? FindReply(string txnId) => Get(_store.Handles.Inbox, KeyCodec.InboxKey(txnId)) is { } bytes
+        ? StorageFormat.Deserialize<InboxEntry>(bytes)
+        : null;
+
+    /// <summary>Every inbox entry with its txn_id, in key order (for pruning). Lazy.</summary>
+    public IEnumerable<(string TxnId, InboxEntry Entry)> ReadInbox() => Translated(ReadInboxEntries());
+
+    public void Dispose()
+    {
+        _history?.Dispose();
+        _snapshot?.Dispose();
+    }
+
+    /// <summary>RocksDB's failure as the storage layer's own exception, with RocksDB's message (read replies carry it).</summary>
+    private static StorageReadException Failed(RocksDbException e) => new(e.Message, e);
+
+    /// <summary><paramref name="reads"/>, enumerated lazily, with RocksDB's failures translated as each step reads.</summary>
+    private static IEnumerable<T> Translated<T>(IEnumerable<T> reads)
+    {
+        using var enumerator = reads.GetEnumerator();
+        while (true)
+        {
+            bool moved;
+            try
+            {
+                moved = enumerator.MoveNext();
+            }
+            catch (RocksDbException e)
+            {
+                throw Failed(e);
+            }
+
+            if (!moved)
+            {
+                yield break;
+            }
+
+            yield return enumerator.Current;
+        }
+    }
+
+    private StoredRecord? ReadRecordAsOf(string ns, string agentId, string key, long commitTs)
     {
         // Versions of a record rise with commit_ts, so walk its history backwards to the newest one at or before commitTs.
         var stateKey = KeyCodec.StateKey(ns, agentId, key);
@@ -67,12 +145,7 @@ internal sealed class StoreReader : IDisposable
         return null;
     }
 
-    /// <summary>
-    /// The agent's live records (tombstones skipped: a deleted key leaves listings) whose key starts with
-    /// <paramref name="keyPrefix"/>, in ordinal (UTF-8 byte) order of their keys, starting strictly after
-    /// <paramref name="afterKey"/> when given. Stops exactly at the agent's boundary. Lazy: read as far as enumerated.
-    /// </summary>
-    public IEnumerable<(string Key, StoredRecord Record)> ScanKeys(string ns, string agentId, string keyPrefix, string? afterKey)
+    private IEnumerable<(string Key, StoredRecord Record)> ReadKeys(string ns, string agentId, string keyPrefix, string? afterKey)
     {
         var agentPrefixLength = KeyCodec.AgentPrefix(ns, agentId).Length;
         var prefix = KeyCodec.KeyPrefix(ns, agentId, keyPrefix);
@@ -102,11 +175,7 @@ internal sealed class StoreReader : IDisposable
         }
     }
 
-    /// <summary>
-    /// The agent's transactions with <paramref name="startTs"/> ≤ commit_ts ≤ <paramref name="endTs"/>, in commit order,
-    /// each with only that agent's operations (values are in history: <see cref="GetHistory"/>). Lazy.
-    /// </summary>
-    public IEnumerable<(long CommitTs, LogEntry Entry)> ReadAgentLog(string ns, string agentId, long startTs, long endTs)
+    private IEnumerable<(long CommitTs, LogEntry Entry)> ReadAgentEntries(string ns, string agentId, long startTs, long endTs)
     {
         var agentPrefix = KeyCodec.AgentPrefix(ns, agentId);
         using var iterator = NewIterator(_store.Handles.AgentLog);
@@ -128,13 +197,7 @@ internal sealed class StoreReader : IDisposable
         }
     }
 
-    /// <summary>The reply stored for <paramref name="txnId"/> in the inbox, or null when there is none (never seen, or pruned).</summary>
-    public InboxEntry? FindReply(string txnId) => Get(_store.Handles.Inbox, KeyCodec.InboxKey(txnId)) is { } bytes
-        ? StorageFormat.Deserialize<InboxEntry>(bytes)
-        : null;
-
-    /// <summary>Every inbox entry with its txn_id, in key order (for pruning). Lazy.</summary>
-    public IEnumerable<(string TxnId, InboxEntry Entry)> ReadInbox()
+    private IEnumerable<(string TxnId, InboxEntry Entry)> ReadInboxEntries()
     {
         using var iterator = NewIterator(_store.Handles.Inbox);
         for (iterator.SeekToFirst(); iterator.Valid(); iterator.Next())
@@ -143,13 +206,17 @@ internal sealed class StoreReader : IDisposable
         }
     }
 
-    public void Dispose()
+    private byte[]? Get(ColumnFamilyHandle family, byte[] key)
     {
-        _history?.Dispose();
-        _snapshot?.Dispose();
+        try
+        {
+            return _store.Handles.Db.Get(key, family, _readOptions);
+        }
+        catch (RocksDbException e)
+        {
+            throw Failed(e);
+        }
     }
-
-    private byte[]? Get(ColumnFamilyHandle family, byte[] key) => _store.Handles.Db.Get(key, family, _readOptions);
 
     private Iterator NewIterator(ColumnFamilyHandle family) => _store.Handles.Db.NewIterator(family, _readOptions);
 }

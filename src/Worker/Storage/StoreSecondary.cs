@@ -23,7 +23,10 @@ internal sealed class StoreSecondary : IDisposable
     /// <summary>The primary store's directory.</summary>
     public string Path { get; }
 
-    /// <summary>Opens <paramref name="path"/> as a secondary instance. Throws <see cref="RocksDbException"/> when it cannot be read.</summary>
+    /// <summary>
+    /// Opens <paramref name="path"/> as a secondary instance. Throws <see cref="StorageReadException"/> (RocksDB's message)
+    /// when it cannot be read.
+    /// </summary>
     public static StoreSecondary Open(string path)
     {
         var secondary = Directory.CreateTempSubdirectory("statehouse-secondary-");
@@ -34,18 +37,33 @@ internal sealed class StoreSecondary : IDisposable
             var db = RocksDb.OpenAsSecondary(options, path, secondary.FullName, StateStore.AllFamilies());
             return new StoreSecondary(path, db, secondary);
         }
-        catch
+        catch (Exception e)
         {
             secondary.Delete(recursive: true);
+            if (e is RocksDbException rocksDb)
+            {
+                throw new StorageReadException(rocksDb.Message, rocksDb);
+            }
+
             throw;
         }
     }
 
-    /// <summary>Catches up with the primary, then reads the last commit_ts from meta.</summary>
+    /// <summary>
+    /// Catches up with the primary, then reads the last commit_ts from meta. Throws <see cref="StorageReadException"/>
+    /// (RocksDB's message) when RocksDB cannot, <see cref="StoreOpenException"/> when the record is missing.
+    /// </summary>
     public long ReadLastCommitTs()
     {
-        _db.TryCatchUpWithPrimary();
-        return StoreMeta.ReadLastCommitTs(_db, Path);
+        try
+        {
+            _db.TryCatchUpWithPrimary();
+            return StoreMeta.ReadLastCommitTs(_db, Path);
+        }
+        catch (RocksDbException e)
+        {
+            throw new StorageReadException(e.Message, e);
+        }
     }
 
     public void Dispose()

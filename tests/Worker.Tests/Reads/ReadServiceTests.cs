@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Statehouse.Contracts;
 using static Statehouse.Worker.Tests.TempStore;
 
@@ -11,6 +12,19 @@ public sealed class ReadServiceTests : IDisposable
 
     private static ReadRequest Request(ReadKind kind, string agent = "agent", string key = "") =>
         new(WireFormat.SchemaVersion, kind, "default", agent, key);
+
+    [Fact]
+    public void Handle_DamagedTableFile_RepliesStorageErrorWithRocksDbsMessage()
+    {
+        var value = RandomNumberGenerator.GetBytes(4096);
+        _store.Commit(Operation.Write("agent", "key", Value(value)));
+        _store.DamageTableFilesHolding(value[..64]);
+
+        var reply = _store.Read(Request(ReadKind.Get, key: "key"));
+
+        Assert.Equal(ErrorCode.StorageError, reply.ErrorCode);
+        Assert.StartsWith("read failed: Corruption: block checksum mismatch", reply.ErrorMessage, StringComparison.Ordinal);
+    }
 
     [Fact]
     public void ListKeys_ManyKeys_LexicographicAndPagedWithoutGapsOrRepeats()

@@ -111,7 +111,7 @@ public sealed class AcknowledgedWatermarkTests : IDisposable
             {
                 Commit(store, 1);
                 using var lease = store.EnterRead();
-                BackupService.Checkpoint(store, checkpoint);
+                store.Checkpoint(checkpoint);
             }
 
             Assert.True(File.Exists(WatermarkPath));

@@ -65,7 +65,7 @@ public sealed class StoreIdentityTests : IDisposable
         source.Commit(Operation.Write("agent", "k", Value(1)));
         var checkpoint = _directory + "-checkpoint";
 
-        BackupService.Checkpoint(source.Store, checkpoint);
+        source.Store.Checkpoint(checkpoint);
         using var restored = StateStore.Open(checkpoint);
 
         Assert.Equal(source.Store.StoreId, restored.StoreId);

@@ -91,7 +91,7 @@ public sealed class StoreMetaTests : IDisposable
         source.Commit(Operation.Write("agent", "k", Value(2)));
         using (source.Store.EnterRead())
         {
-            BackupService.Checkpoint(source.Store, StorePath);
+            source.Store.Checkpoint(StorePath);
         }
 
         Assert.Equal(2, StoreMeta.ReadLastCommitTs(StorePath));

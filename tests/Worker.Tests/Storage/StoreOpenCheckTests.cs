@@ -35,6 +35,49 @@ public sealed class StoreOpenCheckTests : IDisposable
         Assert.Contains("lacks column families state, history, log, agent_log, inbox, meta", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(StorageFormat.SchemaVersion + 1)]
+    public void Open_OtherSchemaVersionLackingAColumnFamily_RefusesNamingTheSchemaVersions(long version)
+    {
+        StateStore.Open(StorePath).Dispose();
+        ChangeStore(db =>
+        {
+            db.Put("schema_version"u8.ToArray(), BigEndian(version), db.GetColumnFamily(ColumnFamilyNames.Meta), new WriteOptions().SetSync(true));
+            db.DropColumnFamily(ColumnFamilyNames.AgentLog);
+        });
+
+        var error = Assert.Throws<StoreOpenException>(() => StateStore.Open(StorePath));
+
+        Assert.Equal($"The store at '{StorePath}' has schema version {version}; this worker reads version {StorageFormat.SchemaVersion}.", error.Message);
+    }
+
+    [Fact]
+    public void Open_NewerSchemaVersionWithAnUnknownColumnFamily_RefusesNamingTheSchemaVersions()
+    {
+        StateStore.Open(StorePath).Dispose();
+        ChangeStore(db =>
+        {
+            db.Put("schema_version"u8.ToArray(), BigEndian(StorageFormat.SchemaVersion + 1), db.GetColumnFamily(ColumnFamilyNames.Meta), new WriteOptions().SetSync(true));
+            db.CreateColumnFamily(new ColumnFamilyOptions(), "future_index");
+        });
+
+        var error = Assert.Throws<StoreOpenException>(() => StateStore.Open(StorePath));
+
+        Assert.Equal($"The store at '{StorePath}' has schema version {StorageFormat.SchemaVersion + 1}; this worker reads version {StorageFormat.SchemaVersion}.", error.Message);
+    }
+
+    [Fact]
+    public void Open_TodaysSchemaVersionLackingAColumnFamily_RefusesAsDamaged()
+    {
+        StateStore.Open(StorePath).Dispose();
+        ChangeStore(db => db.DropColumnFamily(ColumnFamilyNames.AgentLog));
+
+        var error = Assert.Throws<StoreOpenException>(() => StateStore.Open(StorePath));
+
+        Assert.Equal($"The store at '{StorePath}' lacks column families agent_log: it is not a Statehouse store or it is damaged. Refusing to open it.", error.Message);
+    }
+
     [Fact]
     public void BeforeOpen_StoreHeldByAnotherHandle_ThrowsStoreLocked()
     {
@@ -73,5 +116,19 @@ public sealed class StoreOpenCheckTests : IDisposable
         Assert.IsType<StoreOpenException>(error);
         Assert.StartsWith($"The store at '{StorePath}' is damaged: RocksDB reports \"", error.Message, StringComparison.Ordinal);
         Assert.Contains("statehouse restore", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Changes the closed store at <see cref="StorePath"/> through bare RocksDB, every column family open.</summary>
+    private void ChangeStore(Action<RocksDb> change)
+    {
+        using var db = RocksDb.Open(new DbOptions(), StorePath, StateStore.AllFamilies());
+        change(db);
+    }
+
+    private static byte[] BigEndian(long value)
+    {
+        var bytes = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(bytes, value);
+        return bytes;
     }
 }
