@@ -44,7 +44,7 @@ internal sealed class HistoryReader(StateStore store, ReadOptions readOptions) :
         else if (next && _iterators < MaxIterators)
         {
             var handles = store.Handles;
-            iterator = record.Iterator = handles.Db.NewIterator(handles.History, readOptions);
+            iterator = record.Iterator = StoreIterator.Open(handles.Db, handles.History, readOptions);
             _iterators++;
             iterator.Seek(historyKey);
         }
@@ -75,6 +75,6 @@ internal sealed class HistoryReader(StateStore store, ReadOptions readOptions) :
         /// <summary>The version read last (0 = none yet); the iterator, when there is one, stands on its entry.</summary>
         public long LastVersion { get; set; }
 
-        public Iterator? Iterator { get; set; }
+        public StoreIterator? Iterator { get; set; }
     }
 }

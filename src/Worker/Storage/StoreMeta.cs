@@ -20,7 +20,8 @@ internal static class StoreMeta
     /// (<paramref name="created"/>, or an existing one a crash left without meta records before anything was committed)
     /// gets its records, and a store from before store ids its id, through <paramref name="writeSynced"/>. Throws
     /// <see cref="StoreOpenException"/> when the records are missing or damaged, of another schema version, or when the
-    /// log does not end at the last commit_ts.
+    /// log does not end at the last commit_ts; a read of them that RocksDB fails (a damaged block, also one met by a scan
+    /// of the log) is refused like any damaged store (<see cref="StoreOpenCheck.OpenFailed"/>).
     /// </summary>
     /// <param name="handles">The open database.</param>
     /// <param name="path">The store's directory, for messages.</param>
@@ -33,6 +34,22 @@ internal static class StoreMeta
             return Create(handles, writeSynced);
         }
 
+        try
+        {
+            return LoadExisting(handles, path, writeSynced);
+        }
+        catch (RocksDbException e)
+        {
+            throw StoreOpenCheck.OpenFailed(path, e);
+        }
+        catch (StorageReadException e) when (e.InnerException is RocksDbException rocks)
+        {
+            throw StoreOpenCheck.OpenFailed(path, rocks);
+        }
+    }
+
+    private static (long LastCommitTs, Guid StoreId) LoadExisting(StoreHandles handles, string path, Action<WriteBatch> writeSynced)
+    {
         var schema = Get(handles, s_schemaVersionKey);
         var last = Get(handles, s_lastCommitTsKey);
         if (schema is null && last is null && IsEmpty(handles, handles.Log) && IsEmpty(handles, handles.State))
@@ -162,13 +179,13 @@ internal static class StoreMeta
 
     private static bool IsEmpty(StoreHandles handles, ColumnFamilyHandle family)
     {
-        using var iterator = handles.Db.NewIterator(family, s_defaultRead);
+        using var iterator = StoreIterator.Open(handles.Db, family, s_defaultRead);
         return !iterator.SeekToFirst().Valid();
     }
 
     private static long LastLoggedCommitTs(StoreHandles handles)
     {
-        using var iterator = handles.Db.NewIterator(handles.Log, s_defaultRead);
+        using var iterator = StoreIterator.Open(handles.Db, handles.Log, s_defaultRead);
         return iterator.SeekToLast().Valid() ? KeyCodec.ReadInt64(iterator.GetKeySpan()) : 0;
     }
 }

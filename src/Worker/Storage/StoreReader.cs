@@ -131,7 +131,7 @@ internal sealed class StoreReader : IDisposable
     {
         // Versions of a record rise with commit_ts, so walk its history backwards to the newest one at or before commitTs.
         var stateKey = KeyCodec.StateKey(ns, agentId, key);
-        using var iterator = NewIterator(_store.Handles.History);
+        using var iterator = OpenIterator(_store.Handles.History);
         iterator.SeekForPrev(KeyCodec.HistoryKey(stateKey, long.MaxValue));
         for (; iterator.Valid() && KeyCodec.HasPrefix(iterator.GetKeySpan(), stateKey); iterator.Prev())
         {
@@ -149,7 +149,7 @@ internal sealed class StoreReader : IDisposable
     {
         var agentPrefixLength = KeyCodec.AgentPrefix(ns, agentId).Length;
         var prefix = KeyCodec.KeyPrefix(ns, agentId, keyPrefix);
-        using var iterator = NewIterator(_store.Handles.State);
+        using var iterator = OpenIterator(_store.Handles.State);
         if (afterKey is not null)
         {
             // Seek to the continuation key and step past it: the next page starts strictly after it.
@@ -178,7 +178,7 @@ internal sealed class StoreReader : IDisposable
     private IEnumerable<(long CommitTs, LogEntry Entry)> ReadAgentEntries(string ns, string agentId, long startTs, long endTs)
     {
         var agentPrefix = KeyCodec.AgentPrefix(ns, agentId);
-        using var iterator = NewIterator(_store.Handles.AgentLog);
+        using var iterator = OpenIterator(_store.Handles.AgentLog);
         for (iterator.Seek(KeyCodec.AgentLogKey(agentPrefix, startTs)); iterator.Valid(); iterator.Next())
         {
             var key = iterator.GetKeySpan();
@@ -199,7 +199,7 @@ internal sealed class StoreReader : IDisposable
 
     private IEnumerable<(string TxnId, InboxEntry Entry)> ReadInboxEntries()
     {
-        using var iterator = NewIterator(_store.Handles.Inbox);
+        using var iterator = OpenIterator(_store.Handles.Inbox);
         for (iterator.SeekToFirst(); iterator.Valid(); iterator.Next())
         {
             yield return (KeyCodec.DecodeTxnId(iterator.GetKeySpan()), StorageFormat.Deserialize<InboxEntry>(iterator.Value()));
@@ -218,5 +218,5 @@ internal sealed class StoreReader : IDisposable
         }
     }
 
-    private Iterator NewIterator(ColumnFamilyHandle family) => _store.Handles.Db.NewIterator(family, _readOptions);
+    private StoreIterator OpenIterator(ColumnFamilyHandle family) => StoreIterator.Open(_store.Handles.Db, family, _readOptions);
 }

@@ -27,6 +27,47 @@ public sealed class ReadServiceTests : IDisposable
     }
 
     [Fact]
+    public void ListKeys_DamagedBlockMidRange_RepliesStorageError()
+    {
+        var values = Enumerable.Range(0, 120).Select(_ => RandomNumberGenerator.GetBytes(4096)).ToList();
+        foreach (var chunk in values.Select((value, i) => Operation.Write("agent", $"key-{i:D4}", Value(value))).Chunk(10))
+        {
+            _store.Commit(chunk);
+        }
+
+        _store.DamageTableFilesHolding(values[60][..64]);
+
+        var reply = _store.Read(Request(ReadKind.ListKeys) with { Limit = 1000 });
+
+        Assert.Equal(ErrorCode.StorageError, reply.ErrorCode);
+        Assert.StartsWith("read failed: Corruption: block checksum mismatch", reply.ErrorMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Replay_DamagedAgentLogBlockMidRange_RepliesStorageError()
+    {
+        var ids = _store.CommitTransactions(120);
+        _store.DamageTableFilesHolding(TxnIdBytes(ids[60]));
+
+        var reply = _store.Read(Request(ReadKind.Replay) with { Limit = 1000 });
+
+        Assert.Equal(ErrorCode.StorageError, reply.ErrorCode);
+    }
+
+    [Fact]
+    public void Replay_StepsOntoADamagedHistoryVersion_RepliesStorageError()
+    {
+        var values = Enumerable.Range(0, 40).Select(_ => RandomNumberGenerator.GetBytes(4096)).ToList();
+        var commitTs = values.Select(value => _store.Commit(Operation.Write("agent", "key", Value(value))).CommitTs).ToList();
+        _store.DamageTableFilesHolding(values[20][..64]);
+
+        // The replay ends at the damaged version: its value is read by stepping the history iterator from the one before.
+        var reply = _store.Read(Request(ReadKind.Replay) with { EndTs = commitTs[20] });
+
+        Assert.Equal(ErrorCode.StorageError, reply.ErrorCode);
+    }
+
+    [Fact]
     public void ListKeys_ManyKeys_LexicographicAndPagedWithoutGapsOrRepeats()
     {
         var keys = Enumerable.Range(0, 250).Select(i => $"key-{i:D4}").Reverse().ToList();

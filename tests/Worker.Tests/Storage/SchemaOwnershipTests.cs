@@ -13,14 +13,15 @@ public sealed partial class SchemaOwnershipTests
     /// <summary>
     /// The files of <c>src/Worker/Storage</c> allowed to name the schema's internals, each for a reason: the schema itself
     /// (KeyCodec, ColumnFamilyNames, RecordKey, StoredRecordWriter), its one writer and one reader (StoreBatch;
-    /// StoreReader with HistoryReader), the open database (StoreHandles) and what opens it, checks it before, and keeps
+    /// StoreReader with HistoryReader, their iterators through StoreIterator), the open database (StoreHandles) and what opens it, checks it before, and keeps
     /// its meta records (StateStore, StoreOpenCheck, StoreMeta), and the standby's secondary instance (StoreSecondary,
     /// which opens the same column families read-only). Everything else, in Storage/ too, goes through these.
     /// </summary>
     private static readonly string[] s_schemaFiles =
     [
         "ColumnFamilyNames.cs", "HistoryReader.cs", "KeyCodec.cs", "RecordKey.cs", "StateStore.cs", "StoreBatch.cs",
-        "StoreHandles.cs", "StoreMeta.cs", "StoreOpenCheck.cs", "StoreReader.cs", "StoreSecondary.cs", "StoredRecordWriter.cs",
+        "StoreHandles.cs", "StoreIterator.cs", "StoreMeta.cs", "StoreOpenCheck.cs", "StoreReader.cs", "StoreSecondary.cs",
+        "StoredRecordWriter.cs",
     ];
 
     [Fact]
@@ -50,6 +51,31 @@ public sealed partial class SchemaOwnershipTests
         Assert.True(uses.Count == 0,
             "Only the schema files of src/Worker/Storage (docs/storage.md, \"Storage layout\") may name KeyCodec, ColumnFamilyNames, " +
             "StoreHandles or RocksDbSharp; go through StoreBatch, StoreReader or StateStore instead:\n" + string.Join('\n', uses));
+    }
+
+    [Fact]
+    public void WorkerSources_OutsideStoreIterator_OpenNoRocksDbIterator()
+    {
+        // RocksDB ends an iteration alike at the end of the data and at a read error; only StoreIterator tells them apart.
+        var worker = Path.Combine(BuildOutput.RepositoryRoot(), "src", "Worker");
+        var allowed = Path.Combine(worker, "Storage", "StoreIterator.cs");
+
+        var uses = new List<string>();
+        foreach (var file in Directory.EnumerateFiles(worker, "*.cs", SearchOption.AllDirectories).Where(f => f != allowed && !IsBuildOutput(worker, f)).Order(StringComparer.Ordinal))
+        {
+            var lines = File.ReadAllLines(file);
+            for (var i = 0; i < lines.Length; i++)
+            {
+                if (lines[i].Contains("NewIterator(", StringComparison.Ordinal))
+                {
+                    uses.Add($"{Path.GetRelativePath(worker, file)}:{i + 1}: \"{lines[i].Trim()}\"");
+                }
+            }
+        }
+
+        Assert.True(uses.Count == 0,
+            "Open RocksDB iterators through StoreIterator.Open (docs/storage.md, \"Reading\"): a bare iterator ends a scan on a " +
+            "read error as if the data ended there:\n" + string.Join('\n', uses));
     }
 
     [Fact]
