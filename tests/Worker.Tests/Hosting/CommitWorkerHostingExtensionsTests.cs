@@ -135,7 +135,7 @@ public sealed class CommitWorkerHostingExtensionsTests : IDisposable
     }
 
     [Fact]
-    public async Task Create_OpenStore_BuildsEachServiceOnThatStoreWithTheSettings()
+    public async Task AddCommitWorker_StoreServicesCreatedOnTheOpenStore_EachWorksOnThatStoreWithTheSettings()
     {
         var backups = Path.Combine(_directory, "backups");
         var time = new FakeTimeProvider(Start);
