@@ -25,7 +25,7 @@ internal sealed class BrokerSettlement(BrokerSession session, TopologyNames name
     public async Task<string?> DeadLetterAsync(CommitDelivery delivery, string reason, ErrorCode code, CancellationToken cancellationToken)
     {
         // This session's consumer created every delivery settled here, each a BrokerDelivery with its AMQP properties.
-        if (delivery is not BrokerDelivery { } received || !ReferenceEquals(received.Settlement, this))
+        if (delivery is not BrokerDelivery received || !ReferenceEquals(received.Settlement, this))
         {
             return $"delivery {delivery.DeliveryTag} was not received on this session, so it has no properties to copy";
         }
