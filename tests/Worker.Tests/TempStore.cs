@@ -3,6 +3,7 @@ using Microsoft.Extensions.Time.Testing;
 using Statehouse.Contracts;
 using Statehouse.Worker.Commit;
 using Statehouse.Worker.Reads;
+using Statehouse.Worker.Security;
 using Statehouse.Worker.Storage;
 using Statehouse.Worker.Telemetry;
 
@@ -11,14 +12,20 @@ namespace Statehouse.Worker.Tests;
 /// <summary>A real RocksDB store in a fresh temporary directory, with an engine and a read service over it.</summary>
 internal sealed class TempStore : IDisposable
 {
-    public TempStore(LimitOptions? limits = null, Statehouse.Worker.Security.NamespaceAuthorizer? authorizer = null)
+    /// <param name="authorizer">Default: <see cref="NoAuthorization"/>.</param>
+    public TempStore(LimitOptions? limits = null, NamespaceAuthorizer? authorizer = null)
     {
         Directory = Path.Combine(Path.GetTempPath(), "statehouse-tests", Guid.NewGuid().ToString("N"));
         Limits = limits ?? new LimitOptions();
         Store = StateStore.Open(Directory);
+        authorizer ??= NoAuthorization;
         Engine = new CommitEngine(Store, Limits, Time, authorizer);
-        Reads = new ReadService(Store, new ReadServiceOptions { DefaultPageSize = 100, MaxPageSize = 1000 }, new WorkerHealth(), authorizer);
+        Reads = new ReadService(
+            Store, new ReadServiceOptions { DefaultPageSize = 100, MaxPageSize = 1000 }, new WorkerHealth(), authorizer, NewCounters());
     }
+
+    /// <summary>What a worker without <c>Statehouse:Authorization</c> settings has: authorization off, every user accepted.</summary>
+    public static NamespaceAuthorizer NoAuthorization { get; } = new(new AuthorizationOptions());
 
     public string Directory { get; }
 
@@ -40,8 +47,8 @@ internal sealed class TempStore : IDisposable
     {
         Store.Dispose();
         Store = StateStore.Open(Directory);
-        Engine = new CommitEngine(Store, Limits, Time);
-        Reads = new ReadService(Store, new ReadServiceOptions(), new WorkerHealth());
+        Engine = new CommitEngine(Store, Limits, Time, NoAuthorization);
+        Reads = new ReadService(Store, new ReadServiceOptions(), new WorkerHealth(), NoAuthorization, NewCounters());
     }
 
     /// <summary>
@@ -94,6 +101,9 @@ internal sealed class TempStore : IDisposable
 
     /// <summary>Bytes of a txn_id from <see cref="CommitTransactions"/> that every stored copy of it holds verbatim.</summary>
     public static byte[] TxnIdBytes(string txnId) => System.Text.Encoding.UTF8.GetBytes(txnId)[4..];
+
+    /// <summary>Fresh worker totals, started now on the system clock.</summary>
+    public static WorkerCounters NewCounters() => new(TimeProvider.System);
 
     public static byte[] Value<T>(T value) => MessagePackSerializer.Serialize(value);
 

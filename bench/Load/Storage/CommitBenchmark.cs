@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using RocksDbSharp;
 using Statehouse.Worker.Commit;
+using Statehouse.Worker.Security;
 using Statehouse.Worker.Storage;
 
 namespace Statehouse.Bench.Storage;
@@ -15,6 +16,9 @@ internal sealed class CommitBenchmark(StorageArguments args, TextWriter output, 
 {
     private const int ProbeKeyBytes = 16;
     private const double ProcessWarmUpSeconds = 5;
+
+    // A worker without authorization settings: every user accepted.
+    private static readonly NamespaceAuthorizer s_noAuthorization = new(new AuthorizationOptions());
 
     private readonly Process _process = Process.GetCurrentProcess();
 
@@ -53,7 +57,7 @@ internal sealed class CommitBenchmark(StorageArguments args, TextWriter output, 
         try
         {
             using var store = StateStore.Open(directory);
-            var engine = new CommitEngine(store, new LimitOptions(), TimeProvider.System);
+            var engine = new CommitEngine(store, new LimitOptions(), TimeProvider.System, s_noAuthorization);
             var workload = new Workload(args.Operations, args.ValueBytes, args.Agents, args.KeysPerAgent, seed: groupSize);
 
             var rate = WarmUp(engine, workload, groupSize);
@@ -125,7 +129,7 @@ internal sealed class CommitBenchmark(StorageArguments args, TextWriter output, 
         try
         {
             using var store = StateStore.Open(directory);
-            var engine = new CommitEngine(store, new LimitOptions(), TimeProvider.System);
+            var engine = new CommitEngine(store, new LimitOptions(), TimeProvider.System, s_noAuthorization);
             var workload = new Workload(args.Operations, args.ValueBytes, args.Agents, args.KeysPerAgent, seed: 0);
             var start = Stopwatch.GetTimestamp();
             while (Stopwatch.GetElapsedTime(start).TotalSeconds < ProcessWarmUpSeconds)

@@ -3,6 +3,7 @@ using System.Globalization;
 using Statehouse.Contracts;
 using Statehouse.Worker.Commit;
 using Statehouse.Worker.Reads;
+using Statehouse.Worker.Security;
 using Statehouse.Worker.Storage;
 using Statehouse.Worker.Telemetry;
 
@@ -21,6 +22,9 @@ internal sealed class ReplayBenchmark(StorageArguments args, TextWriter output, 
 
     private static readonly ReadKind[] s_kinds = [ReadKind.Replay, ReadKind.ListKeys, ReadKind.ScanPrefix];
     private static readonly TimeSpan s_readWarmUp = TimeSpan.FromSeconds(3);
+
+    // A worker without authorization settings: every user accepted.
+    private static readonly NamespaceAuthorizer s_noAuthorization = new(new AuthorizationOptions());
 
     public void Run()
     {
@@ -129,7 +133,7 @@ internal sealed class ReplayBenchmark(StorageArguments args, TextWriter output, 
         var applying = TimeSpan.Zero;
         var start = Stopwatch.GetTimestamp();
         using var store = StateStore.Open(directory);
-        var engine = new CommitEngine(store, new LimitOptions(), TimeProvider.System);
+        var engine = new CommitEngine(store, new LimitOptions(), TimeProvider.System, s_noAuthorization);
         var step = Math.Max(1, shape.Transactions / 10);
         var nextReport = step;
         var windowStart = start;
@@ -189,7 +193,7 @@ internal sealed class ReplayBenchmark(StorageArguments args, TextWriter output, 
             // A fresh worker's view each time: new RocksDB block cache, none of the store's pages in the OS cache,
             // and an agent the warm runs do not read.
             using var coldStore = StateStore.Open(directory);
-            var coldReads = new ReadService(coldStore, new ReadServiceOptions { MaxPageSize = PageLimit }, new WorkerHealth());
+            var coldReads = OpenReads(coldStore);
             StoreDirectory.EvictFromPageCache(directory);
             var agent = SampledAgent(shape, run, args.ColdRuns, offset: 1);
             var start = Stopwatch.GetTimestamp();
@@ -202,7 +206,7 @@ internal sealed class ReplayBenchmark(StorageArguments args, TextWriter output, 
 
         var agents = Enumerable.Range(0, SampledAgents).Select(i => SampledAgent(shape, i, SampledAgents, offset: 0)).ToArray();
         using var store = StateStore.Open(directory);
-        var reads = new ReadService(store, new ReadServiceOptions { MaxPageSize = PageLimit }, new WorkerHealth());
+        var reads = OpenReads(store);
         foreach (var agent in agents)
         {
             Check(kind, agent, ReadAgent(reads, kind, agent), expected);
@@ -231,7 +235,7 @@ internal sealed class ReplayBenchmark(StorageArguments args, TextWriter output, 
     private static void WarmUpReads(string directory, StoreShape shape)
     {
         using var store = StateStore.Open(directory);
-        var reads = new ReadService(store, new ReadServiceOptions { MaxPageSize = PageLimit }, new WorkerHealth());
+        var reads = OpenReads(store);
         var start = Stopwatch.GetTimestamp();
         for (var i = 0; Stopwatch.GetElapsedTime(start) < s_readWarmUp; i++)
         {
@@ -291,4 +295,7 @@ internal sealed class ReplayBenchmark(StorageArguments args, TextWriter output, 
     private sealed record ReadResult(int Items, Summary Cold, Summary Warm, Summary WarmCpu);
 
     private sealed record StoreResult(StoreShape Shape, string Build, string BuildRate, long SizeBytes, Dictionary<ReadKind, ReadResult> Reads);
+
+    private static ReadService OpenReads(StateStore store) =>
+        new(store, new ReadServiceOptions { MaxPageSize = PageLimit }, new WorkerHealth(), s_noAuthorization, new WorkerCounters(TimeProvider.System));
 }

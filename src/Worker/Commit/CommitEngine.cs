@@ -12,8 +12,10 @@ namespace Statehouse.Worker.Commit;
 /// </summary>
 /// <param name="inboxRetention">How long txn_ids are kept for duplicate detection (<c>Statehouse:Commit:InboxRetention</c>);
 /// envelopes whose deadline lies further ahead are refused. Default: that setting's default (7 days).</param>
+/// <param name="authorizer">Who may write which namespace; one built from default <see cref="AuthorizationOptions"/> (not
+/// enabled) accepts every user, as a worker without <c>Statehouse:Authorization</c> does.</param>
 internal sealed class CommitEngine(
-    StateStore store, LimitOptions limits, TimeProvider time, NamespaceAuthorizer? authorizer = null, int versionCacheCapacity = CommitEngine.VersionCacheCapacity,
+    StateStore store, LimitOptions limits, TimeProvider time, NamespaceAuthorizer authorizer, int versionCacheCapacity = CommitEngine.VersionCacheCapacity,
     TimeSpan? inboxRetention = null) : ICommitApplier
 {
     /// <summary>Records whose version the engine keeps in memory (about 100 bytes each).</summary>
@@ -98,7 +100,7 @@ internal sealed class CommitEngine(
 
         var txnId = envelope.TxnId;
         // Authorization comes before the inbox: a user must not learn another namespace's replies by guessing txn_ids.
-        if (!string.IsNullOrEmpty(envelope.Namespace) && authorizer?.CheckWrite(request.UserId, envelope.Namespace) is { } denied)
+        if (!string.IsNullOrEmpty(envelope.Namespace) && authorizer.CheckWrite(request.UserId, envelope.Namespace) is { } denied)
         {
             return Unrecorded(txnId, denied.Code, denied.Message);
         }

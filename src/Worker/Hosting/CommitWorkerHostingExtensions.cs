@@ -5,9 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using Statehouse.Contracts;
-using Statehouse.Worker.Commit;
 using Statehouse.Worker.Messaging;
-using Statehouse.Worker.Reads;
 using Statehouse.Worker.Security;
 using Statehouse.Worker.Storage;
 using Statehouse.Worker.Telemetry;
@@ -22,13 +20,14 @@ internal static class CommitWorkerHostingExtensions
 
     /// <summary>
     /// Registers the worker: settings from the <c>Statehouse</c> section, checked at start, and each of its sub-sections on
-    /// its own; the store's owner (<see cref="StoreOpener"/>); the collaborators that work on the open store; the hosted
-    /// services that run them. A second call changes nothing.
+    /// its own; the store's owner (<see cref="StoreOpener"/>); the factory of the collaborators that work on the open store;
+    /// the hosted services that run them. A second call changes nothing.
     /// </summary>
     /// <remarks>
-    /// The store exists only once the worker opened it at start, so it is no registration of its own: the commit engine,
-    /// commit loop, read service, backups and inbox pruner are built from <see cref="StoreOpener.Store"/>, and resolving
-    /// one of them before <see cref="StoreOpener.OpenAsync"/> returned throws "The store is not open yet".
+    /// The store exists only once the worker opened it at start, so neither it nor anything built on it is a
+    /// registration: the commit engine, commit loop, read service, backups and inbox pruner are built by
+    /// <see cref="StoreServiceFactory"/> on the store <see cref="StoreOpener.OpenAsync"/> returned. Every registration
+    /// resolves before start without opening anything.
     /// </remarks>
     public static IHostApplicationBuilder AddCommitWorker(this IHostApplicationBuilder builder)
     {
@@ -67,20 +66,8 @@ internal static class CommitWorkerHostingExtensions
             sp.GetRequiredService<StorageOptions>(), synced => WorkerMetrics.SyncDuration.Record(synced.TotalSeconds),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StoreOpener>>()));
 
-        services.TryAddSingleton(sp => new CommitEngine(
-            OpenStore(sp), sp.GetRequiredService<LimitOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<NamespaceAuthorizer>(),
-            inboxRetention: sp.GetRequiredService<CommitOptions>().InboxRetention));
-        services.TryAddSingleton(sp => new CommitLoop(
-            sp.GetRequiredService<CommitEngine>(), sp.GetRequiredService<WorkerHealth>(), sp.GetRequiredService<CommitOptions>(),
-            DeliveryBudget.For(sp.GetRequiredService<CommitOptions>(), sp.GetRequiredService<LimitOptions>()),
-            sp.GetRequiredService<BrokerOptions>().DeliveryLimit, sp.GetRequiredService<WorkerCounters>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<CommitLoop>>()));
-        services.TryAddSingleton(sp => new BackupService(OpenStore(sp), sp.GetRequiredService<BackupOptions>(), sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(sp => new ReadService(
-            OpenStore(sp), sp.GetRequiredService<ReadServiceOptions>(), sp.GetRequiredService<WorkerHealth>(),
-            sp.GetRequiredService<NamespaceAuthorizer>(), sp.GetRequiredService<BackupService>(), sp.GetRequiredService<WorkerCounters>()));
-        services.TryAddSingleton(sp => new InboxPruner(
-            OpenStore(sp), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<CommitOptions>().InboxRetention));
+        // What works on the store is built on it once it is open (StoreServiceFactory), so no registration needs the store.
+        services.TryAddSingleton<StoreServiceFactory>();
 
         // Started first and stopped last: health answers while a standby waits for the store and until the worker stopped.
         services.TryAddSingleton<MonitoringServer>();
@@ -136,8 +123,6 @@ internal static class CommitWorkerHostingExtensions
 
     private static StatehouseOptions Settings(IServiceProvider services) =>
         services.GetRequiredService<IOptions<StatehouseOptions>>().Value;
-
-    private static StateStore OpenStore(IServiceProvider services) => services.GetRequiredService<StoreOpener>().Store;
 
     private static string Describe(Exception exception) => exception switch
     {

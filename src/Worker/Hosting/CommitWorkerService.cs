@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -18,9 +17,9 @@ namespace Statehouse.Worker.Hosting;
 /// another store consumes nothing and stops with exit code 1. The inbox pruner runs beside the loop (<see cref="InboxPruner.RunAsync"/>).
 /// The store's owner (<see cref="StoreOpener"/>) is a container singleton, so the store is disposed after this service, last.
 /// </summary>
-/// <param name="services">The container, to resolve what works on the store once it is open (commit loop, reads, pruner).</param>
+/// <param name="storeServices">Builds what works on the store (commit loop, reads, pruner) once it is open.</param>
 internal sealed class CommitWorkerService(
-    IServiceProvider services,
+    StoreServiceFactory storeServices,
     IOptions<StatehouseOptions> options,
     StoreOpener opener,
     BrokerConnector connector,
@@ -72,11 +71,9 @@ internal sealed class CommitWorkerService(
         var budget = DeliveryBudget.For(settings.Commit, settings.Limits);
         _logger.DeliveryBudgetApplied(budget.BudgetBytes, budget.Prefetch, settings.Commit.Prefetch, settings.Limits.MaxMessageBytes,
             budget.BytesPerDelivery, Math.Min(budget.Prefetch, settings.Commit.MaxBatchCount));
-        // Built by the container on the store just opened (their registrations take it from the opener).
-        var loop = services.GetRequiredService<CommitLoop>();
-        var reads = services.GetRequiredService<ReadService>();
-        var pruner = services.GetRequiredService<InboxPruner>();
-        _run = Task.Run(() => RunAsync(settings, budget, storePath, store, loop, reads, pruner, _stopping.Token), CancellationToken.None);
+        var built = storeServices.Create(store);
+        _run = Task.Run(() => RunAsync(settings, budget, storePath, store, built.Loop, built.Reads, built.Pruner, _stopping.Token),
+            CancellationToken.None);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

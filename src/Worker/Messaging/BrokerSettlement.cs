@@ -7,7 +7,8 @@ namespace Statehouse.Worker.Messaging;
 /// <summary>
 /// <see cref="ICommitSettlement"/> on a <see cref="BrokerSession"/>: replies, announcements, acks and requeues on its
 /// commit channel, dead-letter copies on its confirming dead-letter channel, routed to the dead-letter exchange of
-/// <paramref name="names"/>.
+/// <paramref name="names"/>. It settles the <see cref="BrokerDelivery"/>s that its session's <see cref="CommitConsumer"/>
+/// created.
 /// </summary>
 internal sealed class BrokerSettlement(BrokerSession session, TopologyNames names) : ICommitSettlement
 {
@@ -23,10 +24,16 @@ internal sealed class BrokerSettlement(BrokerSession session, TopologyNames name
 
     public async Task<string?> DeadLetterAsync(CommitDelivery delivery, string reason, ErrorCode code, CancellationToken cancellationToken)
     {
+        // This session's consumer created every delivery settled here, each a BrokerDelivery with its AMQP properties.
+        if (delivery is not BrokerDelivery received || !ReferenceEquals(received.Settlement, this))
+        {
+            return $"delivery {delivery.DeliveryTag} was not received on this session, so it has no properties to copy";
+        }
+
         try
         {
             await session.DeadLetterChannel.BasicPublishAsync(names.DeadLetterExchange, names.CommitQueue, mandatory: true,
-                MessageProperties.DeadLetter(delivery.Properties, reason, code), delivery.Body, cancellationToken);
+                MessageProperties.DeadLetter(received.Properties, reason, code), received.Body, cancellationToken);
             return null;
         }
         catch (PublishReturnException returned)

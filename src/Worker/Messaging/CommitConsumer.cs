@@ -17,7 +17,7 @@ internal sealed class CommitConsumer(
         IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
     {
         // The body buffer is reused once this returns: the loop gets its own copy, in a buffer of the same pool.
-        var delivery = CommitDelivery.Copy(settlement, deliveryTag, body, properties, redelivered);
+        var delivery = BrokerDelivery.Copy(settlement, deliveryTag, body, properties, redelivered);
         try
         {
             await deliveries.WriteAsync(delivery, session.Closing);

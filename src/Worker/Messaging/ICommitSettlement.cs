@@ -10,6 +10,17 @@ namespace Statehouse.Worker.Messaging;
 /// Methods other than the dead-letter ones throw what the channel throws (a closed channel, a cancelled call); the loop
 /// treats that as a lost session, whose unacked deliveries the broker redelivers.
 /// </summary>
+/// <remarks>
+/// Seven members, each a thing the loop must do and cannot do without the broker: answer the sender
+/// (<see cref="ReplyAsync"/>) and tell followers (<see cref="AnnounceAsync"/>) once a group is durable; keep a message
+/// that can never be applied by storing a confirmed copy before its ack (<see cref="DeadLetterAsync"/>: unconfirmed, the
+/// ack would lose it), and declare the dead-letter queue again when the copy was routed nowhere
+/// (<see cref="DeclareDeadLetterAsync"/>); settle by delivery tag, up to and including a tag once its group is done
+/// (<see cref="AckAsync"/>) or back to the queue after an unknown failure (<see cref="RequeueAsync"/>); and know when the
+/// session is gone, so its tags are dropped rather than settled on a channel that never issued them (<see cref="IsOpen"/>).
+/// The types here are the worker's own (<see cref="CommitDelivery"/> carries plain fields), so the loop can be driven by a
+/// recording settlement in-process; <see cref="BrokerSettlement"/> is the RabbitMQ one.
+/// </remarks>
 internal interface ICommitSettlement
 {
     /// <summary>False once any part of the session closed.</summary>
@@ -22,9 +33,10 @@ internal interface ICommitSettlement
     ValueTask AnnounceAsync(string txnId, ReadOnlyMemory<byte> reply, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Publishes the dead-letter copy of <paramref name="delivery"/> (its body and properties, plus the reason and error
-    /// code) mandatory and with publisher confirms. Returns null once a queue has confirmed it, else why not (routed to
-    /// no queue, refused with basic.nack, or the channel failed); never throws.
+    /// Publishes the dead-letter copy of <paramref name="delivery"/> (its body and its properties as delivered, plus the
+    /// reason and error code) mandatory and with publisher confirms; <paramref name="delivery"/> must be one this session
+    /// delivered. Returns null once a queue has confirmed it, else why not (routed to no queue, refused with basic.nack,
+    /// or the channel failed); never throws.
     /// </summary>
     Task<string?> DeadLetterAsync(CommitDelivery delivery, string reason, ErrorCode code, CancellationToken cancellationToken);
 

@@ -10,11 +10,14 @@ namespace Statehouse.Worker.Reads;
 /// Answers read requests from RocksDB snapshots, concurrently with commits and with each other (thread-safe).
 /// Never throws: every problem becomes an error reply.
 /// </summary>
+/// <param name="authorizer">Who may read which namespace; one built from default <see cref="AuthorizationOptions"/> (not
+/// enabled) accepts every user.</param>
+/// <param name="counters">The worker's totals (<see cref="WorkerCounters"/>), which the Stats read reports.</param>
+/// <param name="backups">Where Backup requests go; null for a read service that takes none (it answers INVALID_REQUEST).</param>
 internal sealed class ReadService(
-    StateStore store, ReadServiceOptions options, WorkerHealth health, NamespaceAuthorizer? authorizer = null, BackupService? backups = null,
-    WorkerCounters? counters = null)
+    StateStore store, ReadServiceOptions options, WorkerHealth health, NamespaceAuthorizer authorizer, WorkerCounters counters,
+    BackupService? backups = null)
 {
-    private readonly WorkerCounters _counters = counters ?? new WorkerCounters(TimeProvider.System);
 
     /// <summary>Decodes a request body and answers it, for the broker-checked <paramref name="userId"/> (AMQP user_id).</summary>
     public ReadReply Handle(ReadOnlyMemory<byte> body, string? userId = null)
@@ -41,8 +44,8 @@ internal sealed class ReadService(
 
         var workerWide = request.Kind is ReadKind.Health or ReadKind.Version or ReadKind.Stats;
         var denied = request.Kind == ReadKind.Backup
-            ? authorizer?.CheckWrite(userId, "*")
-            : authorizer?.CheckRead(userId, workerWide ? null : request.Namespace ?? "");
+            ? authorizer.CheckWrite(userId, "*")
+            : authorizer.CheckRead(userId, workerWide ? null : request.Namespace ?? "");
         if (denied is not null)
         {
             return ReadReply.Error(denied.Code, denied.Message);
@@ -75,9 +78,9 @@ internal sealed class ReadService(
     }
 
     private WorkerStats Stats() => new(
-        _counters.Committed, _counters.Rejected, _counters.Duplicates, _counters.DeadLetters,
-        store.SyncedWrites, _counters.Reads, store.LastCommitTs, _counters.StartedAtUnixMs,
-        _counters.Groups, _counters.GroupMessages);
+        counters.Committed, counters.Rejected, counters.Duplicates, counters.DeadLetters,
+        store.SyncedWrites, counters.Reads, store.LastCommitTs, counters.StartedAtUnixMs,
+        counters.Groups, counters.GroupMessages);
 
     private ReadReply Backup(ReadRequest request)
     {

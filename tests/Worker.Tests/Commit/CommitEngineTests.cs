@@ -373,7 +373,7 @@ public sealed class CommitEngineTests : IDisposable
     [InlineData(CommitEngine.VersionCacheCapacity)]
     public void Apply_RecordsRewrittenAcrossGroups_VersionsAndExpectationsFollowTheStoreWhateverTheVersionCacheHolds(int capacity)
     {
-        var engine = new CommitEngine(_store.Store, _store.Limits, _store.Time, versionCacheCapacity: capacity);
+        var engine = new CommitEngine(_store.Store, _store.Limits, _store.Time, NoAuthorization, versionCacheCapacity: capacity);
         var keys = Enumerable.Range(0, 5).Select(i => $"k{i}").ToArray();
         for (var round = 1; round <= 4; round++)
         {
@@ -393,7 +393,7 @@ public sealed class CommitEngineTests : IDisposable
         Assert.Equal(4, Assert.Single(stale.Outcomes[0].Reply.Conflicts!).Version);
 
         // A new engine over the same store (as after a restart) sees the same versions.
-        var restarted = new CommitEngine(_store.Store, _store.Limits, _store.Time, versionCacheCapacity: capacity);
+        var restarted = new CommitEngine(_store.Store, _store.Limits, _store.Time, NoAuthorization, versionCacheCapacity: capacity);
         var next = restarted.Apply([Request(Envelope(Operation.Expect("agent", "k4", 4), Operation.Write("agent", "k4", Value(5))))]);
         Assert.Equal(5, Assert.Single(next.Outcomes[0].Reply.Versions).Version);
     }

@@ -117,42 +117,61 @@ public sealed class CommitWorkerHostingExtensionsTests : IDisposable
     }
 
     [Theory]
+    [InlineData(typeof(StateStore))]
     [InlineData(typeof(CommitEngine))]
     [InlineData(typeof(CommitLoop))]
     [InlineData(typeof(ReadService))]
     [InlineData(typeof(BackupService))]
     [InlineData(typeof(InboxPruner))]
-    public void AddCommitWorker_StoreBoundServiceBeforeTheStoreIsOpen_ThrowsNotOpenYet(Type service)
+    [InlineData(typeof(StoreServices))]
+    public void AddCommitWorker_StoreBoundService_IsNotRegisteredButItsFactoryResolvesBeforeStart(Type service)
     {
         using var host = Build(services: null, ("Statehouse:Storage:Path", _directory));
 
-        var failure = Assert.Throws<InvalidOperationException>(() => host.Services.GetRequiredService(service));
-
-        Assert.StartsWith("The store is not open yet", failure.Message, StringComparison.Ordinal);
+        Assert.Null(host.Services.GetService(service));
+        Assert.NotNull(host.Services.GetRequiredService<StoreServiceFactory>());
+        Assert.False(host.Services.GetRequiredService<StoreOpener>().IsOpen);
         Assert.False(Directory.Exists(_directory));
     }
 
     [Fact]
-    public async Task AddCommitWorker_StoreBoundServicesAfterOpen_AreBuiltOnTheOpenStore()
+    public async Task AddCommitWorker_StoreServicesCreatedOnTheOpenStore_EachWorksOnThatStoreWithTheSettings()
     {
+        var backups = Path.Combine(_directory, "backups");
+        var time = new FakeTimeProvider(Start);
         using var host = Build(
-            services => services.AddSingleton<TimeProvider>(new FakeTimeProvider(Start)),
-            ("Statehouse:Storage:Path", _directory), ("Statehouse:Storage:WaitForLock", "false"));
+            services => services.AddSingleton<TimeProvider>(time),
+            ("Statehouse:Storage:Path", Path.Combine(_directory, "store")), ("Statehouse:Storage:WaitForLock", "false"),
+            ("Statehouse:Backup:Directory", backups), ("Statehouse:Commit:InboxRetention", "1.12:00:00"));
         var opener = host.Services.GetRequiredService<StoreOpener>();
+        var factory = host.Services.GetRequiredService<StoreServiceFactory>();
 
-        await opener.OpenAsync(CancellationToken.None);
-        var engine = host.Services.GetRequiredService<CommitEngine>();
-        var committed = engine.Apply([Request(Envelope(Operation.Write("agent", "k", Value(1))))]).Outcomes[0].Reply;
-        var read = Ok(host.Services.GetRequiredService<ReadService>().Handle(
-            new ReadRequest(WireFormat.SchemaVersion, ReadKind.Get, "default", "agent", "k")));
+        var store = await opener.OpenAsync(CancellationToken.None);
+        var built = factory.Create(store);
+        var committed = built.Engine.Apply([Request(Envelope(Operation.Write("agent", "k", Value(1))))]).Outcomes[0].Reply;
+        var read = Ok(built.Reads.Handle(new ReadRequest(WireFormat.SchemaVersion, ReadKind.Get, "default", "agent", "k")));
+        var backup = Ok(built.Reads.Handle(new ReadRequest(WireFormat.SchemaVersion, ReadKind.Backup, "default", Key: "b1")));
+        time.Advance(TimeSpan.FromDays(3));
 
         Assert.Equal(1, committed.CommitTs);
         Assert.Equal(1, opener.Store.LastCommitTs);
         Assert.Equal((true, 1L), (read.Record!.Exists, read.Record.CommitTs));
-        Assert.Same(engine, host.Services.GetRequiredService<CommitEngine>());
-        Assert.NotNull(host.Services.GetRequiredService<CommitLoop>());
-        Assert.NotNull(host.Services.GetRequiredService<BackupService>());
-        Assert.NotNull(host.Services.GetRequiredService<InboxPruner>());
+        // The read service's backups are the built ones, writing to the configured directory.
+        Assert.Equal(1, backup.Backup!.CommitTs);
+        Assert.StartsWith(backups, backup.Backup.Path, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(backup.Backup.Path, BackupService.ManifestFileName)));
+        // The pruner works on this store with the configured retention (36 hours, on the injected clock).
+        Assert.Equal(1, built.Pruner.PruneOnce());
+        // The engine has the same retention: a deadline two days ahead is beyond it.
+        var far = EnvelopeWithId("far", Operation.Write("agent", "k", Value(2))) with
+        {
+            DeadlineUnixMs = time.GetUtcNow().AddDays(2).ToUnixTimeMilliseconds(),
+        };
+        var refused = built.Engine.Apply([Request(far)]).Outcomes[0].Reply;
+        Assert.Equal(ErrorCode.InvalidRequest, refused.ErrorCode);
+        Assert.Contains("1.12:00:00", refused.ErrorMessage, StringComparison.Ordinal);
+        Assert.NotNull(built.Loop);
+        Assert.NotSame(built.Engine, factory.Create(store).Engine);
     }
 
     /// <summary>A host with the worker registered, its settings from <paramref name="settings"/> only (no appsettings.json).</summary>

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using RabbitMQ.Client;
 using Statehouse.Contracts;
 using Statehouse.Worker.Commit;
 using Statehouse.Worker.Messaging;
@@ -48,17 +47,17 @@ internal sealed class CommitLoopHarness : IAsyncDisposable
     /// <paramref name="txnId"/>, a reply queue), or of <paramref name="body"/> when given (undecodable bytes, say).
     /// </summary>
     public ValueTask DeliverAsync(
-        RecordingSettlement on, ulong tag, string txnId, byte[]? body = null, long? deliveryCount = null, bool redelivered = false)
+        RecordingSettlement on, ulong tag, string txnId, byte[]? body = null, int deliveryCount = 0, bool redelivered = false)
     {
         body ??= WireFormat.Serialize(TempStore.EnvelopeWithId(txnId, Operation.Write("agent", txnId, TempStore.Value(txnId))));
-        var properties = new BasicProperties
+        return Loop.Deliveries.WriteAsync(new CommitDelivery(on, tag, body)
         {
             MessageId = txnId,
             CorrelationId = txnId,
             ReplyTo = ReplyQueue,
-            Headers = deliveryCount is { } count ? new Dictionary<string, object?> { ["x-delivery-count"] = count } : null,
-        };
-        return Loop.Deliveries.WriteAsync(CommitDelivery.Copy(on, tag, body, properties, redelivered));
+            DeliveryCount = deliveryCount,
+            Redelivered = redelivered,
+        });
     }
 
     public void Start() => _run = Task.Run(() => Loop.RunAsync(_stopping.Token, CancellationToken.None));

@@ -233,7 +233,8 @@ public sealed class ReadServiceTests : IDisposable
         var small = new TempStore();
         try
         {
-            var reads = new Statehouse.Worker.Reads.ReadService(small.Store, new Statehouse.Worker.Reads.ReadServiceOptions { MaxPageBytes = 2048 }, new Statehouse.Worker.Telemetry.WorkerHealth());
+            var reads = new Statehouse.Worker.Reads.ReadService(small.Store, new Statehouse.Worker.Reads.ReadServiceOptions { MaxPageBytes = 2048 }, new Statehouse.Worker.Telemetry.WorkerHealth(),
+                NoAuthorization, NewCounters());
             for (var i = 0; i < 10; i++)
             {
                 small.Commit(Operation.Write("agent", $"k{i}", Value(new string('x', 900))));

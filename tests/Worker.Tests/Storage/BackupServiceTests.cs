@@ -53,7 +53,7 @@ public sealed class BackupServiceTests : IDisposable
         Assert.True(_store.Store.LastCommitTs > info.CommitTs, "commits continued after the backup");
         Assert.True(File.Exists(Path.Combine(info.Path, BackupService.ManifestFileName)));
         using var restored = StateStore.Open(info.Path);
-        var restoredReads = new ReadService(restored, new ReadServiceOptions(), new WorkerHealth());
+        var restoredReads = new ReadService(restored, new ReadServiceOptions(), new WorkerHealth(), NoAuthorization, NewCounters());
         Assert.Equal(info.CommitTs, restored.LastCommitTs);
         foreach (var (agent, key) in Enumerable.Range(0, 10).Select(i => ("agent", $"k{i}")).Append(("other", "n")))
         {

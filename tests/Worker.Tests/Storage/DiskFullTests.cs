@@ -18,8 +18,9 @@ public sealed class DiskFullTests : IDisposable
         var path = Path.Combine(_disk.MountPoint, "store");
         using var store = StateStore.Open(path);
         // The clock the envelopes' deadlines are set against (TempStore.EnvelopeWithId).
-        var engine = new CommitEngine(store, new LimitOptions(), new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Start));
-        var reads = new Statehouse.Worker.Reads.ReadService(store, new Statehouse.Worker.Reads.ReadServiceOptions(), new WorkerHealth());
+        var engine = new CommitEngine(store, new LimitOptions(), new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Start), NoAuthorization);
+        var reads = new Statehouse.Worker.Reads.ReadService(store, new Statehouse.Worker.Reads.ReadServiceOptions(), new WorkerHealth(),
+            NoAuthorization, NewCounters());
         engine.Apply([Request(EnvelopeWithId("before", Operation.Write("a", "k", Value(1))))]);
 
         _disk.Fill();

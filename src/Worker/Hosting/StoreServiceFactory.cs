@@ -1,0 +1,35 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Statehouse.Worker.Commit;
+using Statehouse.Worker.Messaging;
+using Statehouse.Worker.Reads;
+using Statehouse.Worker.Storage;
+
+namespace Statehouse.Worker.Hosting;
+
+/// <summary>
+/// Builds the <see cref="StoreServices"/> on a store that is open. The store exists only once the worker opened it at
+/// start, so nothing registered depends on it: this factory is the registration (it needs nothing but the container and
+/// resolves safely before start), and the container constructs each collaborator
+/// (<see cref="ActivatorUtilities.CreateInstance{T}(IServiceProvider, object[])"/>) from its registered settings and
+/// singletons plus the arguments given here: the store and the figures derived from settings.
+/// </summary>
+internal sealed class StoreServiceFactory(IServiceProvider services)
+{
+    /// <summary>
+    /// The engine, commit loop, read service, backups and inbox pruner on <paramref name="store"/>; new instances on
+    /// every call (the worker calls it once). Throws what resolving a setting throws (invalid settings).
+    /// </summary>
+    public StoreServices Create(StateStore store)
+    {
+        var commit = services.GetRequiredService<CommitOptions>();
+        var engine = ActivatorUtilities.CreateInstance<CommitEngine>(services, store, (TimeSpan?)commit.InboxRetention);
+        var loop = ActivatorUtilities.CreateInstance<CommitLoop>(services, engine,
+            DeliveryBudget.For(commit, services.GetRequiredService<LimitOptions>()), services.GetRequiredService<BrokerOptions>().DeliveryLimit,
+            services.GetRequiredService<ILogger<CommitLoop>>());
+        var backups = ActivatorUtilities.CreateInstance<BackupService>(services, store);
+        var reads = ActivatorUtilities.CreateInstance<ReadService>(services, store, backups);
+        var pruner = ActivatorUtilities.CreateInstance<InboxPruner>(services, store, commit.InboxRetention);
+        return new StoreServices(engine, loop, reads, backups, pruner);
+    }
+}
