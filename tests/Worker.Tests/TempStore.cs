@@ -81,27 +81,6 @@ internal sealed class TempStore : IDisposable
         Reopen();
     }
 
-    /// <summary>
-    /// <paramref name="count"/> transactions, each one small write of "agent" (<c>key-0000</c>…), with ids of random
-    /// base64url characters, so 16 bytes of an id stay literal in a compressed table block (<see cref="DamageTableFilesHolding"/>
-    /// finds them in log, agent_log and inbox). The ids, in commit order.
-    /// </summary>
-    public List<string> CommitTransactions(int count)
-    {
-        var ids = new List<string>();
-        for (var i = 0; i < count; i++)
-        {
-            var id = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(36)).Replace('+', '-').Replace('/', '_');
-            Apply(EnvelopeWithId(id, Operation.Write("agent", $"key-{i:D4}", Value(i))));
-            ids.Add(id);
-        }
-
-        return ids;
-    }
-
-    /// <summary>Bytes of a txn_id from <see cref="CommitTransactions"/> that every stored copy of it holds verbatim.</summary>
-    public static byte[] TxnIdBytes(string txnId) => System.Text.Encoding.UTF8.GetBytes(txnId)[4..];
-
     /// <summary>Fresh worker totals, started now on the system clock.</summary>
     public static WorkerCounters NewCounters() => new(TimeProvider.System);
 

@@ -44,17 +44,6 @@ public sealed class ReadServiceTests : IDisposable
     }
 
     [Fact]
-    public void Replay_DamagedAgentLogBlockMidRange_RepliesStorageError()
-    {
-        var ids = _store.CommitTransactions(120);
-        _store.DamageTableFilesHolding(TxnIdBytes(ids[60]));
-
-        var reply = _store.Read(Request(ReadKind.Replay) with { Limit = 1000 });
-
-        Assert.Equal(ErrorCode.StorageError, reply.ErrorCode);
-    }
-
-    [Fact]
     public void Replay_StepsOntoADamagedHistoryVersion_RepliesStorageError()
     {
         var values = Enumerable.Range(0, 40).Select(_ => RandomNumberGenerator.GetBytes(4096)).ToList();

@@ -44,28 +44,6 @@ public sealed class StoreReaderTests : IDisposable
     }
 
     [Fact]
-    public void ReadAgentLog_DamagedBlockMidRange_ThrowsStorageReadException()
-    {
-        var ids = _store.CommitTransactions(Keys);
-        _store.DamageTableFilesHolding(TxnIdBytes(ids[Keys / 2]));
-        using var reader = StoreReader.OpenSnapshot(_store.Store);
-
-        var error = Assert.Throws<StorageReadException>(() => reader.ReadAgentLog("default", "agent", 0, long.MaxValue).ToList());
-
-        Assert.StartsWith("Corruption: block checksum mismatch", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void ReadInbox_DamagedBlockMidRange_ThrowsStorageReadException()
-    {
-        var ids = _store.CommitTransactions(Keys);
-        _store.DamageTableFilesHolding(TxnIdBytes(ids[Keys / 2]));
-        using var reader = StoreReader.OpenSnapshot(_store.Store);
-
-        Assert.Throws<StorageReadException>(() => reader.ReadInbox().ToList());
-    }
-
-    [Fact]
     public void GetHistory_StepsOntoADamagedVersion_ThrowsStorageReadException()
     {
         var values = WriteVersions(Versions);
