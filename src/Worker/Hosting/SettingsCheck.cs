@@ -11,7 +11,8 @@ namespace Statehouse.Worker.Hosting;
 
 /// <summary>
 /// Finds every invalid setting before the host starts, each as one line that names it in the configuration-key form a
-/// user types (<c>Statehouse:Commit:MaxBatchCount</c>): values that do not convert to the setting's type, values that
+/// user types (<c>Statehouse:Commit:MaxBatchCount</c>): keys under <c>Statehouse</c> that name no setting (a typo would
+/// otherwise leave the default in force without a word), values that do not convert to the setting's type, values that
 /// break a setting's DataAnnotations rule, and the rules that span several settings (<see cref="StatehouseOptionsValidator"/>).
 /// </summary>
 internal static class SettingsCheck
@@ -24,7 +25,7 @@ internal static class SettingsCheck
         FindConversionFailures(section, typeof(StatehouseOptions), problems);
         if (problems.Count > 0)
         {
-            // The binder stops at the first value it cannot convert; these are all of them.
+            // The binder stops at the first value it cannot convert (and ignores unknown keys); these are all of them.
             return problems;
         }
 
@@ -77,7 +78,13 @@ internal static class SettingsCheck
 
     private static void FindConversionFailures(IConfigurationSection section, Type type, List<string> problems)
     {
-        foreach (var property in Settable(type))
+        var settable = Settable(type).ToList();
+        foreach (var unknown in section.GetChildren().Where(c => !settable.Any(p => string.Equals(p.Name, c.Key, StringComparison.OrdinalIgnoreCase))))
+        {
+            problems.Add($"{unknown.Path} is not a setting; {section.Path} has {string.Join(", ", settable.Select(p => p.Name))}.");
+        }
+
+        foreach (var property in settable)
         {
             var child = section.GetSection(property.Name);
             if (IsSettingsObject(property.PropertyType))

@@ -45,6 +45,20 @@ public sealed class SettingsCheckTests
             problems);
     }
 
+    [Fact]
+    public void Find_KeysThatNameNoSetting_OneLinePerKeyWithTheSectionsSettings()
+    {
+        var problems = Find(("Statehouse:Commit:MaxBatchCont", "5"), ("Statehouse:Reads:MaxPageSize", "100"), ("Statehouse:Bogus:X", "1"),
+            ("Statehouse:Authorization:Users:alice:Write:0", "tenant-1"));
+
+        Assert.Equal(
+            [
+                "Statehouse:Bogus is not a setting; Statehouse has Broker, Storage, Commit, Limits, Reads, Authorization, Backup, Http.",
+                "Statehouse:Commit:MaxBatchCont is not a setting; Statehouse:Commit has MaxBatchCount, MaxBatchBytes, Prefetch, MemoryBudgetBytes, InboxRetention.",
+            ],
+            problems);
+    }
+
     [Theory]
     [InlineData("Statehouse:Commit:Prefetch", "10", "Statehouse:Commit:Prefetch (10) must be at least Statehouse:Commit:MaxBatchCount (256).")]
     [InlineData("Statehouse:Limits:MaxValueBytes", "8388608", "Statehouse:Limits:MaxValueBytes (8388608) must not exceed Statehouse:Limits:MaxMessageBytes (4194304).")]
