@@ -22,10 +22,12 @@ internal static class SettingsCheck
     {
         var problems = new List<string>();
         var section = services.GetRequiredService<IConfiguration>().GetSection(StatehouseOptions.SectionName);
+        FindUnknownKeys(section, typeof(StatehouseOptions), problems);
+        var unknown = problems.Count;
         FindConversionFailures(section, typeof(StatehouseOptions), problems);
-        if (problems.Count > 0)
+        if (problems.Count > unknown)
         {
-            // The binder stops at the first value it cannot convert (and ignores unknown keys); these are all of them.
+            // The binder stops at the first value it cannot convert; these are all of them.
             return problems;
         }
 
@@ -78,13 +80,7 @@ internal static class SettingsCheck
 
     private static void FindConversionFailures(IConfigurationSection section, Type type, List<string> problems)
     {
-        var settable = Settable(type).ToList();
-        foreach (var unknown in section.GetChildren().Where(c => !settable.Any(p => string.Equals(p.Name, c.Key, StringComparison.OrdinalIgnoreCase))))
-        {
-            problems.Add($"{unknown.Path} is not a setting; {section.Path} has {string.Join(", ", settable.Select(p => p.Name))}.");
-        }
-
-        foreach (var property in settable)
+        foreach (var property in Settable(type))
         {
             var child = section.GetSection(property.Name);
             if (IsSettingsObject(property.PropertyType))
@@ -107,6 +103,24 @@ internal static class SettingsCheck
             catch (Exception e) when (e is FormatException or ArgumentException or NotSupportedException or OverflowException or UriFormatException)
             {
                 problems.Add($"{child.Path} must be {Expected(property.PropertyType)} (got '{text}').");
+            }
+        }
+    }
+
+    /// <summary>Keys that name no setting: the binder ignores them, so a typo would leave the default in force silently.</summary>
+    private static void FindUnknownKeys(IConfigurationSection section, Type type, List<string> problems)
+    {
+        var settable = Settable(type).ToList();
+        foreach (var child in section.GetChildren())
+        {
+            var property = settable.Find(p => string.Equals(p.Name, child.Key, StringComparison.OrdinalIgnoreCase));
+            if (property is null)
+            {
+                problems.Add($"{child.Path} is not a setting; {section.Path} has {string.Join(", ", settable.Select(p => p.Name))}.");
+            }
+            else if (IsSettingsObject(property.PropertyType))
+            {
+                FindUnknownKeys(child, property.PropertyType, problems);
             }
         }
     }

@@ -59,6 +59,19 @@ public sealed class SettingsCheckTests
             problems);
     }
 
+    [Fact]
+    public void Find_UnknownKeyBesideAnInvalidValue_ReportsBoth()
+    {
+        var problems = Find(("Statehouse:Commit:MaxBatchCont", "5"), ("Statehouse:Reads:Concurrency", "0"));
+
+        Assert.Equal(
+            [
+                "Statehouse:Commit:MaxBatchCont is not a setting; Statehouse:Commit has MaxBatchCount, MaxBatchBytes, Prefetch, MemoryBudgetBytes, InboxRetention.",
+                "The field Statehouse:Reads:Concurrency must be between 1 and 64 (got 0).",
+            ],
+            problems);
+    }
+
     [Theory]
     [InlineData("Statehouse:Commit:Prefetch", "10", "Statehouse:Commit:Prefetch (10) must be at least Statehouse:Commit:MaxBatchCount (256).")]
     [InlineData("Statehouse:Limits:MaxValueBytes", "8388608", "Statehouse:Limits:MaxValueBytes (8388608) must not exceed Statehouse:Limits:MaxMessageBytes (4194304).")]
