@@ -107,9 +107,18 @@ internal static class SettingsCheck
         }
     }
 
-    /// <summary>Keys that name no setting: the binder ignores them, so a typo would leave the default in force silently.</summary>
+    /// <summary>
+    /// Keys that name no setting, at any depth: the binder ignores them, so a typo would leave the default in force
+    /// silently. Below a settings class every key must name one of its settings; below a value nothing may follow; a
+    /// list takes its items as <c>:0</c>, <c>:1</c> …; a dictionary's entries are checked against their own type.
+    /// </summary>
     private static void FindUnknownKeys(IConfigurationSection section, Type type, List<string> problems)
     {
+        if (!string.IsNullOrEmpty(section.Value))
+        {
+            problems.Add($"{section.Path} is a section, not a value (got '{section.Value}'); set its settings as {section.Path}:Name=value.");
+        }
+
         var settable = Settable(type).ToList();
         foreach (var child in section.GetChildren())
         {
@@ -118,10 +127,46 @@ internal static class SettingsCheck
             {
                 problems.Add($"{child.Path} is not a setting; {section.Path} has {string.Join(", ", settable.Select(p => p.Name))}.");
             }
-            else if (IsSettingsObject(property.PropertyType))
+            else
             {
-                FindUnknownKeys(child, property.PropertyType, problems);
+                FindUnknownKeysBelow(child, property.PropertyType, problems);
             }
+        }
+    }
+
+    private static void FindUnknownKeysBelow(IConfigurationSection section, Type type, List<string> problems)
+    {
+        if (IsSettingsObject(type))
+        {
+            FindUnknownKeys(section, type, problems);
+        }
+        else if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Dictionary<,>))
+        {
+            NoValueOnCollection(section, problems, $"{section.Path}:<name>:…");
+            foreach (var entry in section.GetChildren())
+            {
+                FindUnknownKeysBelow(entry, type.GetGenericArguments()[1], problems);
+            }
+        }
+        else if (type != typeof(string) && typeof(IEnumerable).IsAssignableFrom(type))
+        {
+            NoValueOnCollection(section, problems, $"{section.Path}:0=value");
+            foreach (var item in section.GetChildren().Where(item => !int.TryParse(item.Key, NumberStyles.None, CultureInfo.InvariantCulture, out _)))
+            {
+                problems.Add($"{item.Path} is not a list item; the items of {section.Path} are {section.Path}:0, {section.Path}:1, ….");
+            }
+        }
+        else if (section.GetChildren().Any())
+        {
+            problems.Add($"{section.Path} is a value, not a section; {section.GetChildren().First().Path} names no setting.");
+        }
+    }
+
+    private static void NoValueOnCollection(IConfigurationSection section, List<string> problems, string form)
+    {
+        if (!string.IsNullOrEmpty(section.Value))
+        {
+            problems.Add($"{section.Path} is a collection, not a value (got '{section.Value}'); write it as {form}.");
         }
     }
 

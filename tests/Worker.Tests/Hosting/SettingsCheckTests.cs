@@ -59,6 +59,26 @@ public sealed class SettingsCheckTests
             problems);
     }
 
+    [Theory]
+    [InlineData("Statehouse:Commit:MaxBatchCount:Extra", "1", "Statehouse:Commit:MaxBatchCount is a value, not a section; Statehouse:Commit:MaxBatchCount:Extra names no setting.")]
+    [InlineData("Statehouse:Commit", "5", "Statehouse:Commit is a section, not a value (got '5'); set its settings as Statehouse:Commit:Name=value.")]
+    [InlineData("Statehouse:Authorization:Users:alice:Wrte:0", "ns1", "Statehouse:Authorization:Users:alice:Wrte is not a setting; Statehouse:Authorization:Users:alice has Write, Read.")]
+    [InlineData("Statehouse:Authorization:Users:alice:Write", "ns1", "Statehouse:Authorization:Users:alice:Write is a collection, not a value (got 'ns1'); write it as Statehouse:Authorization:Users:alice:Write:0=value.")]
+    [InlineData("Statehouse:Authorization:Users:alice", "ns1", "Statehouse:Authorization:Users:alice is a section, not a value (got 'ns1'); set its settings as Statehouse:Authorization:Users:alice:Name=value.")]
+    [InlineData("Statehouse:Authorization:Users:alice:Write:first", "ns1", "Statehouse:Authorization:Users:alice:Write:first is not a list item; the items of Statehouse:Authorization:Users:alice:Write are Statehouse:Authorization:Users:alice:Write:0, Statehouse:Authorization:Users:alice:Write:1, ….")]
+    public void Find_KeyBelowASettingThatNamesNothing_OneLineSayingWhatIsThere(string key, string value, string expected)
+    {
+        Assert.Equal([expected], Find((key, value)));
+    }
+
+    [Fact]
+    public void Find_GrantsEmptySectionsAndAnyCase_AreSettings()
+    {
+        Assert.Empty(Find(("Statehouse:Authorization:Users:alice:Write:0", "ns1"), ("Statehouse:Authorization:Users:alice:Read:0", "ns2"),
+            ("Statehouse:Authorization:Users:bob:Read:0", "*"), ("Statehouse:Authorization:Users:carol:Read", ""), ("Statehouse:Authorization:Users", ""),
+            ("statehouse:commit:maxbatchcount", "10"), ("Statehouse:Commit:Prefetch", "20")));
+    }
+
     [Fact]
     public void Find_UnknownKeyBesideAnInvalidValue_ReportsBoth()
     {
