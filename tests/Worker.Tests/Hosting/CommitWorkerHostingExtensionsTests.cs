@@ -116,6 +116,24 @@ public sealed class CommitWorkerHostingExtensionsTests : IDisposable
         Assert.False(Directory.Exists(_directory));
     }
 
+    [Fact]
+    public void AddCommitWorker_EveryOwnRegistrationBeforeStart_ResolvesWithoutOpeningTheStore()
+    {
+        IServiceCollection? registered = null;
+        using var host = Build(services => registered = services, ("Statehouse:Storage:Path", _directory));
+
+        var own = registered!.Where(d => !d.ServiceType.ContainsGenericParameters && d.ServiceType.Namespace?.StartsWith("Statehouse.", StringComparison.Ordinal) == true)
+            .Select(d => d.ServiceType).Distinct().ToList();
+        foreach (var type in own)
+        {
+            Assert.NotEmpty(host.Services.GetServices(type));
+        }
+
+        Assert.True(own.Count >= 10, $"only {own.Count} registrations of our own: {string.Join(", ", own.Select(t => t.Name))}");
+        Assert.False(host.Services.GetRequiredService<StoreOpener>().IsOpen);
+        Assert.False(Directory.Exists(_directory));
+    }
+
     [Theory]
     [InlineData(typeof(StateStore))]
     [InlineData(typeof(CommitEngine))]
