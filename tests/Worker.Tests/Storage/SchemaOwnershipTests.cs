@@ -27,26 +27,9 @@ public sealed partial class SchemaOwnershipTests
     [Fact]
     public void WorkerSources_OutsideTheSchemaFiles_NameNoKeyCodecColumnFamilyOrRocksDb()
     {
-        var worker = Path.Combine(BuildOutput.RepositoryRoot(), "src", "Worker");
-        var schema = s_schemaFiles.Select(file => Path.Combine(worker, "Storage", file)).ToHashSet(StringComparer.Ordinal);
+        var schema = s_schemaFiles.Select(file => Path.Combine(Worker, "Storage", file)).ToHashSet(StringComparer.Ordinal);
 
-        var uses = new List<string>();
-        foreach (var file in Directory.EnumerateFiles(worker, "*.cs", SearchOption.AllDirectories).Where(f => !schema.Contains(f)).Order(StringComparer.Ordinal))
-        {
-            if (IsBuildOutput(worker, file))
-            {
-                continue;
-            }
-
-            var lines = File.ReadAllLines(file);
-            for (var i = 0; i < lines.Length; i++)
-            {
-                if (SchemaInternals().Match(lines[i]) is { Success: true } use)
-                {
-                    uses.Add($"{Path.GetRelativePath(worker, file)}:{i + 1}: {use.Value} in \"{lines[i].Trim()}\"");
-                }
-            }
-        }
+        var uses = FindInWorkerSources(file => !schema.Contains(file), line => SchemaInternals().Match(line) is { Success: true } use ? use.Value : null);
 
         Assert.True(uses.Count == 0,
             "Only the schema files of src/Worker/Storage (docs/storage.md, \"Storage layout\") may name KeyCodec, ColumnFamilyNames, " +
@@ -57,21 +40,9 @@ public sealed partial class SchemaOwnershipTests
     public void WorkerSources_OutsideStoreIterator_OpenNoRocksDbIterator()
     {
         // RocksDB ends an iteration alike at the end of the data and at a read error; only StoreIterator tells them apart.
-        var worker = Path.Combine(BuildOutput.RepositoryRoot(), "src", "Worker");
-        var allowed = Path.Combine(worker, "Storage", "StoreIterator.cs");
+        var allowed = Path.Combine(Worker, "Storage", "StoreIterator.cs");
 
-        var uses = new List<string>();
-        foreach (var file in Directory.EnumerateFiles(worker, "*.cs", SearchOption.AllDirectories).Where(f => f != allowed && !IsBuildOutput(worker, f)).Order(StringComparer.Ordinal))
-        {
-            var lines = File.ReadAllLines(file);
-            for (var i = 0; i < lines.Length; i++)
-            {
-                if (lines[i].Contains("NewIterator(", StringComparison.Ordinal))
-                {
-                    uses.Add($"{Path.GetRelativePath(worker, file)}:{i + 1}: \"{lines[i].Trim()}\"");
-                }
-            }
-        }
+        var uses = FindInWorkerSources(file => file != allowed, line => line.Contains("NewIterator(", StringComparison.Ordinal) ? "NewIterator(" : null);
 
         Assert.True(uses.Count == 0,
             "Open RocksDB iterators through StoreIterator.Open (docs/storage.md, \"Reading\"): a bare iterator ends a scan on a " +
@@ -81,7 +52,7 @@ public sealed partial class SchemaOwnershipTests
     [Fact]
     public void SchemaFiles_EachListed_ExistsInStorage()
     {
-        var storage = Path.Combine(BuildOutput.RepositoryRoot(), "src", "Worker", "Storage");
+        var storage = Path.Combine(Worker, "Storage");
 
         Assert.All(s_schemaFiles, file => Assert.True(File.Exists(Path.Combine(storage, file)), $"{file} is listed as a schema file but is not in {storage}"));
     }
@@ -103,10 +74,30 @@ public sealed partial class SchemaOwnershipTests
     public void SchemaInternals_ALineThatDoesNot_DoesNotMatch(string line) =>
         Assert.DoesNotMatch(SchemaInternals(), line);
 
-    private static bool IsBuildOutput(string worker, string file)
+    private static string Worker { get; } = Path.Combine(BuildOutput.RepositoryRoot(), "src", "Worker");
+
+    /// <summary>
+    /// Every line of the worker's sources (not its build output) in the files <paramref name="scanned"/> accepts where
+    /// <paramref name="use"/> finds something, as <c>path:line: what in "line"</c>, in path order.
+    /// </summary>
+    private static List<string> FindInWorkerSources(Func<string, bool> scanned, Func<string, string?> use)
     {
-        var first = Path.GetRelativePath(worker, file).Split(Path.DirectorySeparatorChar)[0];
-        return first is "bin" or "obj";
+        var uses = new List<string>();
+        var files = Directory.EnumerateFiles(Worker, "*.cs", SearchOption.AllDirectories)
+            .Where(file => scanned(file) && Path.GetRelativePath(Worker, file).Split(Path.DirectorySeparatorChar)[0] is not ("bin" or "obj"));
+        foreach (var file in files.Order(StringComparer.Ordinal))
+        {
+            var lines = File.ReadAllLines(file);
+            for (var i = 0; i < lines.Length; i++)
+            {
+                if (use(lines[i]) is { } found)
+                {
+                    uses.Add($"{Path.GetRelativePath(Worker, file)}:{i + 1}: {found} in \"{lines[i].Trim()}\"");
+                }
+            }
+        }
+
+        return uses;
     }
 
     [GeneratedRegex(@"\b(KeyCodec|ColumnFamilyNames|StoreHandles|RocksDbSharp)\b|\.Handles\b")]
