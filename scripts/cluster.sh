@@ -169,16 +169,30 @@ wait_up() {
   done
 }
 
-# Join node $1 to the cluster of node $2 unless it is a member already. A node that node $2 does not list (new, or
-# its data lost) is reset first: join_cluster wants an empty node.
+# Join node $1 to the cluster of node $2 unless each lists the other. The node is reset first (join_cluster wants
+# an empty node); one that node $2 still lists but that lost its data is forgotten by node $2 first.
 ensure_joined() {
-  local i=$1 to=$2
-  member_of all "$i" "$to" && return 0
+  local i=$1 to=$2 known=no
+  if member_of all "$i" "$to"; then
+    member_of all "$to" "$i" && return 0
+    known=yes
+  fi
   log "joining $(node_name "$i") to $(node_name "$to")"
-  ctl "$i" -q stop_app >&2
-  ctl "$i" -q reset >&2 || ctl "$i" -q force_reset >&2
-  ctl "$i" -q join_cluster "$(node_name "$to")" >&2
-  ctl "$i" -q start_app >&2
+  # The CLI prints feature-flag warnings while it joins; keep them in a file unless the join fails.
+  local out
+  out="$(node_dir "$i")/join.out"
+  {
+    ctl "$i" -q stop_app &&
+      { [[ $known == no ]] || ctl "$to" -q forget_cluster_node "$(node_name "$i")"; } &&
+      { ctl "$i" -q reset || ctl "$i" -q force_reset; } &&
+      ctl "$i" -q join_cluster "$(node_name "$to")" &&
+      ctl "$i" -q start_app
+  } >"$out" 2>&1 || { cat "$out" >&2; die "$(node_name "$i") could not join $(node_name "$to")"; }
+  # forget_cluster_node took the node out of the quorum queues; give it its replicas back.
+  if [[ $known == yes ]]; then
+    HOME=$HOME "$rmq_bin/rabbitmq-queues" -n "$(node_name "$to")" -q grow "$(node_name "$i")" all >>"$out" 2>&1 ||
+      log "could not add $(node_name "$i") back to the quorum queues (see ${out#"$root"/})"
+  fi
 }
 
 wait_running() {
