@@ -41,7 +41,7 @@ internal sealed class CliContext : IAsyncDisposable
         var attempt = Settings.Timeout / 2;
         var options = new StatehouseClientOptions
         {
-            Uri = Settings.Amqp,
+            Uris = [.. Settings.Amqp],
             QueuePrefix = Settings.QueuePrefix,
             Namespace = Settings.Namespace,
             CommitTimeout = attempt,
@@ -61,7 +61,7 @@ internal sealed class CliContext : IAsyncDisposable
             // The client names its own settings; the user wrote the CLI's options.
             var option = e.ParamName switch
             {
-                nameof(options.Uri) => "--amqp",
+                nameof(options.Uri) or nameof(options.Uris) => "--amqp",
                 nameof(options.QueuePrefix) => "--prefix",
                 nameof(options.Namespace) => "--namespace",
                 _ => "--timeout",

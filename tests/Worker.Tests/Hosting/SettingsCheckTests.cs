@@ -103,6 +103,26 @@ public sealed class SettingsCheckTests
         Assert.Equal([expected], Find((key, value)));
     }
 
+    [Theory]
+    [InlineData("amqp://guest:guest@127.0.0.1:5672/")]
+    [InlineData("amqp://u:p@127.0.0.1:5681/,amqp://u:p@127.0.0.1:5682/,amqp://u:p@127.0.0.1:5683/")]
+    public void Find_BrokerUriOfOneNodeOrOfACluster_ReturnsNothing(string uri)
+    {
+        Assert.Empty(Find(("Statehouse:Broker:Uri", uri)));
+    }
+
+    [Theory]
+    [InlineData("amqp://u:p@a:5681/,amqp://u:q@b:5682/",
+        "Statehouse:Broker:Uri must name the nodes of one cluster, all with the same scheme, user, password and virtual host; 'amqp://b:5682/' differs from the first, 'amqp://a:5681/', in its user or password.")]
+    [InlineData("amqp://u:p@a:5681/,http://b:5682/",
+        "Statehouse:Broker:Uri must be an absolute amqp:// or amqps:// URI, or several separated by commas (the nodes of one cluster); 'http://b:5682/' is not one.")]
+    [InlineData("amqp://u:p@a:5681/,",
+        "Statehouse:Broker:Uri must be an absolute amqp:// or amqps:// URI, or several separated by commas (the nodes of one cluster); '' is not one.")]
+    public void Find_BrokerUriListThatIsNotOneCluster_OneLineNamingTheKey(string uri, string expected)
+    {
+        Assert.Equal([expected], Find(("Statehouse:Broker:Uri", uri)));
+    }
+
     [Fact]
     public void Find_MemoryBudgetBelowOneDelivery_SaysWhatToRaise()
     {
