@@ -28,4 +28,7 @@ internal static partial class Log
 
     [LoggerMessage(8, LogLevel.Warning, "The publishing channel was closed ({Reason}) while the connection is up; opening a new one")]
     public static partial void PublishChannelReopened(ILogger logger, string reason);
+
+    [LoggerMessage(9, LogLevel.Debug, "Read {CorrelationId} answered NOT_CAUGHT_UP ({Reason}); asking again")]
+    public static partial void NotCaughtUp(ILogger logger, string correlationId, string? reason);
 }

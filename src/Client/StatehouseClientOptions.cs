@@ -73,6 +73,17 @@ public sealed partial class StatehouseClientOptions
     /// <summary>Attempts per read: the first request plus resends after each <see cref="ReadTimeout"/>.</summary>
     public int MaxReadAttempts { get; set; } = 2;
 
+    /// <summary>
+    /// Read-your-writes (default on): the client keeps the highest commit_ts it has seen (its commits, and the records
+    /// and events its reads return) and sends it as every record read's min_commit_ts, so whichever worker answers
+    /// (a replica too) shows at least the client's own last commit. A worker that has not got there waits
+    /// (<c>Statehouse:Reads:CatchUpWaitMilliseconds</c>) or answers NOT_CAUGHT_UP, and the client asks again for up to
+    /// <see cref="ReadTimeout"/> × <see cref="MaxReadAttempts"/> before it throws
+    /// <see cref="Exceptions.StatehouseNotCaughtUpException"/>. Off: reads send only what
+    /// <see cref="StatehouseClient.ObserveCommitTs"/> was given (0 unless it is called).
+    /// </summary>
+    public bool ReadYourWrites { get; set; } = true;
+
     /// <summary>Pause between attempts to reconnect after the broker connection was lost (automatic recovery).</summary>
     public TimeSpan ReconnectInterval { get; set; } = TimeSpan.FromSeconds(2);
 
