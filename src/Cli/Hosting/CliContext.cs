@@ -30,8 +30,18 @@ internal sealed class CliContext : IAsyncDisposable
 
     public string Namespace => Settings.Namespace;
 
-    /// <summary>The Statehouse client; each request waits up to <c>--timeout</c> (two attempts of half of it).</summary>
-    public async Task<StatehouseClient> ClientAsync(CancellationToken ct)
+    /// <summary>
+    /// The Statehouse client; each request waits up to <c>--timeout</c> (two attempts of half of it). Its record reads
+    /// show at least the state after <paramref name="minCommitTs"/> (<c>--min-commit-ts</c>) when given.
+    /// </summary>
+    public async Task<StatehouseClient> ClientAsync(CancellationToken ct, long? minCommitTs = null)
+    {
+        var client = await ConnectAsync(ct).ConfigureAwait(false);
+        client.ObserveCommitTs(minCommitTs ?? 0);
+        return client;
+    }
+
+    private async Task<StatehouseClient> ConnectAsync(CancellationToken ct)
     {
         if (_client is not null)
         {
