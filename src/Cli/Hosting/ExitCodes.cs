@@ -20,6 +20,9 @@ internal static class ExitCodes
     /// <summary>The worker rejected the request (CONFLICT, INVALID_REQUEST, TXN_EXPIRED, ...).</summary>
     public const int Rejected = 4;
 
+    /// <summary>A local store the command would change is in use: a running worker holds its lock (<c>reseed</c>).</summary>
+    public const int StoreInUse = 5;
+
     /// <summary>An unexpected exception: a bug in the CLI, reported with its stack trace.</summary>
     public const int InternalError = 70;
 
