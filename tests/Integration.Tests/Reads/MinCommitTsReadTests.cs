@@ -56,6 +56,24 @@ public sealed class MinCommitTsReadTests(BrokerFixture broker, ITestOutputHelper
         Assert.True(started.Elapsed < TimeSpan.FromSeconds(30), "the read was answered by the wait's end, not by the commit");
     }
 
+    [Fact]
+    public async Task Stop_WhileAReadWaitsToCatchUp_EndsTheWaitAndLeavesTheReadQueued()
+    {
+        var worker = await Scope.StartWorkerAsync(("Statehouse:Reads:CatchUpWaitMilliseconds", "60000"));
+        var client = await Scope.ConnectClientAsync();
+        var raw = await Scope.CreateRawClientAsync();
+        var waiting = raw.ReadAsync(Scope.Names, Get(1000), TimeSpan.FromMinutes(2));
+        // Sent after it and answered: the waiting read was delivered to the worker before this one.
+        await client.HealthAsync(Ct);
+
+        var started = Stopwatch.StartNew();
+        Assert.Equal(0, await worker.StopAsync(TimeSpan.FromSeconds(30)));
+
+        Output.WriteLine($"stopped in {started.ElapsedMilliseconds} ms");
+        Assert.False(waiting.IsCompleted, "the waiting read was answered although the store never reached its min_commit_ts");
+        Assert.Equal(1u, await raw.MessageCountAsync(Scope.Names.ReadQueue));
+    }
+
     private static ReadRequest Get(long minCommitTs) =>
         new(WireFormat.SchemaVersion, ReadKind.Get, "default", "agent", "k", MinCommitTs: minCommitTs);
 }
