@@ -68,5 +68,5 @@ internal sealed class BrokerConnector(BrokerOptions broker, LimitOptions limits,
         [.. uris.Select(uri => new ConnectionFactory { Uri = uri, MaxInboundMessageBodySize = maxInboundMessageBodySize }.Endpoint)];
 
     /// <summary>The node a connection reached, as a URI without user name and password (<c>amqp://host:port/vhost</c>), for logs.</summary>
-    public static string Describe(AmqpTcpEndpoint endpoint, Uri template) => $"{endpoint}{template.AbsolutePath}";
+    private static string Describe(AmqpTcpEndpoint endpoint, Uri template) => $"{endpoint}{template.AbsolutePath}";
 }

@@ -8,8 +8,9 @@ namespace Statehouse.Worker.Reads;
 
 /// <summary>
 /// Answers read requests from RocksDB snapshots, concurrently with commits and with each other (thread-safe).
-/// Never throws: every problem becomes an error reply. A record read whose <c>min_commit_ts</c> the store has not reached
-/// is answered NOT_CAUGHT_UP; <see cref="HandleAsync"/> first waits for the store to reach it.
+/// Never throws (but for a cancelled <see cref="HandleAsync"/>): every problem becomes an error reply. A record read
+/// whose <c>min_commit_ts</c> the store has not reached is answered NOT_CAUGHT_UP; <see cref="HandleAsync"/> first waits
+/// for the store to reach it.
 /// </summary>
 /// <param name="authorizer">Who may read which namespace; one built from default <see cref="AuthorizationOptions"/> (not
 /// enabled) accepts every user.</param>
