@@ -22,6 +22,7 @@ internal sealed class StateStore : IDisposable
     private readonly ReaderWriterLockSlim _reopenLock = new(LockRecursionPolicy.NoRecursion);
     private volatile StoreHandles? _handles;
     private long _lastCommitTs;
+    private TaskCompletionSource _lastCommitTsMoved = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _syncedWrites;
     private bool _disposed;
     private AcknowledgedWatermark? _watermark;
@@ -57,6 +58,12 @@ internal sealed class StateStore : IDisposable
 
     /// <summary>The last committed commit_ts (0 for an empty store).</summary>
     public long LastCommitTs => Volatile.Read(ref _lastCommitTs);
+
+    /// <summary>
+    /// Completes the next time <see cref="LastCommitTs"/> changes (a synced write that commits, a reopen), for waits on
+    /// a commit_ts without polling. Take it before reading <see cref="LastCommitTs"/>, so a change in between is not missed.
+    /// </summary>
+    public Task LastCommitTsMoved => Volatile.Read(ref _lastCommitTsMoved).Task;
 
     /// <summary>
     /// The store's identity: a random GUID written when the store is created (or, for a store made before ids existed,
@@ -134,7 +141,7 @@ internal sealed class StateStore : IDisposable
         }
 
         Sync(batch);
-        Volatile.Write(ref _lastCommitTs, lastCommitTs);
+        PublishLastCommitTs(lastCommitTs);
         _watermark?.Advance(lastCommitTs);
     }
 
@@ -292,7 +299,7 @@ internal sealed class StateStore : IDisposable
         try
         {
             var (lastCommitTs, storeId) = StoreMeta.Load(handles, Path, created: !exists, Sync);
-            Volatile.Write(ref _lastCommitTs, lastCommitTs);
+            PublishLastCommitTs(lastCommitTs);
             StoreId = storeId;
             // Once per store: a reopen keeps the watermark's writer (and checks the file again).
             var acknowledged = AcknowledgedWatermark.Check(Path, lastCommitTs);
@@ -309,6 +316,15 @@ internal sealed class StateStore : IDisposable
             }
 
             throw;
+        }
+    }
+
+    /// <summary>Makes <paramref name="lastCommitTs"/> the store's, and completes <see cref="LastCommitTsMoved"/> when it changed.</summary>
+    private void PublishLastCommitTs(long lastCommitTs)
+    {
+        if (Interlocked.Exchange(ref _lastCommitTs, lastCommitTs) != lastCommitTs)
+        {
+            Interlocked.Exchange(ref _lastCommitTsMoved, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         }
     }
 
