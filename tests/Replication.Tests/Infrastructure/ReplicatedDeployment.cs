@@ -94,14 +94,14 @@ internal sealed class ReplicatedDeployment : IAsyncDisposable
     }
 
     /// <summary>
-    /// Connects a client to the cluster on this deployment's prefix, with short commit attempts and many of them
+    /// Connects a client to the cluster (all three nodes) on this deployment's prefix, with short commit attempts and many of them
     /// (<see cref="CommitAttemptTimeout"/>, <see cref="CommitAttempts"/>), so that a commit outlives a takeover.
     /// </summary>
     public async Task<StatehouseClient> ConnectClientAsync(CancellationToken ct)
     {
         var options = new StatehouseClientOptions
         {
-            Uri = _cluster.Uris[0],
+            Uris = [.. _cluster.Uris],
             QueuePrefix = Prefix,
             ClientName = $"replication-test {Prefix} #{_clients.Count + 1}",
             CommitTimeout = CommitAttemptTimeout,
