@@ -61,6 +61,16 @@ public abstract class ReplicationTest : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        try
+        {
+            // A test that failed with a node down: its queues on that node can only be deleted once it is back.
+            await Cluster.RestartKilledNodesAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException)
+        {
+            Output.WriteLine($"clean-up: could not restart the nodes this test killed: {e.Message}");
+        }
+
         await Deployment.DisposeAsync();
         _budget.Dispose();
     }

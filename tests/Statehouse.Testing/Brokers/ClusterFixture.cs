@@ -26,6 +26,7 @@ public sealed partial class ClusterFixture : IAsyncLifetime
     /// <summary>How long a start, restart or status of the script may take (a fresh start is ~20 s, slower under load).</summary>
     private static readonly TimeSpan s_scriptTimeout = TimeSpan.FromMinutes(5);
 
+    private readonly HashSet<int> _killed = [];
     private IConnection? _connection;
     private IReadOnlyList<Uri> _uris = [];
     private IReadOnlyList<string> _nodes = [];
@@ -118,10 +119,43 @@ public sealed partial class ClusterFixture : IAsyncLifetime
     }
 
     /// <summary><c>scripts/cluster.sh kill N</c>: SIGKILLs node <paramref name="node"/>'s Erlang VM and returns once it is gone.</summary>
-    public Task KillNodeAsync(int node, CancellationToken ct) => RunScriptCheckedAsync(["kill", CheckNode(node)], ct);
+    public async Task KillNodeAsync(int node, CancellationToken ct)
+    {
+        lock (_killed)
+        {
+            _killed.Add(node);
+        }
+
+        await RunScriptCheckedAsync(["kill", CheckNode(node)], ct);
+    }
 
     /// <summary><c>scripts/cluster.sh restart N</c>: starts node <paramref name="node"/> again and returns once it runs in the cluster.</summary>
-    public Task RestartNodeAsync(int node, CancellationToken ct) => RunScriptCheckedAsync(["restart", CheckNode(node)], ct);
+    public async Task RestartNodeAsync(int node, CancellationToken ct)
+    {
+        await RunScriptCheckedAsync(["restart", CheckNode(node)], ct);
+        lock (_killed)
+        {
+            _killed.Remove(node);
+        }
+    }
+
+    /// <summary>
+    /// Restarts every node <see cref="KillNodeAsync"/> killed and <see cref="RestartNodeAsync"/> did not bring back (a
+    /// test that failed in between): for clean-up, which must reach every node. Does nothing when none is down.
+    /// </summary>
+    public async Task RestartKilledNodesAsync(CancellationToken ct)
+    {
+        int[] down;
+        lock (_killed)
+        {
+            down = [.. _killed];
+        }
+
+        foreach (var node in down)
+        {
+            await RestartNodeAsync(node, ct);
+        }
+    }
 
     /// <summary>
     /// What the broker says about <paramref name="queue"/> (quorum queue or stream), asked through the first node of
