@@ -165,4 +165,10 @@ internal static partial class Log
     [LoggerMessage(95, LogLevel.Error,
         "Message {MessageId} failed unexpectedly on delivery {Attempt} (limit {DeliveryLimit} redeliveries); dead-lettering it")]
     public static partial void PoisonMessage(this ILogger logger, string? messageId, int attempt, int deliveryLimit);
+
+    // Replication.
+    [LoggerMessage(120, LogLevel.Warning,
+        "The log stream {LogStream} exists with other retention arguments ({Refusal}); it is used as it is. A declared stream's " +
+        "arguments cannot change: give it the configured retention with a policy: {PolicyCommand}")]
+    public static partial void LogStreamRetentionDiffers(this ILogger logger, string logStream, string refusal, string policyCommand);
 }
