@@ -6,6 +6,7 @@ using RabbitMQ.Client.Exceptions;
 using Statehouse.Contracts;
 using Statehouse.Worker.Reads;
 using Statehouse.Worker.Replication;
+using Statehouse.Worker.Storage;
 using Statehouse.Worker.Telemetry;
 
 namespace Statehouse.Worker.Messaging;
@@ -96,6 +97,33 @@ internal sealed class BrokerSession : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>Replication: the channel that follows the log stream (<see cref="FollowLogAsync"/>); its closing loses the session.</summary>
+    public IChannel? LogChannel { get; private set; }
+
+    /// <summary>
+    /// Replication: consumes the log stream into <paramref name="follower"/> on a channel of this session, from the
+    /// follower's start position (its resume offset, or the stream's first record for a store without a position), with
+    /// a prefetch of <paramref name="prefetch"/> and manual acks (<see cref="AcknowledgeLogAsync"/>).
+    /// </summary>
+    public async Task FollowLogAsync(TopologyNames names, LogFollower follower, int prefetch, CancellationToken cancellationToken)
+    {
+        var channel = await CreateChannelAsync(null, cancellationToken);
+        LogChannel = channel;
+        // A stream consumer must have a prefetch and ack manually; its acks only return credit.
+        await channel.BasicQosAsync(0, (ushort)prefetch, global: false, cancellationToken);
+        var from = follower.StartPosition;
+        var arguments = new Dictionary<string, object?>
+        {
+            [LogConsumer.OffsetHeader] = from == ReplicationPosition.None ? "first" : from.ResumeOffset,
+        };
+        await channel.BasicConsumeAsync(names.LogStream, autoAck: false, consumerTag: string.Empty, noLocal: false, exclusive: false,
+            arguments, new LogConsumer(channel, this, follower.Deliveries), cancellationToken);
+    }
+
+    /// <summary>basic.ack of every log delivery up to <paramref name="deliveryTag"/> on the log channel.</summary>
+    public ValueTask AcknowledgeLogAsync(ulong deliveryTag, CancellationToken cancellationToken) =>
+        (LogChannel ?? throw new InvalidOperationException("The session follows no log.")).BasicAckAsync(deliveryTag, multiple: true, cancellationToken);
 
     /// <summary>
     /// Starts both consumers; from now on commit deliveries flow into <paramref name="commitDeliveries"/>, each settled
