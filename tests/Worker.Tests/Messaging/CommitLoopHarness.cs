@@ -27,8 +27,11 @@ internal sealed class CommitLoopHarness : IAsyncDisposable
     /// Commit through the log: a <see cref="ReplicationCoordinator"/> over the in-memory <see cref="Log"/>, each session
     /// with its own <see cref="LogFollower"/> (<see cref="Session"/>).
     /// </param>
-    public CommitLoopHarness(CommitOptions? options = null, int deliveryLimit = 20, string? poisonMessageId = null, bool replicated = false)
+    /// <param name="log">Replicated: the log to share with another harness (another worker with its own store); default a new one.</param>
+    public CommitLoopHarness(
+        CommitOptions? options = null, int deliveryLimit = 20, string? poisonMessageId = null, bool replicated = false, MemoryLog? log = null)
     {
+        Log = log ?? new MemoryLog();
         Applier = new FaultingApplier(Store.Engine, Events) { PoisonMessageId = poisonMessageId };
         Replication = replicated
             ? new ReplicationCoordinator(Applier, Store.Store, new ReplicationOptions { TakeoverTimeoutSeconds = 30 }, Health, TimeProvider.System,
@@ -56,7 +59,7 @@ internal sealed class CommitLoopHarness : IAsyncDisposable
     public ReplicationCoordinator? Replication { get; }
 
     /// <summary>Replicated harness: the log stream, fed by the sessions' confirmed log publishes.</summary>
-    public MemoryLog Log { get; } = new();
+    public MemoryLog Log { get; }
 
     /// <summary>
     /// A new broker session. Replicated: its log publishes go to <see cref="Log"/>, and its follower (reading

@@ -163,6 +163,36 @@ public sealed class ReplicationCoordinatorTests
         Assert.Equal(h.Log.Records.Count - 1, position.ResumeOffset);
     }
 
+    [Fact]
+    public async Task CommitAsync_PrimaryLostAfterItsRecordWasConfirmed_ReplicaTakesOverAndAnswersTheRedeliveryFromTheInbox()
+    {
+        await using var primary = new CommitLoopHarness(replicated: true);
+        await using var replica = new CommitLoopHarness(replicated: true, log: primary.Log);
+        var a = primary.Session("A");
+        var b = replica.Session("B");
+        await primary.DeliverAsync(a, 1, "tx-1");
+        primary.Start();
+        replica.Start();
+        await primary.Events.AckedAsync(a, 1);
+
+        // tx-2 is in the log and in the primary's store, but its reply and ack never happen: the primary dies there.
+        a.ReplyGate = new TaskCompletionSource();
+        await primary.DeliverAsync(a, 2, "tx-2");
+        await primary.Events.WaitForAsync(e => e is { Action: "write", Id: "tx-2" });
+        a.Close();
+
+        // The broker makes the replica's session active and redelivers tx-2 there.
+        await replica.DeliverAsync(b, 1, "tx-2", redelivered: true);
+        await replica.Events.AckedAsync(b, 1);
+
+        Assert.Equal(["log@B marker 2"], ValidLog(replica));
+        Assert.Equal(["reply@B tx-2", "ack@B 1+"], replica.Trace().Where(e => e.StartsWith("reply", StringComparison.Ordinal) || e.StartsWith("ack", StringComparison.Ordinal)));
+        Assert.Equal(1, replica.Counters.Duplicates);
+        Assert.Equal((1L, 2L), (replica.Store.Get("agent", "tx-1").CommitTs, replica.Store.Get("agent", "tx-2").CommitTs));
+        Assert.Equal(2, replica.Store.Store.LastCommitTs);
+        a.ReplyGate.SetResult();
+    }
+
     /// <summary>
     /// The log publishes without the void markers: a new session that takes over before its follower read the last marker
     /// publishes one of the same epoch first (void, and it tries one higher), which is timing, not behaviour.
