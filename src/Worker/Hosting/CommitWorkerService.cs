@@ -222,7 +222,7 @@ internal sealed class CommitWorkerService(
     {
         var follower = new LogFollower(store, names.LogStream, options.LogPrefetch, session.AcknowledgeLogAsync, session.MarkLost, health,
             counters, time, loggers.CreateLogger<LogFollower>());
-        replication.Follow(follower);
+        await replication.FollowAsync(follower, stopping);
         var following = Task.Run(() => follower.RunAsync(session.Closing), CancellationToken.None);
         await session.FollowLogAsync(names, follower, options.LogPrefetch, stopping);
         _logger.FollowingLog(names.LogStream, follower.StartPosition.ResumeOffset, follower.StartPosition.Seq, store.LastCommitTs);

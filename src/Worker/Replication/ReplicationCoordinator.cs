@@ -8,14 +8,14 @@ namespace Statehouse.Worker.Replication;
 
 /// <summary>
 /// The commit loop's replicated path (docs/replication.md, "The primary, per group" and "Fenced failover"), one per
-/// worker across its broker sessions. Each session has a <see cref="LogFollower"/> (<see cref="Follow"/>). The first group
+/// worker across its broker sessions. Each session has a <see cref="LogFollower"/> (<see cref="FollowAsync"/>). The first group
 /// a session delivers makes this worker active: it publishes an epoch marker above every epoch read so far and waits until
 /// its follower read it back valid (everything before it applied), trying a higher epoch when it was void. Then, per
 /// group: decide, publish the group's record and wait for its confirm, write the same changes with the new position, and
 /// let the loop answer. Nothing is written that the log has not confirmed, and a group whose record may be in the log is
 /// never decided again: when a publish or the write after it fails, the session is abandoned (its messages come back),
 /// and the next session starts as a replica that applies the record from the log if it is there.
-/// Called by the commit loop only (one group at a time); <see cref="Follow"/> by the worker service between sessions.
+/// Called by the commit loop only (one group at a time); <see cref="FollowAsync"/> by the worker service between sessions.
 /// </summary>
 internal sealed class ReplicationCoordinator
 {
@@ -26,8 +26,10 @@ internal sealed class ReplicationCoordinator
     private readonly ILogger _logger;
     private readonly TimeSpan _takeoverTimeout;
     private readonly string _writer;
+    private readonly SemaphoreSlim _committing = new(1, 1);
     private volatile LogFollower? _follower;
     private ICommitSettlement? _primaryOf;
+    private LogFollower? _primaryFollower;
     private long _epoch;
     private long _seq;
 
@@ -52,12 +54,21 @@ internal sealed class ReplicationCoordinator
 
     /// <summary>
     /// A new broker session follows the log with <paramref name="follower"/>: the worker is a replica until that session
-    /// delivers a commit and the takeover succeeds.
+    /// delivers a commit and the takeover succeeds. Waits for a group still in flight on an earlier session (its publish
+    /// fails or its write ends within moments), so that the new follower never writes beside the commit loop.
     /// </summary>
-    public void Follow(LogFollower follower)
+    public async Task FollowAsync(LogFollower follower, CancellationToken cancellationToken)
     {
-        _follower = follower;
-        _health.SetRole("replica");
+        await _committing.WaitAsync(cancellationToken);
+        try
+        {
+            _follower = follower;
+            _health.SetRole("replica");
+        }
+        finally
+        {
+            _committing.Release();
+        }
     }
 
     /// <summary>
@@ -70,12 +81,27 @@ internal sealed class ReplicationCoordinator
     public async Task<CommitGroupResult?> CommitAsync(
         ICommitSettlement settlement, IReadOnlyList<CommitRequest> requests, CancellationToken abort)
     {
+        await _committing.WaitAsync(CancellationToken.None);
+        try
+        {
+            return await CommitOnceAsync(settlement, requests, abort);
+        }
+        finally
+        {
+            _committing.Release();
+        }
+    }
+
+    private async Task<CommitGroupResult?> CommitOnceAsync(
+        ICommitSettlement settlement, IReadOnlyList<CommitRequest> requests, CancellationToken abort)
+    {
         if (!ReferenceEquals(settlement, _primaryOf) && !await TakeOverAsync(settlement, abort))
         {
             return null;
         }
 
-        var follower = _follower!;
+        // The follower of the session that took over (a newer session may have started meanwhile; then this one's publish fails).
+        var follower = _primaryFollower!;
         var group = _engine.Decide(requests);
         if (!group.NeedsWrite)
         {
@@ -185,6 +211,7 @@ internal sealed class ReplicationCoordinator
         _epoch = epoch;
         _seq = position.Seq;
         _primaryOf = settlement;
+        _primaryFollower = follower;
         _health.SetRole("primary");
         _logger.TookOver(epoch, _seq, _store.LastCommitTs, _time.GetElapsedTime(started).TotalMilliseconds);
         return true;

@@ -74,7 +74,8 @@ internal sealed class CommitLoopHarness : IAsyncDisposable
             session.Log = Log.Append;
             var follower = new LogFollower(Store.Store, "test.log", prefetch: 1024, (_, _) => ValueTask.CompletedTask, session.Abandon, Health,
                 Counters, TimeProvider.System, NullLogger.Instance);
-            replication.Follow(follower);
+            // Waits for a group of an earlier session still finishing (it was just abandoned).
+            Assert.True(replication.FollowAsync(follower, CancellationToken.None).Wait(TimeSpan.FromSeconds(30)), "a group stayed in flight");
             Log.Attach(follower);
             _following.Add(Task.Run(() => follower.RunAsync(session.Closing)));
         }
