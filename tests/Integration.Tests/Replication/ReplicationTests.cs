@@ -49,7 +49,8 @@ public sealed class ReplicationTests(BrokerFixture broker, ITestOutputHelper out
     {
         var primary = await Scope.StartWorkerAsync(Replicated());
         var replicaStore = Scope.OtherDataDirectory("replica");
-        var replica = await Scope.StartWorkerAsync(Replicated(("Statehouse:Storage:Path", replicaStore)));
+        var replica = await Scope.StartWorkerAsync(Replicated(("Statehouse:Storage:Path", replicaStore),
+            ("Logging:LogLevel:Statehouse.Worker.Messaging.CommitLoop", "Debug")));
         var clients = new List<StatehouseClient>();
         for (var i = 0; i < 3; i++)
         {
@@ -70,7 +71,9 @@ public sealed class ReplicationTests(BrokerFixture broker, ITestOutputHelper out
         var killed = DateTimeOffset.UtcNow;
         var results = (await Task.WhenAll(load).WaitAsync(TimeSpan.FromMinutes(2), Ct)).SelectMany(r => r).ToList();
         var tookOver = await replica.WaitForLogAsync("Took over as primary", Patience, Ct);
-        Output.WriteLine($"the replica: {tookOver}; all {results.Count} commits answered {(DateTimeOffset.UtcNow - killed).TotalSeconds:F1} s after the SIGKILL");
+        var fromInbox = replica.Lines.Count(line => line.Contains("answered from the inbox", StringComparison.Ordinal));
+        Output.WriteLine($"the replica: {tookOver}; all {results.Count} commits answered {(DateTimeOffset.UtcNow - killed).TotalSeconds:F1} s " +
+            $"after the SIGKILL; {fromInbox} redelivered message(s) answered from the replica's inbox");
         Assert.Equal(0, await replica.StopAsync());
 
         var onReplica = StoreContents.Read(replicaStore);
