@@ -23,6 +23,8 @@ internal sealed class StateStore : IDisposable
     private volatile StoreHandles? _handles;
     private long _lastCommitTs;
     private TaskCompletionSource _lastCommitTsMoved = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _positionLock = new();
+    private ReplicationPosition _position;
     private long _syncedWrites;
     private bool _disposed;
     private AcknowledgedWatermark? _watermark;
@@ -66,6 +68,35 @@ internal sealed class StateStore : IDisposable
     public Task LastCommitTsMoved => Volatile.Read(ref _lastCommitTsMoved).Task;
 
     /// <summary>
+    /// Where the store stands in the replication log (docs/replication.md); <see cref="ReplicationPosition.None"/> for a
+    /// store that never took part in replication. Loaded at open, moved by each synced write that carries a position.
+    /// </summary>
+    public ReplicationPosition Position
+    {
+        get
+        {
+            lock (_positionLock)
+            {
+                return _position;
+            }
+        }
+    }
+
+    /// <summary>
+    /// True when the store holds nothing: no commit, no inbox entry, no replication position. Such a store may take a
+    /// deployment's store id (<see cref="AdoptStoreId"/>) and be built from the log.
+    /// Throws <see cref="StorageReadException"/> when RocksDB fails the check.
+    /// </summary>
+    public bool IsEmpty
+    {
+        get
+        {
+            using var lease = EnterRead();
+            return LastCommitTs == 0 && Position == ReplicationPosition.None && StoreMeta.HoldsNothing(Handles);
+        }
+    }
+
+    /// <summary>
     /// The store's identity: a random GUID written when the store is created (or, for a store made before ids existed,
     /// when it is first opened). A checkpoint or a copy of the directory carries the same id; a new store never does.
     /// </summary>
@@ -97,7 +128,8 @@ internal sealed class StateStore : IDisposable
     /// <summary>
     /// Closes and reopens the database after a failed write (RocksDB stays read-only after an I/O error until then).
     /// Waits for readers in flight. Returns false, with the reason, when it cannot be opened yet; reads then fail
-    /// with STORAGE_ERROR until a later attempt succeeds. Called by the commit loop only.
+    /// with STORAGE_ERROR until a later attempt succeeds. Called by the store's one writer: the commit loop, or with replication
+    /// the log follower while the worker is a replica.
     /// </summary>
     public bool TryReopen(out string? error)
     {
@@ -133,16 +165,47 @@ internal sealed class StateStore : IDisposable
     /// returned publishes <paramref name="lastCommitTs"/>. Throws <see cref="StorageWriteException"/> when the write fails;
     /// then nothing of the batch is stored. Called through <see cref="StoreBatch.WriteSynced"/>.
     /// </summary>
-    internal void WriteSynced(WriteBatch batch, long lastCommitTs)
+    internal void WriteSynced(WriteBatch batch, long lastCommitTs, ReplicationPosition? position = null)
     {
         if (lastCommitTs != LastCommitTs)
         {
             StoreMeta.PutLastCommitTs(batch, Handles, lastCommitTs);
         }
 
+        if (position is { } at)
+        {
+            StoreMeta.PutPosition(batch, Handles, at);
+        }
+
         Sync(batch);
+        if (position is { } written)
+        {
+            lock (_positionLock)
+            {
+                _position = written;
+            }
+        }
+
         PublishLastCommitTs(lastCommitTs);
         _watermark?.Advance(lastCommitTs);
+    }
+
+    /// <summary>
+    /// Gives an empty store (<see cref="IsEmpty"/>) the id <paramref name="storeId"/> of the deployment whose log will fill
+    /// it, with sync. Throws <see cref="InvalidOperationException"/> when the store is not empty and
+    /// <see cref="StorageWriteException"/> when the write fails.
+    /// </summary>
+    public void AdoptStoreId(Guid storeId)
+    {
+        if (!IsEmpty)
+        {
+            throw new InvalidOperationException($"The store at '{Path}' is not empty; only an empty store may take another store id.");
+        }
+
+        using var batch = new WriteBatch();
+        StoreMeta.PutStoreId(batch, Handles, storeId);
+        Sync(batch);
+        StoreId = storeId;
     }
 
     /// <summary>
@@ -299,6 +362,12 @@ internal sealed class StateStore : IDisposable
         try
         {
             var (lastCommitTs, storeId) = StoreMeta.Load(handles, Path, created: !exists, Sync);
+            var position = StoreMeta.ReadPosition(handles, Path);
+            lock (_positionLock)
+            {
+                _position = position;
+            }
+
             PublishLastCommitTs(lastCommitTs);
             StoreId = storeId;
             // Once per store: a reopen keeps the watermark's writer (and checks the file again).
