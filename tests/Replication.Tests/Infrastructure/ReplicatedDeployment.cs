@@ -1,7 +1,5 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
-using RabbitMQ.Client;
-using RabbitMQ.Client.Exceptions;
 using Statehouse.Client;
 using Statehouse.Contracts;
 using Xunit.Abstractions;
@@ -44,9 +42,6 @@ internal sealed class ReplicatedDeployment : IAsyncDisposable
     public string Prefix { get; }
 
     public TopologyNames Names { get; }
-
-    /// <summary>The log stream of docs/replication.md.</summary>
-    public string LogStream => Prefix + ".log";
 
     /// <summary>This proof's directory: a store directory per worker, their backups and logs.</summary>
     public string Root { get; }
@@ -266,16 +261,6 @@ internal sealed class ReplicatedDeployment : IAsyncDisposable
         foreach (var failure in await TestTopology.DeleteAsync(connection, Names))
         {
             WriteLine($"clean-up failed: {failure}");
-        }
-
-        try
-        {
-            await using var channel = await connection.CreateChannelAsync();
-            await channel.QueueDeleteAsync(LogStream, ifUnused: false, ifEmpty: false);
-        }
-        catch (Exception e) when (e is OperationInterruptedException or AlreadyClosedException)
-        {
-            WriteLine($"clean-up failed: queue {LogStream}: {e.Message}");
         }
     }
 

@@ -23,7 +23,7 @@ public sealed class BrokerNodeLossTests(ClusterFixture cluster, ITestOutputHelpe
         await load.WaitForMoreAsync(40, Recovery, Ct);
 
         var killed = new List<int>();
-        foreach (var queue in new[] { Deployment.Names.CommitQueue, Deployment.LogStream, null })
+        foreach (var queue in new[] { Deployment.Names.CommitQueue, Deployment.Names.LogStream, null })
         {
             var node = queue is null ? Enumerable.Range(1, 3).Except(killed).Single() : await LeaderOrUnkilledAsync(queue, killed);
             await Cluster.KillNodeAsync(node, Ct);
