@@ -11,6 +11,8 @@ namespace Statehouse.Replication.Tests.Infrastructure;
 /// </summary>
 internal sealed partial class ReplicaWorker(string name, string storePath, WorkerProcess process) : IDisposable
 {
+    private const string TakeoverText = "Took over as primary";
+
     private static readonly TimeSpan s_monitoringTimeout = TimeSpan.FromSeconds(120);
 
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(20) };
@@ -40,6 +42,13 @@ internal sealed partial class ReplicaWorker(string name, string storePath, Worke
         var text = await GetAsync("/metrics", ct);
         return ReadsSample().Matches(text).Sum(m => double.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture));
     }
+
+    /// <summary>
+    /// What the worker logged when it last took over as primary (its epoch, where the log was applied to, how long the
+    /// fencing took), from <c>Took over</c> on; null when it never did.
+    /// </summary>
+    public string? LastTakeover() =>
+        Process.Lines.LastOrDefault(l => l.Contains(TakeoverText, StringComparison.Ordinal)) is { } line ? line[line.IndexOf(TakeoverText, StringComparison.Ordinal)..] : null;
 
     public override string ToString() => $"{Name} (pid {Pid}, store {StorePath})";
 

@@ -55,6 +55,7 @@ public sealed class ForeignAndEmptyStoreTests(ClusterFixture cluster, ITestOutpu
         await load.WaitForMoreAsync(40, Recovery, Ct);
         Output.WriteLine($"takeover by the worker that joined empty: first commit acknowledged {takeover.TotalSeconds:F2} s after SIGKILL " +
             $"of the primary ({before} acknowledged before it)");
+        Output.WriteLine($"the new primary logged: {empty.LastTakeover()}");
 
         var stores = await FinishAndAuditAsync(load, clients[0]);
         Assert.Equal(2, stores.Count);

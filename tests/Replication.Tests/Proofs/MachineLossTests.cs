@@ -38,6 +38,7 @@ public sealed class MachineLossTests(ClusterFixture cluster, ITestOutputHelper o
 
         Output.WriteLine($"takeover: first commit acknowledged {takeover.TotalSeconds:F2} s after SIGKILL of the primary " +
             $"({before} acknowledged before it)");
+        Output.WriteLine($"the new primary logged: {replica.LastTakeover()}");
         var stores = await FinishAndAuditAsync(load, clients[0]);
         Assert.Equal(2, stores.Count);
         Assert.Contains(stores, s => s.Path == rebuilt.StorePath);

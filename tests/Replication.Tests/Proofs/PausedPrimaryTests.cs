@@ -38,6 +38,7 @@ public sealed class PausedPrimaryTests(ClusterFixture cluster, ITestOutputHelper
         await load.WaitForMoreAsync(40, Recovery, Ct);
         Output.WriteLine($"takeover: first commit acknowledged {takeover.TotalSeconds:F2} s after SIGSTOP of the primary ({before} before it); " +
             $"resumed after {(resumed - paused).TotalSeconds:F1} s; the old primary {(old.HasExited ? $"exited with code {old.Process.ExitCode}" : "runs")}");
+        Output.WriteLine($"the new primary logged: {replica.LastTakeover()}");
 
         if (old.HasExited)
         {
