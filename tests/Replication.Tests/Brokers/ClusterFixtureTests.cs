@@ -7,7 +7,7 @@ namespace Statehouse.Replication.Tests.Brokers;
 /// <summary>
 /// What the proofs ask the cluster fixture, checked on queues of known shape: a quorum queue and a stream declared
 /// through one node have a replica on every node and a leader among them, and the single active consumer of a
-/// quorum queue is found by its connection's name.
+/// quorum queue is found by its connection's name, and a description of a prefix's queues names them.
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class ClusterFixtureTests(ClusterFixture cluster) : IAsyncLifetime
@@ -65,6 +65,7 @@ public sealed class ClusterFixtureTests(ClusterFixture cluster) : IAsyncLifetime
         }
 
         Assert.Equal($"sac-first {_prefix}", await cluster.ActiveConsumerAsync(queue, CancellationToken.None));
+        Assert.Contains($"queue {queue} (quorum): leader shc", await cluster.DescribeAsync(_prefix, CancellationToken.None), StringComparison.Ordinal);
         await first.CloseAsync();
         Assert.Equal($"sac-second {_prefix}", await cluster.ActiveConsumerAsync(queue, CancellationToken.None));
     }

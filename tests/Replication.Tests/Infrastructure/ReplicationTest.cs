@@ -37,6 +37,23 @@ public abstract class ReplicationTest : IAsyncLifetime
     public Task InitializeAsync() => Cluster.EnsureAllRunningAsync(Ct);
 
     /// <summary>
+    /// Waits until <paramref name="load"/> got <paramref name="more"/> more commits acknowledged (at most
+    /// <see cref="Recovery"/>); when it stalls, the failure carries what the broker says about this deployment's queues
+    /// and the workers' channels (e.g. a log publish that is never confirmed).
+    /// </summary>
+    private protected async Task WaitForMoreAsync(CommitLoad load, int more)
+    {
+        try
+        {
+            await load.WaitForMoreAsync(more, Recovery, Ct);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\nThe broker:\n{await Cluster.DescribeAsync(Deployment.Prefix, CancellationToken.None)}", e);
+        }
+    }
+
+    /// <summary>
     /// Stops <paramref name="load"/>, settles its failed calls through <paramref name="client"/>, lets every running
     /// worker catch up, stops them, reads their stores (or those of <paramref name="stores"/>) and checks them with
     /// <see cref="StoreAudit"/>; writes the figures and asserts that nothing is violated.

@@ -19,18 +19,18 @@ public sealed class BootstrapTests(ClusterFixture cluster, ITestOutputHelper out
         var clients = await Deployment.ConnectClientsAsync(2, Ct);
         var load = new CommitLoad("bootstrap");
         load.Start(clients, Ct);
-        await load.WaitForMoreAsync(40, Recovery, Ct);
+        await WaitForMoreAsync(load, 40);
 
         // The only worker answers the backup read, so the checkpoint is the primary's.
         var backup = await clients[0].BackupAsync("early", Ct);
         Output.WriteLine($"backup of the primary at commit_ts {backup.CommitTs}: {backup.Path}");
-        await load.WaitForMoreAsync(40, Recovery, Ct);
+        await WaitForMoreAsync(load, 40);
 
         var restored = Deployment.StorePath("from-backup");
         await RestoreAsync(backup.Path, restored);
         var fromBackup = await Deployment.StartAsync("from-backup", restored);
         var fromEmpty = await Deployment.StartAsync("from-empty");
-        await load.WaitForMoreAsync(40, Recovery, Ct);
+        await WaitForMoreAsync(load, 40);
 
         var stores = await FinishAndAuditAsync(load, clients[0]);
         Assert.Equal([primary.StorePath, fromBackup.StorePath, fromEmpty.StorePath], stores.Select(s => s.Path));

@@ -20,7 +20,7 @@ public sealed class BrokerNodeLossTests(ClusterFixture cluster, ITestOutputHelpe
         var clients = await Deployment.ConnectClientsAsync(2, Ct);
         var load = new CommitLoad("node-loss");
         load.Start(clients, Ct);
-        await load.WaitForMoreAsync(40, Recovery, Ct);
+        await WaitForMoreAsync(load, 40);
 
         var killed = new List<int>();
         foreach (var queue in new[] { Deployment.Names.CommitQueue, Deployment.Names.LogStream, null })
@@ -29,13 +29,13 @@ public sealed class BrokerNodeLossTests(ClusterFixture cluster, ITestOutputHelpe
             await Cluster.KillNodeAsync(node, Ct);
             killed.Add(node);
             var at = DateTimeOffset.UtcNow;
-            await load.WaitForMoreAsync(1, Recovery, Ct);
+            await WaitForMoreAsync(load, 1);
             var served = load.FirstAcknowledgedAfter(at)!.Value;
-            await load.WaitForMoreAsync(30, Recovery, Ct);
+            await WaitForMoreAsync(load, 30);
 
             await Cluster.RestartNodeAsync(node, Ct);
             var restarted = DateTimeOffset.UtcNow;
-            await load.WaitForMoreAsync(30, Recovery, Ct);
+            await WaitForMoreAsync(load, 30);
             Output.WriteLine($"node {node} killed{(queue is null ? "" : $" (leading {queue})")}: first commit acknowledged {(served - at).TotalSeconds:F2} s " +
                 $"after; node restarted after {(restarted - at).TotalSeconds:F1} s; {load.Acknowledged} acknowledged so far");
         }

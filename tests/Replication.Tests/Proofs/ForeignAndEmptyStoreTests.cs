@@ -34,7 +34,7 @@ public sealed class ForeignAndEmptyStoreTests(ClusterFixture cluster, ITestOutpu
             Assert.Equal(0, await owner.Process.StopAsync());
         }
 
-        await load.WaitForMoreAsync(40, Recovery, Ct);
+        await WaitForMoreAsync(load, 40);
         var foreign = Deployment.Launch("foreign", foreignStore);
         var refused = await Record.ExceptionAsync(foreign.Process.WaitUntilReadyAsync);
         Assert.IsType<InvalidOperationException>(refused);
@@ -45,14 +45,14 @@ public sealed class ForeignAndEmptyStoreTests(ClusterFixture cluster, ITestOutpu
         await primary.Process.KillAsync();
         var killed = DateTimeOffset.UtcNow;
         var before = load.Acknowledged;
-        await load.WaitForMoreAsync(1, Recovery, Ct);
+        await WaitForMoreAsync(load, 1);
         var takeover = load.FirstAcknowledgedAfter(killed)!.Value - killed;
         Assert.Same(empty, await Deployment.PrimaryAsync(Recovery, Ct));
-        await load.WaitForMoreAsync(40, Recovery, Ct);
+        await WaitForMoreAsync(load, 40);
 
         // The old primary's machine comes back: its store (everything up to the kill) catches up as a replica.
         await Deployment.StartAsync("w1-again", primary.StorePath);
-        await load.WaitForMoreAsync(40, Recovery, Ct);
+        await WaitForMoreAsync(load, 40);
         Output.WriteLine($"takeover by the worker that joined empty: first commit acknowledged {takeover.TotalSeconds:F2} s after SIGKILL " +
             $"of the primary ({before} acknowledged before it)");
         Output.WriteLine($"the new primary logged: {empty.LastTakeover()}");

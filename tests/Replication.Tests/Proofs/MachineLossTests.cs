@@ -21,20 +21,20 @@ public sealed class MachineLossTests(ClusterFixture cluster, ITestOutputHelper o
 
         var load = new CommitLoad("machine-loss");
         load.Start(clients, Ct);
-        await load.WaitForMoreAsync(40, Recovery, Ct);
+        await WaitForMoreAsync(load, 40);
         await primary.Process.KillAsync();
         var killed = DateTimeOffset.UtcNow;
         Directory.Delete(primary.StorePath, recursive: true);
         var before = load.Acknowledged;
 
-        await load.WaitForMoreAsync(1, Recovery, Ct);
+        await WaitForMoreAsync(load, 1);
         var takeover = load.FirstAcknowledgedAfter(killed)!.Value - killed;
         Assert.Same(replica, await Deployment.PrimaryAsync(Recovery, Ct));
-        await load.WaitForMoreAsync(40, Recovery, Ct);
+        await WaitForMoreAsync(load, 40);
 
         // The lost machine comes back with an empty disk: a new replica on the same path.
         var rebuilt = await Deployment.StartAsync("w1-rebuilt", primary.StorePath);
-        await load.WaitForMoreAsync(40, Recovery, Ct);
+        await WaitForMoreAsync(load, 40);
 
         Output.WriteLine($"takeover: first commit acknowledged {takeover.TotalSeconds:F2} s after SIGKILL of the primary " +
             $"({before} acknowledged before it)");

@@ -22,20 +22,20 @@ public sealed class PausedPrimaryTests(ClusterFixture cluster, ITestOutputHelper
 
         var load = new CommitLoad("zombie");
         load.Start(clients, Ct);
-        await load.WaitForMoreAsync(40, Recovery, Ct);
+        await WaitForMoreAsync(load, 40);
         await old.Process.PauseAsync();
         var paused = DateTimeOffset.UtcNow;
         var before = load.Acknowledged;
 
         // The replica's first commits: the broker closed the paused one's connection and made the replica active.
-        await load.WaitForMoreAsync(1, Recovery, Ct);
+        await WaitForMoreAsync(load, 1);
         var takeover = load.FirstAcknowledgedAfter(paused)!.Value - paused;
         Assert.Same(replica, await Deployment.PrimaryAsync(Recovery, Ct));
-        await load.WaitForMoreAsync(40, Recovery, Ct);
+        await WaitForMoreAsync(load, 40);
 
         await old.Process.ResumeAsync();
         var resumed = DateTimeOffset.UtcNow;
-        await load.WaitForMoreAsync(40, Recovery, Ct);
+        await WaitForMoreAsync(load, 40);
         Output.WriteLine($"takeover: first commit acknowledged {takeover.TotalSeconds:F2} s after SIGSTOP of the primary ({before} before it); " +
             $"resumed after {(resumed - paused).TotalSeconds:F1} s; the old primary {(old.HasExited ? $"exited with code {old.Process.ExitCode}" : "runs")}");
         Output.WriteLine($"the new primary logged: {replica.LastTakeover()}");

@@ -246,6 +246,47 @@ public sealed partial class ClusterFixture : IAsyncLifetime
         return properties.ValueKind == JsonValueKind.Undefined ? null : ConnectionName(properties);
     }
 
+    /// <summary>
+    /// For a failure message when a test's load stalls: every queue whose name starts with <paramref name="prefix"/>
+    /// (type, leader, members online, messages ready and unacked, consumers) and every channel of the connections named
+    /// <c>statehouse-worker …</c> (publisher confirms on, messages unconfirmed, deliveries unacked, consumers), as the
+    /// first node that answers sees them. Never throws: what cannot be read is said in the text.
+    /// </summary>
+    public async Task<string> DescribeAsync(string prefix, CancellationToken ct)
+    {
+        var text = new System.Text.StringBuilder();
+        try
+        {
+            foreach (var row in ParseJsonRows(await CtlAnyAsync(
+                ["list_queues", "name", "type", "leader", "online", "messages_ready", "messages_unacknowledged", "consumers", "--formatter", "json"], [], ct)))
+            {
+                if (row.GetProperty("name").GetString() is { } name && name.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    text.AppendLine(CultureInfo.InvariantCulture, $"queue {name} ({row.GetProperty("type")}): leader {row.GetProperty("leader")}, online [{string.Join(", ", Strings(row, "online"))}], " +
+                        $"ready {row.GetProperty("messages_ready")}, unacked {row.GetProperty("messages_unacknowledged")}, consumers {row.GetProperty("consumers")}");
+                }
+            }
+
+            var names = ParseJsonRows(await CtlAnyAsync(["list_connections", "pid", "client_properties", "--formatter", "json"], [], ct))
+                .ToDictionary(c => c.GetProperty("pid").GetString() ?? "", c => ConnectionName(c.GetProperty("client_properties")) ?? "?");
+            foreach (var row in ParseJsonRows(await CtlAnyAsync(
+                ["list_channels", "connection", "number", "confirm", "messages_unconfirmed", "messages_unacknowledged", "consumer_count", "--formatter", "json"], [], ct)))
+            {
+                if (names.TryGetValue(row.GetProperty("connection").GetString() ?? "", out var connection) && connection.StartsWith("statehouse-worker", StringComparison.Ordinal))
+                {
+                    text.AppendLine(CultureInfo.InvariantCulture, $"channel {row.GetProperty("number")} of '{connection}': confirm {row.GetProperty("confirm")}, " +
+                        $"unconfirmed {row.GetProperty("messages_unconfirmed")}, unacked {row.GetProperty("messages_unacknowledged")}, consumers {row.GetProperty("consumer_count")}");
+                }
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException or JsonException or KeyNotFoundException)
+        {
+            text.AppendLine($"(the broker could not be described: {e.Message})");
+        }
+
+        return text.ToString();
+    }
+
     public async Task DisposeAsync()
     {
         if (_connection is not null)
