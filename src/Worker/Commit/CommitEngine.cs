@@ -6,7 +6,8 @@ using Statehouse.Worker.Storage;
 namespace Statehouse.Worker.Commit;
 
 /// <summary>
-/// Applies groups of commit envelopes as ONE synced write (one <see cref="StoreBatch"/>). Each transaction is
+/// Applies groups of commit envelopes as ONE synced write (one <see cref="StoreBatch"/>), in two steps that replication
+/// separates (docs/replication.md): <see cref="Decide"/> (outcomes and changes, nothing written) and <see cref="Write"/>. Each transaction is
 /// all-or-nothing inside the group: one that fails validation or an expect-version check contributes nothing but its
 /// inbox record, and later transactions see the effects of earlier ones. Used by the single commit loop only (not thread-safe).
 /// </summary>
@@ -25,23 +26,49 @@ internal sealed class CommitEngine(
     private readonly RecordVersionCache _versions = new(versionCacheCapacity);
 
     /// <summary>
-    /// Decodes, validates, dedupes and applies the requests in order as one synced write.
-    /// Returns one outcome per request, in order. Throws <see cref="StorageWriteException"/> when the write fails;
-    /// then nothing of the group is stored and nothing may be acked.
+    /// Decodes, validates, dedupes and applies the requests in order as one synced write (<see cref="Decide"/>, then
+    /// <see cref="Write"/>). Returns one outcome per request, in order. Throws <see cref="StorageWriteException"/> when the
+    /// write fails; then nothing of the group is stored and nothing may be acked.
     /// </summary>
-    public CommitGroupResult Apply(IReadOnlyList<CommitRequest> requests)
+    public CommitGroupResult Apply(IReadOnlyList<CommitRequest> requests) => Write(Decide(requests), position: null);
+
+    /// <summary>
+    /// Decodes, validates, dedupes and checks the requests in order and hands out commit_ts values after the store's last
+    /// one, as changes to make (<see cref="DecidedGroup.Changes"/>), one outcome per request. Writes nothing and changes
+    /// no cache: the group exists only once <see cref="Write"/> stored it. At most one decided group may be pending at a
+    /// time (the next one starts from the store's last commit_ts again); after one that is dropped, call
+    /// <see cref="Forget"/> if the store may have changed meanwhile.
+    /// </summary>
+    public DecidedGroup Decide(IReadOnlyList<CommitRequest> requests)
     {
-        using var batch = new StoreBatch(store);
         using var reader = StoreReader.OpenLatest(store);
-        var group = new GroupState(reader, batch, _versions, store.LastCommitTs, time.GetUtcNow(), _validator.InboxRetention);
+        var firstCommitTs = store.LastCommitTs + 1;
+        var group = new GroupState(reader, _versions, store.LastCommitTs, time.GetUtcNow(), _validator.InboxRetention);
         var outcomes = new CommitOutcome[requests.Count];
         for (var i = 0; i < requests.Count; i++)
         {
             outcomes[i] = ApplyOne(requests[i], group);
         }
 
-        if (group.NeedsWrite)
+        return new DecidedGroup(outcomes, group.Committed, firstCommitTs, group.LastCommitTs, group.Changes) { Versions = group.Pending };
+    }
+
+    /// <summary>
+    /// Writes a group from <see cref="Decide"/> as one synced write, with <paramref name="position"/> (when not null) as
+    /// the store's replication position in the same write; a group without changes is written only for a position.
+    /// Throws <see cref="StorageWriteException"/> when the write fails; then nothing of the group is stored.
+    /// </summary>
+    public CommitGroupResult Write(DecidedGroup group, ReplicationPosition? position)
+    {
+        if (group.NeedsWrite || position is not null)
         {
+            using var batch = new StoreBatch(store);
+            batch.Stage(group.Changes.Items);
+            if (position is { } at)
+            {
+                batch.SetPosition(at);
+            }
+
             try
             {
                 batch.WriteSynced(group.LastCommitTs);
@@ -54,11 +81,20 @@ internal sealed class CommitEngine(
                 throw;
             }
 
-            group.Written();
+            foreach (var (record, current) in group.Versions)
+            {
+                _versions.Set(record, current);
+            }
         }
 
-        return new CommitGroupResult(outcomes, group.Committed, group.LastCommitTs);
+        return new CommitGroupResult(group.Outcomes, group.Committed, group.LastCommitTs);
     }
+
+    /// <summary>
+    /// Drops what the engine remembers of the store (record versions): after a decided group that was not written, or
+    /// after another writer (a replica's log follower) changed the store.
+    /// </summary>
+    public void Forget() => _versions.Clear();
 
     /// <summary>
     /// Reopens the store after a failed write (RocksDB refuses writes after an I/O error until reopened).
@@ -198,7 +234,7 @@ internal sealed class CommitEngine(
             var identity = RecordKey.Of(envelope.Namespace, record.Agent, record.Key);
             var version = group.Current(identity).Version + 1;
             var deleted = operation.Kind == OperationKind.Delete;
-            group.Put(identity, new StoredRecord(version, commitTs, deleted, deleted ? null : operation.Value));
+            group.Put(envelope.Namespace, record.Agent, record.Key, identity, new StoredRecord(version, commitTs, deleted, deleted ? null : operation.Value));
             logged.Add(new LoggedOperation(record.Agent, record.Key, operation.Kind, version));
             versions.Add(new RecordVersion(record.Agent, record.Key, version));
         }
@@ -231,7 +267,7 @@ internal sealed class CommitEngine(
 
     /// <summary>What one group has staged so far: records changed, replies given, the commit_ts reached.</summary>
     private sealed class GroupState(
-        StoreReader reader, StoreBatch batch, RecordVersionCache versions, long lastCommitTs, DateTimeOffset now, TimeSpan inboxRetention)
+        StoreReader reader, RecordVersionCache versions, long lastCommitTs, DateTimeOffset now, TimeSpan inboxRetention)
     {
         private readonly Dictionary<RecordKey, RecordVersionCache.Entry> _pending = [];
         private readonly Dictionary<string, (CommitOutcome Outcome, string? Namespace, byte[]? Digest)> _replies = new(StringComparer.Ordinal);
@@ -242,7 +278,11 @@ internal sealed class CommitEngine(
 
         public int Committed { get; private set; }
 
-        public bool NeedsWrite { get; private set; }
+        /// <summary>What the group changes, in order.</summary>
+        public StoreChanges Changes { get; } = new();
+
+        /// <summary>The versions the group's records reach, for the cache once it is written.</summary>
+        public IReadOnlyDictionary<RecordKey, RecordVersionCache.Entry> Pending => _pending;
 
         public long NextCommitTs()
         {
@@ -268,22 +308,13 @@ internal sealed class CommitEngine(
             return current;
         }
 
-        public void Put(RecordKey record, StoredRecord stored)
+        public void Put(string ns, string agentId, string key, RecordKey record, StoredRecord stored)
         {
             _pending[record] = new RecordVersionCache.Entry(stored.Version, stored.Deleted);
-            batch.PutRecord(record, stored);
+            Changes.PutRecord(ns, agentId, key, stored);
         }
 
-        /// <summary>After the synced write: the staged versions are the store's now.</summary>
-        public void Written()
-        {
-            foreach (var (record, current) in _pending)
-            {
-                versions.Set(record, current);
-            }
-        }
-
-        public void Log(long commitTs, LogEntry entry) => batch.AppendLog(commitTs, entry);
+        public void Log(long commitTs, LogEntry entry) => Changes.AppendLog(commitTs, entry);
 
         /// <summary>The reply already given to <paramref name="txnId"/>, in this group or in the inbox, its namespace and digest.</summary>
         public (CommitOutcome Outcome, string? Namespace, byte[]? Digest)? FindReply(string txnId)
@@ -314,8 +345,7 @@ internal sealed class CommitEngine(
             // kept no longer than that: a far-future deadline must not pin its entry in the inbox for good.
             var keepUntil = Now.Add(inboxRetention).ToUnixTimeMilliseconds();
             var entry = new InboxEntry(Now.ToUnixTimeMilliseconds(), bytes, ns, digest, Math.Clamp(envelope.DeadlineUnixMs, 0, keepUntil));
-            batch.RecordReply(reply.TxnId, entry);
-            NeedsWrite = true;
+            Changes.RecordReply(reply.TxnId, entry);
             var outcome = new CommitOutcome(reply, bytes, Duplicate: false, deadLetterReason);
             _replies[reply.TxnId] = (outcome, ns, digest);
             return outcome;

@@ -22,6 +22,8 @@ internal sealed class StateStore : IDisposable
     private readonly ReaderWriterLockSlim _reopenLock = new(LockRecursionPolicy.NoRecursion);
     private volatile StoreHandles? _handles;
     private long _lastCommitTs;
+    private readonly Lock _positionLock = new();
+    private ReplicationPosition _position;
     private long _syncedWrites;
     private bool _disposed;
     private AcknowledgedWatermark? _watermark;
@@ -57,6 +59,35 @@ internal sealed class StateStore : IDisposable
 
     /// <summary>The last committed commit_ts (0 for an empty store).</summary>
     public long LastCommitTs => Volatile.Read(ref _lastCommitTs);
+
+    /// <summary>
+    /// Where the store stands in the replication log (docs/replication.md); <see cref="ReplicationPosition.None"/> for a
+    /// store that never took part in replication. Loaded at open, moved by each synced write that carries a position.
+    /// </summary>
+    public ReplicationPosition Position
+    {
+        get
+        {
+            lock (_positionLock)
+            {
+                return _position;
+            }
+        }
+    }
+
+    /// <summary>
+    /// True when the store holds nothing: no commit, no inbox entry, no replication position. Such a store may take a
+    /// deployment's store id (<see cref="AdoptStoreId"/>) and be built from the log.
+    /// Throws <see cref="StorageReadException"/> when RocksDB fails the check.
+    /// </summary>
+    public bool IsEmpty
+    {
+        get
+        {
+            using var lease = EnterRead();
+            return LastCommitTs == 0 && Position == ReplicationPosition.None && StoreMeta.HoldsNothing(Handles);
+        }
+    }
 
     /// <summary>
     /// The store's identity: a random GUID written when the store is created (or, for a store made before ids existed,
@@ -126,16 +157,47 @@ internal sealed class StateStore : IDisposable
     /// returned publishes <paramref name="lastCommitTs"/>. Throws <see cref="StorageWriteException"/> when the write fails;
     /// then nothing of the batch is stored. Called through <see cref="StoreBatch.WriteSynced"/>.
     /// </summary>
-    internal void WriteSynced(WriteBatch batch, long lastCommitTs)
+    internal void WriteSynced(WriteBatch batch, long lastCommitTs, ReplicationPosition? position = null)
     {
         if (lastCommitTs != LastCommitTs)
         {
             StoreMeta.PutLastCommitTs(batch, Handles, lastCommitTs);
         }
 
+        if (position is { } at)
+        {
+            StoreMeta.PutPosition(batch, Handles, at);
+        }
+
         Sync(batch);
+        if (position is { } written)
+        {
+            lock (_positionLock)
+            {
+                _position = written;
+            }
+        }
+
         Volatile.Write(ref _lastCommitTs, lastCommitTs);
         _watermark?.Advance(lastCommitTs);
+    }
+
+    /// <summary>
+    /// Gives an empty store (<see cref="IsEmpty"/>) the id <paramref name="storeId"/> of the deployment whose log will fill
+    /// it, with sync. Throws <see cref="InvalidOperationException"/> when the store is not empty and
+    /// <see cref="StorageWriteException"/> when the write fails.
+    /// </summary>
+    public void AdoptStoreId(Guid storeId)
+    {
+        if (!IsEmpty)
+        {
+            throw new InvalidOperationException($"The store at '{Path}' is not empty; only an empty store may take another store id.");
+        }
+
+        using var batch = new WriteBatch();
+        StoreMeta.PutStoreId(batch, Handles, storeId);
+        Sync(batch);
+        StoreId = storeId;
     }
 
     /// <summary>
@@ -292,6 +354,12 @@ internal sealed class StateStore : IDisposable
         try
         {
             var (lastCommitTs, storeId) = StoreMeta.Load(handles, Path, created: !exists, Sync);
+            var position = StoreMeta.ReadPosition(handles, Path);
+            lock (_positionLock)
+            {
+                _position = position;
+            }
+
             Volatile.Write(ref _lastCommitTs, lastCommitTs);
             StoreId = storeId;
             // Once per store: a reopen keeps the watermark's writer (and checks the file again).

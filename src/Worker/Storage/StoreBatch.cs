@@ -10,6 +10,7 @@ namespace Statehouse.Worker.Storage;
 internal sealed class StoreBatch(StateStore store) : IDisposable
 {
     private readonly WriteBatch _batch = new();
+    private ReplicationPosition? _position;
 
     /// <summary>
     /// Puts <paramref name="stored"/> as the record's latest state and as its history entry at
@@ -57,10 +58,40 @@ internal sealed class StoreBatch(StateStore store) : IDisposable
     public void DeleteReply(string txnId) => _batch.Delete(KeyCodec.InboxKey(txnId), store.Handles.Inbox);
 
     /// <summary>
-    /// Writes the batch with sync (the commit), with <paramref name="lastCommitTs"/> as the store's new last commit_ts.
+    /// Stages <paramref name="changes"/> in order: each is the call it stands for (<see cref="StoreChange"/>), so the
+    /// same changes give the same keys and bytes in any store. Throws <see cref="ArgumentException"/> for a change that
+    /// lacks a field of its kind (a damaged log record).
+    /// </summary>
+    public void Stage(IReadOnlyList<StoreChange> changes)
+    {
+        foreach (var change in changes)
+        {
+            switch (change.Kind)
+            {
+                case StoreChangeKind.PutRecord when change is { Namespace: { } ns, AgentId: { } agent, Key: { } key, Record: { } stored }:
+                    PutRecord(RecordKey.Of(ns, agent, key), stored);
+                    break;
+                case StoreChangeKind.AppendLog when change is { Entry: { Operations.Count: > 0 } entry }:
+                    AppendLog(change.CommitTs, entry);
+                    break;
+                case StoreChangeKind.RecordReply when change is { TxnId: { } txnId, Inbox: { } inbox }:
+                    RecordReply(txnId, inbox);
+                    break;
+                default:
+                    throw new ArgumentException($"A store change of kind {change.Kind} lacks the fields of its kind.", nameof(changes));
+            }
+        }
+    }
+
+    /// <summary>Makes <paramref name="position"/> the store's replication position, in this batch's synced write.</summary>
+    public void SetPosition(ReplicationPosition position) => _position = position;
+
+    /// <summary>
+    /// Writes the batch with sync (the commit), with <paramref name="lastCommitTs"/> as the store's new last commit_ts
+    /// (and the position given to <see cref="SetPosition"/>, if any).
     /// Throws <see cref="StorageWriteException"/> when the write fails; then nothing of the batch is stored.
     /// </summary>
-    public void WriteSynced(long lastCommitTs) => store.WriteSynced(_batch, lastCommitTs);
+    public void WriteSynced(long lastCommitTs) => store.WriteSynced(_batch, lastCommitTs, _position);
 
     /// <summary>Writes the batch without sync: housekeeping only (no commit data), harmless to lose in a crash.</summary>
     public void WriteUnsynced() => store.WriteUnsynced(_batch);

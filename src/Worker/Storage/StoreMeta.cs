@@ -13,6 +13,8 @@ internal static class StoreMeta
     private static readonly byte[] s_lastCommitTsKey = "last_commit_ts"u8.ToArray();
     private static readonly byte[] s_schemaVersionKey = "schema_version"u8.ToArray();
     private static readonly byte[] s_storeIdKey = "store_id"u8.ToArray();
+    private static readonly byte[] s_positionKey = "replication_position"u8.ToArray();
+    private const int PositionLength = 5 * sizeof(long);
     private static readonly ReadOptions s_defaultRead = new();
 
     /// <summary>
@@ -103,6 +105,55 @@ internal static class StoreMeta
             return null;
         }
     }
+
+    /// <summary>
+    /// Adds the store's replication position to a batch: <c>replication_position</c>, five 8-byte big-endian integers
+    /// (epoch, seq, resume offset, resume epoch, resume seq; docs/storage.md).
+    /// </summary>
+    public static void PutPosition(WriteBatch batch, StoreHandles handles, ReplicationPosition position)
+    {
+        var bytes = new byte[PositionLength];
+        var span = bytes.AsSpan();
+        BinaryPrimitives.WriteInt64BigEndian(span, position.Epoch);
+        BinaryPrimitives.WriteInt64BigEndian(span[8..], position.Seq);
+        BinaryPrimitives.WriteInt64BigEndian(span[16..], position.ResumeOffset);
+        BinaryPrimitives.WriteInt64BigEndian(span[24..], position.ResumeEpoch);
+        BinaryPrimitives.WriteInt64BigEndian(span[32..], position.ResumeSeq);
+        batch.Put(s_positionKey, bytes, handles.Meta);
+    }
+
+    /// <summary>
+    /// The replication position of the open store; <see cref="ReplicationPosition.None"/> when it has none (a store that
+    /// never took part in replication, or one from before it existed: no schema change). Throws
+    /// <see cref="StoreOpenException"/> when the record is damaged.
+    /// </summary>
+    public static ReplicationPosition ReadPosition(StoreHandles handles, string path)
+    {
+        var bytes = Get(handles, s_positionKey);
+        if (bytes is null)
+        {
+            return ReplicationPosition.None;
+        }
+
+        if (bytes.Length != PositionLength)
+        {
+            throw new StoreOpenException($"The store at '{path}' has a damaged replication position ({bytes.Length} bytes instead of {PositionLength}). Refusing to open it.");
+        }
+
+        var span = bytes.AsSpan();
+        return new ReplicationPosition(
+            BinaryPrimitives.ReadInt64BigEndian(span), BinaryPrimitives.ReadInt64BigEndian(span[8..]),
+            BinaryPrimitives.ReadInt64BigEndian(span[16..]), BinaryPrimitives.ReadInt64BigEndian(span[24..]),
+            BinaryPrimitives.ReadInt64BigEndian(span[32..]));
+    }
+
+    /// <summary>Adds a store id to a batch (an empty store taking its deployment's id).</summary>
+    public static void PutStoreId(WriteBatch batch, StoreHandles handles, Guid storeId) =>
+        batch.Put(s_storeIdKey, storeId.ToByteArray(), handles.Meta);
+
+    /// <summary>True when the state, log and inbox column families hold nothing.</summary>
+    public static bool HoldsNothing(StoreHandles handles) =>
+        IsEmpty(handles, handles.State) && IsEmpty(handles, handles.Log) && IsEmpty(handles, handles.Inbox);
 
     /// <summary>Adds the new last commit_ts to a batch (written together with the transactions that reach it).</summary>
     public static void PutLastCommitTs(WriteBatch batch, StoreHandles handles, long commitTs) =>

@@ -16,21 +16,34 @@ internal sealed class FaultingApplier(CommitEngine engine, LoopEvents events) : 
 
     public void FailStorage(int groups) => Interlocked.Exchange(ref _storageFailures, groups);
 
-    public CommitGroupResult Apply(IReadOnlyList<CommitRequest> requests)
+    public CommitGroupResult Apply(IReadOnlyList<CommitRequest> requests) => Write(Decide(requests), position: null);
+
+    public DecidedGroup Decide(IReadOnlyList<CommitRequest> requests)
     {
         if (PoisonMessageId is { } poison && requests.Any(r => r.MessageId == poison))
         {
             throw new InvalidOperationException("injected: a bug that fails on " + poison);
         }
 
+        return engine.Decide(requests);
+    }
+
+    public CommitGroupResult Write(DecidedGroup group, ReplicationPosition? position)
+    {
         if (Interlocked.Decrement(ref _storageFailures) >= 0)
         {
             throw new StorageWriteException("injected: the disk failed");
         }
 
-        var result = engine.Apply(requests);
-        events.Add(new LoopEvent("write", Id: string.Join(",", requests.Select(r => r.MessageId))));
+        var result = engine.Write(group, position);
+        events.Add(new LoopEvent("write", Id: string.Join(",", group.Outcomes.Select(o => o.Reply.TxnId))));
         return result;
+    }
+
+    public void Forget()
+    {
+        events.Add(new LoopEvent("forget"));
+        engine.Forget();
     }
 
     public bool TryRecoverStorage(out string? error)
