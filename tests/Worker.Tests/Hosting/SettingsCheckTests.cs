@@ -98,9 +98,30 @@ public sealed class SettingsCheckTests
     [InlineData("Statehouse:Reads:DefaultPageSize", "2000", "Statehouse:Reads:DefaultPageSize (2000) must not exceed Statehouse:Reads:MaxPageSize (1000).")]
     [InlineData("Statehouse:Http:Address", "0.0.0.0", "Statehouse:Http:Address (0.0.0.0) is not a loopback address; set Statehouse:Http:AllowNonLoopback=true to serve it anyway.")]
     [InlineData("Statehouse:Broker:QueuePrefix", "bad prefix!", "Statehouse:Broker:QueuePrefix must be 1-100 characters of A-Z a-z 0-9 . _ - (got 'bad prefix!').")]
+    [InlineData("Statehouse:Reads:CatchUpWaitMilliseconds", "60001", "The field Statehouse:Reads:CatchUpWaitMilliseconds must be between 0 and 60000 (got 60001).")]
     public void Find_RuleBroken_NamesTheSettingsInKeyForm(string key, string value, string expected)
     {
         Assert.Equal([expected], Find((key, value)));
+    }
+
+    [Theory]
+    [InlineData("amqp://guest:guest@127.0.0.1:5672/")]
+    [InlineData("amqp://u:p@127.0.0.1:5681/,amqp://u:p@127.0.0.1:5682/,amqp://u:p@127.0.0.1:5683/")]
+    public void Find_BrokerUriOfOneNodeOrOfACluster_ReturnsNothing(string uri)
+    {
+        Assert.Empty(Find(("Statehouse:Broker:Uri", uri)));
+    }
+
+    [Theory]
+    [InlineData("amqp://u:p@a:5681/,amqp://u:q@b:5682/",
+        "Statehouse:Broker:Uri must name the nodes of one cluster, all with the same scheme, user, password and virtual host; 'amqp://b:5682/' differs from the first, 'amqp://a:5681/', in its user or password.")]
+    [InlineData("amqp://u:p@a:5681/,http://b:5682/",
+        "Statehouse:Broker:Uri must be an absolute amqp:// or amqps:// URI, or several separated by commas (the nodes of one cluster); 'http://b:5682/' is not one.")]
+    [InlineData("amqp://u:p@a:5681/,",
+        "Statehouse:Broker:Uri must be an absolute amqp:// or amqps:// URI, or several separated by commas (the nodes of one cluster); '' is not one.")]
+    public void Find_BrokerUriListThatIsNotOneCluster_OneLineNamingTheKey(string uri, string expected)
+    {
+        Assert.Equal([expected], Find(("Statehouse:Broker:Uri", uri)));
     }
 
     [Fact]
