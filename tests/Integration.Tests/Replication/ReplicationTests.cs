@@ -121,6 +121,33 @@ public sealed class ReplicationTests(BrokerFixture broker, ITestOutputHelper out
         Assert.Equal(("v3", third.CommitTs), (state.Value, state.CommitTs));
     }
 
+    [Fact]
+    public async Task Start_ReplicationOffWhileTheDeploymentReplicates_RefusesAndNeverHandsOutACommitTsTwice()
+    {
+        var primary = await Scope.StartWorkerAsync(Replicated());
+        var replicaStore = Scope.OtherDataDirectory("replica");
+        var replica = await Scope.StartWorkerAsync(Replicated(("Statehouse:Storage:Path", replicaStore)));
+        var client = await Scope.ConnectClientAsync();
+        var first = await CommitAsync(client, tx => tx.Write("agent", "k", "v1"));
+        await replica.WaitForLogAsync($"last commit_ts {first.CommitTs}", Patience, Ct);
+        Assert.Equal(0, await replica.StopAsync());
+
+        // The replica's store carries the deployment's store id. Started with replication off, it would wait as a standby,
+        // take over when the primary goes, commit outside the log, and hand out commit_ts values again after the next takeover.
+        var unreplicated = Scope.LaunchWorker(("Statehouse:Storage:Path", replicaStore), ("Statehouse:Replication:Enabled", "false"));
+        var notReady = await Record.ExceptionAsync(unreplicated.WaitUntilReadyAsync);
+
+        var refusal = unreplicated.Lines.FirstOrDefault(line => line.Contains("Statehouse worker refused", StringComparison.Ordinal));
+        Output.WriteLine(refusal ?? unreplicated.Log);
+        Assert.IsType<InvalidOperationException>(notReady);
+        Assert.Equal(1, unreplicated.ExitCode);
+        Assert.NotNull(refusal);
+        Assert.Contains($"replicates through the log stream {Scope.Names.LogStream}", refusal, StringComparison.Ordinal);
+        Assert.Contains("Statehouse:Replication:Enabled=true", refusal, StringComparison.Ordinal);
+        Assert.False(primary.HasExited);
+        Assert.Equal(first.CommitTs + 1, (await CommitAsync(client, tx => tx.Write("agent", "k", "v2"))).CommitTs);
+    }
+
     private static (string Key, string Value)[] Replicated(params (string Key, string Value)[] settings) =>
     [
         ("Statehouse:Replication:Enabled", "true"),
