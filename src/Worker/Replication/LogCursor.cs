@@ -139,7 +139,8 @@ internal sealed class LogCursor
             // The log's first marker: its writer's store is the base every group builds on.
             return LogVerdict.Refuse(marker.LastCommitTs > AppliedLastCommitTs
                 ? $"the log starts after this store's history: its first marker was published at commit_ts {marker.LastCommitTs}, " +
-                  $"this store ends at {AppliedLastCommitTs}"
+                  $"this store ends at {AppliedLastCommitTs}: this store cannot be built from it; seed it from a backup taken after that " +
+                  "marker (statehouse reseed --from-backup DIR)"
                 : $"this store holds commits the log does not: it ends at commit_ts {AppliedLastCommitTs}, the log's first marker " +
                   $"was published at {marker.LastCommitTs}");
         }

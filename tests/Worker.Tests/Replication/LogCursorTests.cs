@@ -220,6 +220,18 @@ public sealed class LogCursorTests
     }
 
     [Fact]
+    public void Read_EmptyStoreAndALogWithABase_RefusesNamingTheBackupRepair()
+    {
+        // Replication turned on for a deployment with data: re-seeding the store empty again would be refused again.
+        var cursor = new LogCursor(ReplicationPosition.None, 0);
+
+        var verdict = cursor.Read(0, Marker(1, lastCommitTs: 3));
+
+        Assert.Equal(LogStep.Refuse, verdict.Step);
+        Assert.Contains("seed it from a backup taken after that marker (statehouse reseed --from-backup DIR)", verdict.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Read_StoreWithCommitsBeforeReplicationAtTheLogsBase_CatchesUp()
     {
         var cursor = new LogCursor(ReplicationPosition.None, 5);
