@@ -157,6 +157,18 @@ internal sealed class ReplicationCoordinator
             return false;
         }
 
+        if (follower.HighestEpoch == 0 && _store.IsAdopted)
+        {
+            // The log has no base yet (or the follower has not read it yet: the next session tries again). A marker from a
+            // store built from the log would make it the base at this store's commit_ts, below what the deployment's own store
+            // may hold (a primary that ran without replication), and its commit_ts values would be handed out again.
+            Abandon(settlement,
+                $"this store took the deployment's store id empty and has read no epoch marker in the log: only the deployment's own " +
+                $"store may publish the log's first marker (start its primary with Statehouse:Replication:Enabled=true); a marker " +
+                $"from this store would start the log at commit_ts {_store.LastCommitTs}");
+            return false;
+        }
+
         var started = _time.GetTimestamp();
         long epoch;
         while (true)
