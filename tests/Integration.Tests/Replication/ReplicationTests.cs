@@ -177,6 +177,38 @@ public sealed class ReplicationTests(BrokerFixture broker, ITestOutputHelper out
         Assert.Equal(("before", 2L), (state.Value, state.CommitTs));
     }
 
+    [Fact]
+    public async Task Topology_Replicated_ReadAndDeadLetterQueuesAreQuorumQueues()
+    {
+        await Scope.StartWorkerAsync(Replicated());
+
+        // Declaring a queue again with another x-queue-type is refused (406): these declares pass only for quorum queues,
+        // which on a cluster keep a replica on every node (a classic queue is lost with its node).
+        foreach (var queue in new[] { Scope.Names.ReadQueue, Scope.Names.DeadLetterQueue })
+        {
+            await using var channel = await Broker.Connection.CreateChannelAsync(cancellationToken: Ct);
+            await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false,
+                arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: Ct);
+        }
+    }
+
+    [Fact]
+    public async Task Topology_ReplicationTurnedOnOverAClassicDeadLetterQueue_UsesItAndSaysHowToReplaceIt()
+    {
+        await using (var channel = await Broker.Connection.CreateChannelAsync(cancellationToken: Ct))
+        {
+            await channel.QueueDeclareAsync(Scope.Names.DeadLetterQueue, durable: true, exclusive: false, autoDelete: false, cancellationToken: Ct);
+        }
+
+        var worker = await Scope.StartWorkerAsync(Replicated());
+        var client = await Scope.ConnectClientAsync();
+        var result = await CommitAsync(client, tx => tx.Write("agent", "k", "v"));
+
+        Assert.Equal(1, result.CommitTs);
+        Assert.Contains($"{Scope.Names.DeadLetterQueue} exists as a classic queue", worker.Log, StringComparison.Ordinal);
+        Assert.Contains("rabbitmqctl delete_queue", worker.Log, StringComparison.Ordinal);
+    }
+
     private static (string Key, string Value)[] Replicated(params (string Key, string Value)[] settings) =>
     [
         ("Statehouse:Replication:Enabled", "true"),
