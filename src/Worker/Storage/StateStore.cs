@@ -22,9 +22,9 @@ internal sealed class StateStore : IDisposable
     private readonly ReaderWriterLockSlim _reopenLock = new(LockRecursionPolicy.NoRecursion);
     private volatile StoreHandles? _handles;
     private long _lastCommitTs;
-    private TaskCompletionSource _lastCommitTsMoved = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _positionLock = new();
     private ReplicationPosition _position;
+    private TaskCompletionSource _lastCommitTsMoved = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _syncedWrites;
     private bool _disposed;
     private AcknowledgedWatermark? _watermark;
@@ -62,12 +62,6 @@ internal sealed class StateStore : IDisposable
     public long LastCommitTs => Volatile.Read(ref _lastCommitTs);
 
     /// <summary>
-    /// Completes the next time <see cref="LastCommitTs"/> changes (a synced write that commits, a reopen), for waits on
-    /// a commit_ts without polling. Take it before reading <see cref="LastCommitTs"/>, so a change in between is not missed.
-    /// </summary>
-    public Task LastCommitTsMoved => Volatile.Read(ref _lastCommitTsMoved).Task;
-
-    /// <summary>
     /// Where the store stands in the replication log (docs/replication.md); <see cref="ReplicationPosition.None"/> for a
     /// store that never took part in replication. Loaded at open, moved by each synced write that carries a position.
     /// </summary>
@@ -97,10 +91,22 @@ internal sealed class StateStore : IDisposable
     }
 
     /// <summary>
+    /// Completes the next time <see cref="LastCommitTs"/> changes (a synced write that commits, a reopen), for waits on
+    /// a commit_ts without polling. Take it before reading <see cref="LastCommitTs"/>, so a change in between is not missed.
+    /// </summary>
+    public Task LastCommitTsMoved => Volatile.Read(ref _lastCommitTsMoved).Task;
+
+    /// <summary>
     /// The store's identity: a random GUID written when the store is created (or, for a store made before ids existed,
     /// when it is first opened). A checkpoint or a copy of the directory carries the same id; a new store never does.
     /// </summary>
     public Guid StoreId { get; private set; }
+
+    /// <summary>
+    /// True when the store took its deployment's id empty (<see cref="AdoptStoreId"/>), also after a restart: it was built
+    /// from the log, not the store the deployment's history began in, so it may never publish the log's first epoch marker.
+    /// </summary>
+    public bool IsAdopted { get; private set; }
 
     /// <summary>
     /// The open database and its column families, for the schema types only (<see cref="StoreBatch"/>,
@@ -204,8 +210,10 @@ internal sealed class StateStore : IDisposable
 
         using var batch = new WriteBatch();
         StoreMeta.PutStoreId(batch, Handles, storeId);
+        StoreMeta.PutAdopted(batch, Handles);
         Sync(batch);
         StoreId = storeId;
+        IsAdopted = true;
     }
 
     /// <summary>
@@ -370,6 +378,7 @@ internal sealed class StateStore : IDisposable
 
             PublishLastCommitTs(lastCommitTs);
             StoreId = storeId;
+            IsAdopted = StoreMeta.ReadAdopted(handles);
             // Once per store: a reopen keeps the watermark's writer (and checks the file again).
             var acknowledged = AcknowledgedWatermark.Check(Path, lastCommitTs);
             _watermark ??= AcknowledgedWatermark.Start(Path, acknowledged);
