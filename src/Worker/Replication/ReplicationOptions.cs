@@ -33,7 +33,7 @@ internal sealed class ReplicationOptions
     /// is written, and the session is given up (docs/replication.md, "The primary, per group").
     /// </summary>
     [Range(1, 3600)]
-    public int PublishTimeoutSeconds { get; set; } = 30;
+    public int PublishTimeoutSeconds { get; set; } = 10;
 
     /// <summary>Log records delivered to the follower before it acknowledges them (basic.qos on the log consumer).</summary>
     [Range(1, 65_535)]
