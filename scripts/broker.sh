@@ -24,19 +24,8 @@ rmq_bin=/usr/lib/rabbitmq/bin
 log() { printf 'broker: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
 
-# Like docker compose: a variable set in the environment wins over .env; empty means the default.
-env_value() {
-  local name=$1 default=$2 value=""
-  if [[ -n ${!name+set} ]]; then
-    value=${!name}
-  elif [[ -f $root/.env ]]; then
-    value=$(sed -n "s/^[[:space:]]*$name[[:space:]]*=[[:space:]]*//p" "$root/.env" | tail -n 1)
-    value=${value%$'\r'}
-    value=${value#[\"\']}
-    value=${value%[\"\']}
-  fi
-  printf '%s' "${value:-$default}"
-}
+# shellcheck source=lib/common.sh
+source "$root/scripts/lib/common.sh"
 
 port=$(env_value STATEHOUSE_BROKER_PORT 5672)
 node=$(env_value STATEHOUSE_BROKER_NODENAME rabbit@localhost)
@@ -105,14 +94,6 @@ ensure_installed() {
   fi
 }
 
-# Root's node and root's rabbitmqctl share ~/.erlang.cookie; create it before either starts so that they
-# cannot race to create two different ones.
-ensure_cookie() {
-  local cookie="${HOME:?HOME must be set}/.erlang.cookie"
-  [[ -f $cookie ]] && return 0
-  (umask 077 && od -An -N15 -tx1 /dev/urandom | tr -d ' \n' | tr a-f A-F >"$cookie")
-  chmod 400 "$cookie"
-}
 
 launch_local() {
   mkdir -p "$state/mnesia" "$state/log"

@@ -25,19 +25,8 @@ rmq_bin=/usr/lib/rabbitmq/bin
 log() { printf 'cluster: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
 
-# Like docker compose: a variable set in the environment wins over .env; empty means the default.
-env_value() {
-  local name=$1 default=$2 value=""
-  if [[ -n ${!name+set} ]]; then
-    value=${!name}
-  elif [[ -f $root/.env ]]; then
-    value=$(sed -n "s/^[[:space:]]*${name}[[:space:]]*=[[:space:]]*//p" "$root/.env" | tail -n 1)
-    value=${value%$'\r'}
-    value=${value#[\"\']}
-    value=${value%[\"\']}
-  fi
-  printf '%s' "${value:-$default}"
-}
+# shellcheck source=lib/common.sh
+source "$root/scripts/lib/common.sh"
 
 IFS=', ' read -r -a ports <<<"$(env_value STATEHOUSE_CLUSTER_PORTS 5681,5682,5683)"
 IFS=', ' read -r -a dist_ports <<<"$(env_value STATEHOUSE_CLUSTER_DIST_PORTS 25681,25682,25683)"
@@ -117,13 +106,6 @@ ensure_installed() {
   fi
 }
 
-# The nodes and rabbitmqctl share ~/.erlang.cookie; create it before any starts so that they cannot race.
-ensure_cookie() {
-  local cookie="${HOME:?HOME must be set}/.erlang.cookie"
-  [[ -f $cookie ]] && return 0
-  (umask 077 && od -An -N15 -tx1 /dev/urandom | tr -d ' \n' | tr a-f A-F >"$cookie")
-  chmod 400 "$cookie"
-}
 
 launch() {
   local i=$1 dir name port
