@@ -34,16 +34,14 @@ public sealed class WorkerHealthEndpoint : IDisposable
     public Uri Url { get; }
 
     /// <summary>The endpoint a worker logged (the last such line: a worker logs it once per start), or null when it logged none.</summary>
-    public static WorkerHealthEndpoint? FromLog(IEnumerable<string> lines)
-    {
-        var line = lines.LastOrDefault(l => l.Contains(LogText, StringComparison.Ordinal));
-        if (line is null)
-        {
-            return null;
-        }
+    public static WorkerHealthEndpoint? FromLog(IEnumerable<string> lines) =>
+        lines.Reverse().Select(TryParse).FirstOrDefault(endpoint => endpoint is not null);
 
-        var text = line[(line.LastIndexOf(LogText, StringComparison.Ordinal) + LogText.Length)..].Trim();
-        return Uri.TryCreate(text, UriKind.Absolute, out var url) ? new WorkerHealthEndpoint(url) : null;
+    /// <summary>The endpoint of one log line, or null when the line does not announce it (for a caller that sees lines as they come).</summary>
+    public static WorkerHealthEndpoint? TryParse(string line)
+    {
+        var at = line.LastIndexOf(LogText, StringComparison.Ordinal);
+        return at >= 0 && Uri.TryCreate(line[(at + LogText.Length)..].Trim(), UriKind.Absolute, out var url) ? new WorkerHealthEndpoint(url) : null;
     }
 
     /// <summary>Reads the health document (a 503 carries one too: a worker that is not healthy still says why).</summary>
