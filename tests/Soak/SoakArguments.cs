@@ -39,7 +39,7 @@ internal sealed record SoakArguments(
     };
 
     private static readonly Option<int> s_transactions = BoundedOption.Create("--transactions", "Transactions over all clients", 1, 10_000_000, 2000);
-    private static readonly Option<int> s_kills = BoundedOption.Create("--kills", "SIGKILLs of the worker at random moments, each followed by a restart", 0, 100_000, 5);
+    private static readonly Option<int> s_kills = BoundedOption.Create("--kills", "SIGKILLs of the worker at random moments, each followed by a restart (0 with --replicas)", 0, 100_000, 5);
     private static readonly Option<int> s_clients = BoundedOption.Create("--clients", "Client processes", 1, 64, 4);
     private static readonly Option<int> s_inFlight = BoundedOption.Create("--in-flight", "Transactions in flight per client", 1, 256, 4);
     private static readonly Option<int> s_agents = BoundedOption.Create("--agents", "Agents the transactions write to, 8 keys each", 2, 10_000, 20);
@@ -135,7 +135,9 @@ internal sealed record SoakArguments(
             return false;
         }
 
-        var (transactions, kills, replicas) = (parse.GetValue(s_transactions), parse.GetValue(s_kills), parse.GetValue(s_replicas));
+        var (transactions, replicas) = (parse.GetValue(s_transactions), parse.GetValue(s_replicas));
+        // The kills' default is the single worker's soak; a replicated run has faults instead unless kills are asked for.
+        var kills = replicas > 0 && parse.GetResult(s_kills) is null or { Implicit: true } ? 0 : parse.GetValue(s_kills);
         IReadOnlyList<FaultKind> faults = [];
         if (parse.GetValue(s_faults) is { } faultList && !FaultNames.TryParse(faultList, out faults, out error))
         {
