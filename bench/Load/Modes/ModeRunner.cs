@@ -52,8 +52,6 @@ internal sealed class ModeRunner(RunSettings settings, ProgressView view)
             await using var replica = await settings.StartWorkerAsync(prefix, "store-replica", settings.MaxBatchCount, replicated, ct);
             using var primaryHealth = HealthOf(primary, "primary");
             using var replicaHealth = HealthOf(replica, "replica");
-            await RequireRoleAsync(primaryHealth, "primary", ct);
-            await RequireRoleAsync(replicaHealth, "replica", ct);
 
             view.Status(mode, "connecting the clients");
             LoadResult result;
@@ -66,6 +64,9 @@ internal sealed class ModeRunner(RunSettings settings, ProgressView view)
                 result = await DriveAsync(mode, plan, target, new WindowObservers(sampler, lag), ct);
             }
 
+            // A worker becomes the primary with its first commit delivery: the roles are known once the load ran.
+            await RequireRoleAsync(primaryHealth, "primary", ct);
+            await RequireRoleAsync(replicaHealth, "replica", ct);
             view.Status(mode, "waiting for the replica to catch up");
             var caughtUp = await lag.WaitForCatchUpAsync(TimeSpan.FromSeconds(60), ct);
             var peakRss = ProcFs.PeakRssBytes(primary.Pid);
@@ -142,7 +143,10 @@ internal sealed class ModeRunner(RunSettings settings, ProgressView view)
         WorkerHealthEndpoint.FromLog(worker.Lines)
         ?? throw new InvalidOperationException($"The {role} (pid {worker.Pid}) logged no health address ('{WorkerHealthEndpoint.LogText.Trim()}'); its log: {worker.LogPath}");
 
-    /// <summary>When the worker reports its replication role, it must be the one this mode gave it (started first = primary).</summary>
+    /// <summary>
+    /// When the worker reports its replication role, it must be the one this mode gave it (started first, so the single
+    /// active consumer = primary): else the CPU and lag figures would be the other worker's.
+    /// </summary>
     private static async Task RequireRoleAsync(WorkerHealthEndpoint health, string role, CancellationToken ct)
     {
         var report = await health.ReadAsync(ct);

@@ -295,7 +295,7 @@ internal static class MarkdownReport
     /// <summary>The side-by-side table, the ratios and the replica's lag.</summary>
     private static void WriteReplicationFigures(StringBuilder md, ReplicationFigures f)
     {
-        Line(md, "| mode | tx/s | p50 ms | p99 ms | p99.9 ms | broker CPU per tx | primary CPU per tx | replica CPU per tx | machine busy | errors |");
+        Line(md, "| mode | tx/s | p50 ms | p99 ms | p99.9 ms | broker CPU per tx | worker (primary) CPU per tx | replica CPU per tx | machine busy | errors |");
         Line(md, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var m in new[] { f.Single, f.Replicated })
         {
