@@ -28,4 +28,11 @@ public sealed record TopologyNames(string Prefix = TopologyNames.DefaultPrefix)
     /// store that holds this deployment's history. Workers with another store refuse to serve the prefix.
     /// </summary>
     public string DeploymentStream => Prefix + ".deployment";
+
+    /// <summary>
+    /// Durable stream (<c>x-queue-type=stream</c>) of the replicated commit log, declared only by workers with
+    /// <c>Statehouse:Replication:Enabled</c>: one record per committed group and the epoch markers of failovers
+    /// (docs/replication.md).
+    /// </summary>
+    public string LogStream => Prefix + ".log";
 }

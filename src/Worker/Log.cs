@@ -165,4 +165,39 @@ internal static partial class Log
     [LoggerMessage(95, LogLevel.Error,
         "Message {MessageId} failed unexpectedly on delivery {Attempt} (limit {DeliveryLimit} redeliveries); dead-lettering it")]
     public static partial void PoisonMessage(this ILogger logger, string? messageId, int attempt, int deliveryLimit);
+
+    // Replication.
+    [LoggerMessage(120, LogLevel.Warning,
+        "The log stream {LogStream} exists with other retention arguments ({Refusal}); it is used as it is. A declared stream's " +
+        "arguments cannot change: give it the configured retention with a policy: {PolicyCommand}")]
+    public static partial void LogStreamRetentionDiffers(this ILogger logger, string logStream, string refusal, string policyCommand);
+
+    [LoggerMessage(121, LogLevel.Error, "The log follower of {LogStream} failed; giving the broker session up")]
+    public static partial void LogFollowerFailed(this ILogger logger, string logStream, Exception exception);
+
+    [LoggerMessage(122, LogLevel.Information, "Read an epoch marker of epoch {Epoch} in the log (valid {Valid}, this worker's own {Own})")]
+    public static partial void LogMarkerRead(this ILogger logger, long epoch, bool valid, bool own);
+
+    [LoggerMessage(123, LogLevel.Debug, "Applied {Count} group(s) of the log up to seq {Seq}, last commit_ts {LastCommitTs}")]
+    public static partial void LogApplied(this ILogger logger, int count, long seq, long lastCommitTs);
+
+    [LoggerMessage(124, LogLevel.Error, "Applying the log to the store failed: {Reason}; reopening the store and trying again")]
+    public static partial void LogApplyFailed(this ILogger logger, string reason);
+
+    [LoggerMessage(125, LogLevel.Information,
+        "Took over as primary under epoch {Epoch}: the log is applied up to group {Seq}, last commit_ts {LastCommitTs} ({ElapsedMs} ms)")]
+    public static partial void TookOver(this ILogger logger, long epoch, long seq, long lastCommitTs, double elapsedMs);
+
+    [LoggerMessage(126, LogLevel.Information, "This worker's epoch marker of epoch {Epoch} was void (the log reached epoch {LogEpoch} first); trying higher")]
+    public static partial void MarkerVoid(this ILogger logger, long epoch, long logEpoch);
+
+    [LoggerMessage(127, LogLevel.Warning, "Giving the broker session up ({Reason}); its messages are redelivered, and the next session starts as a replica")]
+    public static partial void ReplicatedSessionAbandoned(this ILogger logger, string reason);
+
+    [LoggerMessage(128, LogLevel.Information,
+        "Following the log {LogStream} from offset {ResumeOffset} (store at group {Seq}, last commit_ts {LastCommitTs})")]
+    public static partial void FollowingLog(this ILogger logger, string logStream, long resumeOffset, long seq, long lastCommitTs);
+
+    [LoggerMessage(129, LogLevel.Critical, "{Refusal}")]
+    public static partial void StoreDiverged(this ILogger logger, string refusal);
 }

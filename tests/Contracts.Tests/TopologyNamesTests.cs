@@ -15,6 +15,7 @@ public sealed class TopologyNamesTests
         Assert.Equal("statehouse.commit.dead", names.DeadLetterQueue);
         Assert.Equal("statehouse.commits", names.CommitsExchange);
         Assert.Equal("statehouse.deployment", names.DeploymentStream);
+        Assert.Equal("statehouse.log", names.LogStream);
     }
 
     [Fact]
@@ -23,7 +24,8 @@ public sealed class TopologyNamesTests
         var names = new TopologyNames("t-1234abcd");
 
         Assert.All(
-            new[] { names.CommitQueue, names.ReadQueue, names.DeadLetterExchange, names.DeadLetterQueue, names.CommitsExchange, names.DeploymentStream },
+            new[] { names.CommitQueue, names.ReadQueue, names.DeadLetterExchange, names.DeadLetterQueue, names.CommitsExchange, names.DeploymentStream,
+                names.LogStream },
             name => Assert.StartsWith("t-1234abcd.", name, StringComparison.Ordinal));
     }
 

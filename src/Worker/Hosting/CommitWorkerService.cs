@@ -5,6 +5,7 @@ using Statehouse.Contracts;
 using Statehouse.Worker.Commit;
 using Statehouse.Worker.Messaging;
 using Statehouse.Worker.Reads;
+using Statehouse.Worker.Replication;
 using Statehouse.Worker.Storage;
 using Statehouse.Worker.Telemetry;
 
@@ -72,8 +73,7 @@ internal sealed class CommitWorkerService(
         _logger.DeliveryBudgetApplied(budget.BudgetBytes, budget.Prefetch, settings.Commit.Prefetch, settings.Limits.MaxMessageBytes,
             budget.BytesPerDelivery, Math.Min(budget.Prefetch, settings.Commit.MaxBatchCount));
         var built = storeServices.Create(store);
-        _run = Task.Run(() => RunAsync(settings, budget, storePath, store, built.Loop, built.Reads, built.Pruner, _stopping.Token),
-            CancellationToken.None);
+        _run = Task.Run(() => RunAsync(settings, budget, storePath, store, built, _stopping.Token), CancellationToken.None);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -96,15 +96,17 @@ internal sealed class CommitWorkerService(
     }
 
     private async Task RunAsync(
-        StatehouseOptions settings, DeliveryBudget budget, string storePath, StateStore store, CommitLoop loop, ReadService reads,
-        InboxPruner pruner, CancellationToken stopping)
+        StatehouseOptions settings, DeliveryBudget budget, string storePath, StateStore store, StoreServices built, CancellationToken stopping)
     {
+        var (loop, reads, pruner, replication) = (built.Loop, built.Reads, built.Pruner, built.Replication);
         // The loop has its own stop signal: it keeps committing what was delivered until the consumers are cancelled.
         using var loopStopping = new CancellationTokenSource();
         var loopTask = RunLoopAsync(loop, loopStopping.Token);
         var pruneTask = pruner.RunAsync(_logger, stopping);
         var reconnectDelay = TimeSpan.FromSeconds(settings.Broker.ReconnectDelaySeconds);
         BrokerSession? session = null;
+        // With replication: the session's log follower, which must have stopped writing before the next one starts.
+        var following = Task.CompletedTask;
         var probeTask = settings.Broker.QueueProbeSeconds > 0 ? probe.RunAsync(() => session, stopping) : Task.CompletedTask;
         var ready = false;
         long generation = 0;
@@ -116,13 +118,21 @@ internal sealed class CommitWorkerService(
                 {
                     var connection = await connector.ConnectAsync(stopping);
                     health.SetBrokerConnected(true);
-                    session = await BrokerSession.OpenAsync(connection, ++generation, budget, settings.Reads, loggers, stopping);
+                    session = await BrokerSession.OpenAsync(connection, ++generation, budget, settings.Reads, loggers, stopping,
+                        confirmCommits: replication is not null);
                     if (!await IsDeploymentStoreAsync(session, storePath, store, stopping))
                     {
                         break;
                     }
 
-                    await session.DeclareTopologyAsync(names, settings.Broker.DeliveryLimit, stopping);
+                    await session.DeclareTopologyAsync(names, settings.Broker.DeliveryLimit, stopping,
+                        replication is null ? null : settings.Replication);
+                    Task<string>? refused = null;
+                    if (replication is not null)
+                    {
+                        (following, refused) = await FollowLogAsync(session, store, settings.Replication, replication, stopping);
+                    }
+
                     await session.StartConsumingAsync(names, loop.Deliveries, reads, counters, stopping);
                     health.SetConsuming(true);
                     if (!ready)
@@ -135,8 +145,13 @@ internal sealed class CommitWorkerService(
                         _logger.ConsumingResumed(names.CommitQueue, session.Generation);
                     }
 
-                    var reason = await session.Lost.WaitAsync(stopping);
-                    _logger.BrokerSessionLost(reason);
+                    if (refused is not null && await Task.WhenAny(session.Lost, refused).WaitAsync(stopping) == refused)
+                    {
+                        StopDiverged(await refused);
+                        break;
+                    }
+
+                    _logger.BrokerSessionLost(await session.Lost.WaitAsync(stopping));
                 }
                 catch (OperationCanceledException) when (stopping.IsCancellationRequested)
                 {
@@ -155,6 +170,8 @@ internal sealed class CommitWorkerService(
                     await session.DisposeAsync();
                     session = null;
                 }
+
+                await following;
 
                 try
                 {
@@ -191,8 +208,34 @@ internal sealed class CommitWorkerService(
                 await session.DisposeAsync();
             }
 
+            await following;
             health.SetBrokerConnected(false);
         }
+    }
+
+    /// <summary>
+    /// Replication: starts following the log on <paramref name="session"/> from the store's position and makes the follower
+    /// the coordinator's; returns the follower's run (it ends when the session closes) and its refusal.
+    /// </summary>
+    private async Task<(Task Following, Task<string> Refused)> FollowLogAsync(
+        BrokerSession session, StateStore store, ReplicationOptions options, ReplicationCoordinator replication, CancellationToken stopping)
+    {
+        var follower = new LogFollower(store, names.LogStream, options.LogPrefetch, session.AcknowledgeLogAsync, session.MarkLost, health,
+            counters, time, loggers.CreateLogger<LogFollower>());
+        await replication.FollowAsync(follower, stopping);
+        var following = Task.Run(() => follower.RunAsync(session.Closing), CancellationToken.None);
+        await session.FollowLogAsync(names, follower, options.LogPrefetch, stopping);
+        _logger.FollowingLog(names.LogStream, follower.StartPosition.ResumeOffset, follower.StartPosition.Seq, store.LastCommitTs);
+        return (following, follower.Refused);
+    }
+
+    /// <summary>The store cannot follow the log: consume nothing, serve nothing, say why, and stop with exit code 1.</summary>
+    private void StopDiverged(string refusal)
+    {
+        _logger.StoreDiverged(refusal);
+        health.Refuse(refusal, "diverged");
+        Environment.ExitCode = 1;
+        lifetime.StopApplication();
     }
 
     /// <summary>

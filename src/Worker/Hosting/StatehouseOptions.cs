@@ -36,4 +36,7 @@ internal sealed class StatehouseOptions
 
     [Required, ValidateObjectMembers]
     public Telemetry.HttpOptions Http { get; set; } = new();
+
+    [Required, ValidateObjectMembers]
+    public Replication.ReplicationOptions Replication { get; set; } = new();
 }

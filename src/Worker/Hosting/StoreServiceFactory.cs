@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Statehouse.Worker.Commit;
 using Statehouse.Worker.Messaging;
 using Statehouse.Worker.Reads;
+using Statehouse.Worker.Replication;
 using Statehouse.Worker.Storage;
 
 namespace Statehouse.Worker.Hosting;
@@ -17,19 +18,23 @@ namespace Statehouse.Worker.Hosting;
 internal sealed class StoreServiceFactory(IServiceProvider services)
 {
     /// <summary>
-    /// The engine, commit loop, read service, backups and inbox pruner on <paramref name="store"/>; new instances on
+    /// The engine, commit loop, read service, backups and inbox pruner on <paramref name="store"/>, and with
+    /// <c>Statehouse:Replication:Enabled</c> the replication coordinator the loop commits through; new instances on
     /// every call (the worker calls it once). Throws what resolving a setting throws (invalid settings).
     /// </summary>
     public StoreServices Create(StateStore store)
     {
         var commit = services.GetRequiredService<CommitOptions>();
         var engine = ActivatorUtilities.CreateInstance<CommitEngine>(services, store, (TimeSpan?)commit.InboxRetention);
-        var loop = ActivatorUtilities.CreateInstance<CommitLoop>(services, engine,
-            DeliveryBudget.For(commit, services.GetRequiredService<LimitOptions>()), services.GetRequiredService<BrokerOptions>().DeliveryLimit,
-            services.GetRequiredService<ILogger<CommitLoop>>());
+        var replication = services.GetRequiredService<ReplicationOptions>().Enabled
+            ? ActivatorUtilities.CreateInstance<ReplicationCoordinator>(services, engine, store)
+            : null;
+        object[] loopArguments = [engine, DeliveryBudget.For(commit, services.GetRequiredService<LimitOptions>()),
+            services.GetRequiredService<BrokerOptions>().DeliveryLimit, services.GetRequiredService<ILogger<CommitLoop>>()];
+        var loop = ActivatorUtilities.CreateInstance<CommitLoop>(services, replication is null ? loopArguments : [.. loopArguments, replication]);
         var backups = ActivatorUtilities.CreateInstance<BackupService>(services, store);
         var reads = ActivatorUtilities.CreateInstance<ReadService>(services, store, backups);
         var pruner = ActivatorUtilities.CreateInstance<InboxPruner>(services, store, commit.InboxRetention);
-        return new StoreServices(engine, loop, reads, backups, pruner);
+        return new StoreServices(engine, loop, reads, backups, pruner, replication);
     }
 }

@@ -1,6 +1,7 @@
 using Statehouse.Worker.Commit;
 using Statehouse.Worker.Messaging;
 using Statehouse.Worker.Reads;
+using Statehouse.Worker.Replication;
 using Statehouse.Worker.Storage;
 
 namespace Statehouse.Worker.Hosting;
@@ -14,4 +15,6 @@ namespace Statehouse.Worker.Hosting;
 /// <param name="Reads">Answers read requests (with <paramref name="Backups"/> for Backup requests).</param>
 /// <param name="Backups">Takes checkpoints of the store on request.</param>
 /// <param name="Pruner">Removes inbox entries older than the retention, beside the loop.</param>
-internal sealed record StoreServices(CommitEngine Engine, CommitLoop Loop, ReadService Reads, BackupService Backups, InboxPruner Pruner);
+/// <param name="Replication">With replication: the coordinator the loop commits through, told of each session's log follower; else null.</param>
+internal sealed record StoreServices(
+    CommitEngine Engine, CommitLoop Loop, ReadService Reads, BackupService Backups, InboxPruner Pruner, ReplicationCoordinator? Replication = null);

@@ -5,13 +5,15 @@ using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
 using Statehouse.Contracts;
 using Statehouse.Worker.Reads;
+using Statehouse.Worker.Replication;
+using Statehouse.Worker.Storage;
 using Statehouse.Worker.Telemetry;
 
 namespace Statehouse.Worker.Messaging;
 
 /// <summary>
-/// One connection to the broker and its channels: the commit channel (consumes the commit queue, publishes replies
-/// and announcements, acks), a channel with publisher confirms for dead-letter copies, and the read channel.
+/// One connection to the broker and its channels: the commit channel (consumes the commit queue, publishes replies,
+/// announcements and, with replication, log records; acks), with replication the log channel (follows the log stream), a channel with publisher confirms for dead-letter copies, and the read channel.
 /// When any of them closes, the whole session is lost and the worker builds a new one. Deliveries still queued
 /// from a lost session are dropped, not acked: their tags mean nothing on another channel, and the broker
 /// redelivers them.
@@ -54,15 +56,27 @@ internal sealed class BrokerSession : IAsyncDisposable
     /// <summary>Completes with the reason when the session is lost or closed.</summary>
     public Task<string> Lost => _lost.Task;
 
+    /// <summary>True when the commit channel has publisher confirmations (replication): every publish on it returns once confirmed.</summary>
+    public bool CommitsConfirmed { get; private set; }
+
+    /// <summary>
+    /// Opens the session's channels on <paramref name="connection"/>. With <paramref name="confirmCommits"/> (replication on)
+    /// the commit channel has publisher confirmations, enabled and tracked, so that a log record published on it is known
+    /// to be in the stream; its replies are then confirmed too.
+    /// </summary>
     public static async Task<BrokerSession> OpenAsync(
         IConnection connection, long generation, DeliveryBudget budget, ReadServiceOptions reads, ILoggerFactory loggers,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool confirmCommits = false)
     {
         var session = new BrokerSession(connection, generation, loggers);
         connection.ConnectionShutdownAsync += session.OnShutdownAsync;
         try
         {
-            session.CommitChannel = await session.CreateChannelAsync(null, cancellationToken);
+            // No rate limiter (the constructor's default): the commit loop bounds what it has in flight by its group size.
+            session.CommitChannel = await session.CreateChannelAsync(
+                confirmCommits ? new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true) : null,
+                cancellationToken);
+            session.CommitsConfirmed = confirmCommits;
             // A count, not bytes: RabbitMQ ignores prefetch_size. The count is lowered so that it bounds the bytes too.
             await session.CommitChannel.BasicQosAsync(0, (ushort)budget.Prefetch, global: false, cancellationToken);
 
@@ -83,6 +97,33 @@ internal sealed class BrokerSession : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>Replication: the channel that follows the log stream (<see cref="FollowLogAsync"/>); its closing loses the session.</summary>
+    public IChannel? LogChannel { get; private set; }
+
+    /// <summary>
+    /// Replication: consumes the log stream into <paramref name="follower"/> on a channel of this session, from the
+    /// follower's start position (its resume offset, or the stream's first record for a store without a position), with
+    /// a prefetch of <paramref name="prefetch"/> and manual acks (<see cref="AcknowledgeLogAsync"/>).
+    /// </summary>
+    public async Task FollowLogAsync(TopologyNames names, LogFollower follower, int prefetch, CancellationToken cancellationToken)
+    {
+        var channel = await CreateChannelAsync(null, cancellationToken);
+        LogChannel = channel;
+        // A stream consumer must have a prefetch and ack manually; its acks only return credit.
+        await channel.BasicQosAsync(0, (ushort)prefetch, global: false, cancellationToken);
+        var from = follower.StartPosition;
+        var arguments = new Dictionary<string, object?>
+        {
+            [LogConsumer.OffsetHeader] = from == ReplicationPosition.None ? "first" : from.ResumeOffset,
+        };
+        await channel.BasicConsumeAsync(names.LogStream, autoAck: false, consumerTag: string.Empty, noLocal: false, exclusive: false,
+            arguments, new LogConsumer(channel, this, follower.Deliveries), cancellationToken);
+    }
+
+    /// <summary>basic.ack of every log delivery up to <paramref name="deliveryTag"/> on the log channel.</summary>
+    public ValueTask AcknowledgeLogAsync(ulong deliveryTag, CancellationToken cancellationToken) =>
+        (LogChannel ?? throw new InvalidOperationException("The session follows no log.")).BasicAckAsync(deliveryTag, multiple: true, cancellationToken);
 
     /// <summary>
     /// Starts both consumers; from now on commit deliveries flow into <paramref name="commitDeliveries"/>, each settled
@@ -123,7 +164,12 @@ internal sealed class BrokerSession : IAsyncDisposable
     /// change) is declared with its own arguments, and a warning names the policy that upgrades it.
     /// Throws what the broker refuses otherwise.
     /// </summary>
-    public async Task DeclareTopologyAsync(TopologyNames names, int deliveryLimit, CancellationToken cancellationToken)
+    /// <remarks>
+    /// With <paramref name="replication"/> the log stream is declared too. One that exists with other retention arguments
+    /// (they cannot change on a declared stream) is used as it is, and a warning names the policy that changes them.
+    /// </remarks>
+    public async Task DeclareTopologyAsync(
+        TopologyNames names, int deliveryLimit, CancellationToken cancellationToken, ReplicationOptions? replication = null)
     {
         try
         {
@@ -133,6 +179,38 @@ internal sealed class BrokerSession : IAsyncDisposable
         {
             await DeclareOnOwnChannelAsync(names, Topology.EarlierCommitQueueArguments(names, deliveryLimit), cancellationToken);
             _logger.CommitQueueDeadLettersAtMostOnce(names.CommitQueue, ex.ShutdownReason.ReplyText, UpgradePolicyCommand(names));
+        }
+
+        if (replication is not null)
+        {
+            await DeclareLogStreamAsync(names, replication, cancellationToken);
+        }
+    }
+
+    /// <summary>The rabbitmqctl command that gives an existing log stream the retention of <paramref name="replication"/>.</summary>
+    public static string RetentionPolicyCommand(TopologyNames names, ReplicationOptions replication) =>
+        $"rabbitmqctl set_policy --apply-to queues --priority 10 {names.LogStream}.retention " +
+        $"'^{System.Text.RegularExpressions.Regex.Escape(names.LogStream)}$' " +
+        $"'{{\"max-length-bytes\":{replication.RetentionMaxBytes},\"max-age\":\"{replication.RetentionMaxAge}\"}}'";
+
+    private async Task DeclareLogStreamAsync(TopologyNames names, ReplicationOptions replication, CancellationToken cancellationToken)
+    {
+        var channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken);
+        try
+        {
+            await Topology.DeclareLogStreamAsync(channel, names, replication, cancellationToken);
+        }
+        catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == Constants.PreconditionFailed)
+        {
+            // The refusal closed that channel: the stream exists, declared with other retention arguments.
+            await DisposeQuietlyAsync(channel);
+            channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken);
+            await channel.QueueDeclarePassiveAsync(names.LogStream, cancellationToken);
+            _logger.LogStreamRetentionDiffers(names.LogStream, ex.ShutdownReason.ReplyText, RetentionPolicyCommand(names, replication));
+        }
+        finally
+        {
+            await DisposeQuietlyAsync(channel);
         }
     }
 

@@ -1,12 +1,13 @@
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 using Statehouse.Contracts;
+using Statehouse.Worker.Replication;
 
 namespace Statehouse.Worker.Messaging;
 
 /// <summary>
-/// <see cref="ICommitSettlement"/> on a <see cref="BrokerSession"/>: replies, announcements, acks and requeues on its
-/// commit channel, dead-letter copies on its confirming dead-letter channel, routed to the dead-letter exchange of
+/// <see cref="ICommitSettlement"/> on a <see cref="BrokerSession"/>: replies, announcements, log records (replication),
+/// acks and requeues on its commit channel, dead-letter copies on its confirming dead-letter channel, routed to the dead-letter exchange of
 /// <paramref name="names"/>. It settles the <see cref="BrokerDelivery"/>s that its session's <see cref="CommitConsumer"/>
 /// created.
 /// </summary>
@@ -68,4 +69,19 @@ internal sealed class BrokerSettlement(BrokerSession session, TopologyNames name
 
     public ValueTask RequeueAsync(ulong deliveryTag, bool multiple, CancellationToken cancellationToken) =>
         session.CommitChannel.BasicNackAsync(deliveryTag, multiple, requeue: true, cancellationToken);
+
+    public async Task PublishLogAsync(LogRecord record, CancellationToken cancellationToken)
+    {
+        if (!session.CommitsConfirmed)
+        {
+            throw new InvalidOperationException("The commit channel was opened without publisher confirmations: replication is off.");
+        }
+
+        // The commit channel confirms (BrokerSession.OpenAsync with replication): this returns once a quorum of the
+        // stream's replicas has the record, and throws PublishException on a basic.nack or basic.return.
+        await session.CommitChannel.BasicPublishAsync(string.Empty, names.LogStream, mandatory: true, MessageProperties.LogRecord(record),
+            record.Serialize(), cancellationToken);
+    }
+
+    public void Abandon(string reason) => session.MarkLost(reason);
 }

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Statehouse.Contracts;
 using Statehouse.Worker.Commit;
+using Statehouse.Worker.Replication;
 using Statehouse.Worker.Storage;
 using Statehouse.Worker.Telemetry;
 
@@ -14,7 +15,9 @@ namespace Statehouse.Worker.Messaging;
 /// nothing is replied to or acked before the write returned, and a message to dead-letter is acked only once its copy
 /// was confirmed as routed to a queue; until then it is held unacked and its copy retried with back-off.
 /// It reaches the broker only through each delivery's <see cref="ICommitSettlement"/>, and every delay goes through
-/// its <see cref="TimeProvider"/>.
+/// its <see cref="TimeProvider"/>. With replication a group is committed through the log instead
+/// (<see cref="ReplicationCoordinator.CommitAsync"/>: takeover, decide, confirmed log record, synced write); what follows
+/// the write is the same.
 /// </summary>
 internal sealed class CommitLoop
 {
@@ -23,6 +26,7 @@ internal sealed class CommitLoop
 
     private readonly Channel<CommitDelivery> _deliveries;
     private readonly ICommitApplier _engine;
+    private readonly ReplicationCoordinator? _replication;
     private readonly WorkerHealth _health;
     private readonly DeliveryGrouping _grouping;
     private readonly int _prefetch;
@@ -47,11 +51,16 @@ internal sealed class CommitLoop
     /// <param name="counters">The worker's totals.</param>
     /// <param name="time">The clock of every back-off.</param>
     /// <param name="logger">The loop's logger.</param>
+    /// <param name="replication">
+    /// With replication: commits each group through the log (<see cref="ReplicationCoordinator"/>), and the replies, on a
+    /// confirming channel then, are published together and awaited before the ack. Null: the loop applies groups itself.
+    /// </param>
     public CommitLoop(
         ICommitApplier engine, WorkerHealth health, CommitOptions options, DeliveryBudget budget, int deliveryLimit, WorkerCounters counters,
-        TimeProvider time, ILogger logger)
+        TimeProvider time, ILogger logger, ReplicationCoordinator? replication = null)
     {
         _engine = engine;
+        _replication = replication;
         _health = health;
         _grouping = new DeliveryGrouping(options.MaxBatchCount, options.MaxBatchBytes);
         _deliveryLimit = deliveryLimit;
@@ -257,12 +266,27 @@ internal sealed class CommitLoop
         CommitGroupResult result;
         try
         {
-            if (!_health.StorageWritable && !_engine.TryRecoverStorage(out var reopenError))
+            if (_replication is not null)
             {
-                throw new StorageWriteException("The store cannot be reopened yet: " + reopenError);
+                if (await _replication.CommitAsync(settlement, _requests, abort) is not { } replicated)
+                {
+                    // The session was abandoned (a log publish in doubt, a failed write after one): nothing may be settled.
+                    _logger.DroppedStaleDeliveries(_group.Count);
+                    return GroupOutcome.Done;
+                }
+
+                result = replicated;
+            }
+            else
+            {
+                if (!_health.StorageWritable && !_engine.TryRecoverStorage(out var reopenError))
+                {
+                    throw new StorageWriteException("The store cannot be reopened yet: " + reopenError);
+                }
+
+                result = _engine.Apply(_requests);
             }
 
-            result = _engine.Apply(_requests);
             if (result.Outcomes.Count != _requests.Count)
             {
                 throw new InvalidOperationException(
@@ -359,13 +383,20 @@ internal sealed class CommitLoop
 
         try
         {
-            // Replies go out without confirms, on the channel that acks: the broker sees them before the ack.
-            for (var i = 0; i < outcomes.Count; i++)
+            if (_replication is null)
             {
-                if (_group[i].ReplyTo is { Length: > 0 } replyTo)
+                // Replies go out without confirms, on the channel that acks: the broker sees them before the ack.
+                for (var i = 0; i < outcomes.Count; i++)
                 {
-                    await settlement.ReplyAsync(replyTo, _group[i].CorrelationId, outcomes[i].ReplyBytes, abort);
+                    if (_group[i].ReplyTo is { Length: > 0 } replyTo)
+                    {
+                        await settlement.ReplyAsync(replyTo, _group[i].CorrelationId, outcomes[i].ReplyBytes, abort);
+                    }
                 }
+            }
+            else
+            {
+                await ReplyConfirmedAsync(settlement, outcomes, abort);
             }
 
             if (!heldBefore && firstHeld < 0)
@@ -385,6 +416,47 @@ internal sealed class CommitLoop
         }
 
         await AnnounceAsync(settlement, outcomes, abort);
+    }
+
+    /// <summary>
+    /// Replication: the commit channel confirms every publish, so the group's replies are published one after another
+    /// without waiting, then their confirms awaited together (as RabbitMQ.Client 7's publisher-confirms tutorial batches
+    /// them), instead of one round trip each. Throws the first failure, once every publish has finished.
+    /// </summary>
+    private async Task ReplyConfirmedAsync(ICommitSettlement settlement, IReadOnlyList<CommitOutcome> outcomes, CancellationToken abort)
+    {
+        var pending = new List<ValueTask>(outcomes.Count);
+        for (var i = 0; i < outcomes.Count; i++)
+        {
+            if (_group[i].ReplyTo is { Length: > 0 } replyTo)
+            {
+                pending.Add(settlement.ReplyAsync(replyTo, _group[i].CorrelationId, outcomes[i].ReplyBytes, abort));
+            }
+        }
+
+        await AwaitAllAsync(pending);
+    }
+
+    /// <summary>Awaits every one of <paramref name="pending"/> (each exactly once), then throws the first failure if any.</summary>
+    private static async Task AwaitAllAsync(List<ValueTask> pending)
+    {
+        Exception? first = null;
+        foreach (var publish in pending)
+        {
+            try
+            {
+                await publish;
+            }
+            catch (Exception ex)
+            {
+                first ??= ex;
+            }
+        }
+
+        if (first is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+        }
     }
 
     /// <summary>
@@ -556,12 +628,27 @@ internal sealed class CommitLoop
     {
         try
         {
+            // With replication the channel confirms: the announcements are awaited together, like the replies.
+            var pending = _replication is null ? null : new List<ValueTask>();
             foreach (var outcome in outcomes)
             {
                 if (outcome.Reply.Status == CommitStatus.Committed && !outcome.Duplicate)
                 {
-                    await settlement.AnnounceAsync(outcome.Reply.TxnId, outcome.ReplyBytes, abort);
+                    var announce = settlement.AnnounceAsync(outcome.Reply.TxnId, outcome.ReplyBytes, abort);
+                    if (pending is null)
+                    {
+                        await announce;
+                    }
+                    else
+                    {
+                        pending.Add(announce);
+                    }
                 }
+            }
+
+            if (pending is not null)
+            {
+                await AwaitAllAsync(pending);
             }
         }
         catch (Exception ex)

@@ -1,5 +1,6 @@
 using MessagePack;
 using Statehouse.Contracts;
+using Statehouse.Worker.Replication;
 using Statehouse.Worker.Storage;
 
 namespace Statehouse.Worker.Messaging;
@@ -9,7 +10,11 @@ namespace Statehouse.Worker.Messaging;
 /// the first claim on the deployment stream (<see cref="DeploymentStream"/>), claiming it for this store when there is
 /// none yet. A worker whose store is not the deployment's must consume none of its commits and serve none of its reads.
 /// </summary>
-internal sealed class DeploymentCheck(TopologyNames names, TimeProvider time)
+/// <remarks>
+/// With replication an empty store (<see cref="StateStore.IsEmpty"/>) is not foreign: it takes the deployment's store id
+/// (<see cref="StateStore.AdoptStoreId"/>) and is built from the log, whose rules refuse it if it cannot be.
+/// </remarks>
+internal sealed class DeploymentCheck(TopologyNames names, TimeProvider time, ReplicationOptions replication)
 {
     /// <summary>
     /// Reads (or makes) the deployment stream's first claim on a side channel of <paramref name="session"/> and compares
@@ -33,6 +38,12 @@ internal sealed class DeploymentCheck(TopologyNames names, TimeProvider time)
                 first = await DeploymentStream.ReadOrClaimAsync(channel, names, mine, time, cancellationToken);
                 if (first.StoreId == store.StoreId)
                 {
+                    return DeploymentVerdict.Confirmed(first);
+                }
+
+                if (replication.Enabled && store.IsEmpty)
+                {
+                    store.AdoptStoreId(first.StoreId);
                     return DeploymentVerdict.Confirmed(first);
                 }
 

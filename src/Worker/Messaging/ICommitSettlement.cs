@@ -1,4 +1,5 @@
 using Statehouse.Contracts;
+using Statehouse.Worker.Replication;
 
 namespace Statehouse.Worker.Messaging;
 
@@ -11,7 +12,9 @@ namespace Statehouse.Worker.Messaging;
 /// treats that as a lost session, whose unacked deliveries the broker redelivers.
 /// </summary>
 /// <remarks>
-/// Seven members, each a thing the loop must do and cannot do without the broker: answer the sender
+/// Seven members, each a thing the loop must do and cannot do without the broker (and two more for replication: put a
+/// group in the log before it is stored, <see cref="PublishLogAsync"/>, and give a session up when that is in doubt,
+/// <see cref="Abandon"/>): answer the sender
 /// (<see cref="ReplyAsync"/>) and tell followers (<see cref="AnnounceAsync"/>) once a group is durable; keep a message
 /// that can never be applied by storing a confirmed copy before its ack (<see cref="DeadLetterAsync"/>: unconfirmed, the
 /// ack would lose it), and declare the dead-letter queue again when the copy was routed nowhere
@@ -48,4 +51,18 @@ internal interface ICommitSettlement
 
     /// <summary>basic.nack with requeue of <paramref name="deliveryTag"/>, and with <paramref name="multiple"/> of every unacked tag below it.</summary>
     ValueTask RequeueAsync(ulong deliveryTag, bool multiple, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Replication only: publishes <paramref name="record"/> to the log stream (persistent, mandatory, on the channel that
+    /// consumes the commit queue) and returns once the broker confirmed it, i.e. a quorum of the stream's replicas has it.
+    /// Throws when the broker refused it (basic.nack), routed it nowhere (basic.return: the stream is missing) or the
+    /// channel failed; the record may then be in the log or not, so the caller writes nothing and abandons the session.
+    /// </summary>
+    Task PublishLogAsync(LogRecord record, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Gives the session up: <see cref="IsOpen"/> turns false at once, its owner closes it, and the broker redelivers
+    /// everything it delivered and nobody acked. For a session whose next step could be wrong (a log publish in doubt).
+    /// </summary>
+    void Abandon(string reason);
 }

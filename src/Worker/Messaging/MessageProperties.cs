@@ -9,12 +9,29 @@ internal static class MessageProperties
     public const string CommitReplyType = "commit-reply";
     public const string ReadReplyType = "read-reply";
 
-    // Shared and never mutated: the client library only reads headers while serializing.
-    private static readonly Dictionary<string, object?> s_commitReplyHeaders = new() { [MessageHeaders.MessageType] = CommitReplyType };
+    public const string LogRecordType = "log-record";
+
+    // Shared and never mutated: on a channel without publisher confirmations the client library only reads headers while
+    // serializing (with confirmation tracking it writes its sequence number into them, so a commit channel's are new).
     private static readonly Dictionary<string, object?> s_readReplyHeaders = new() { [MessageHeaders.MessageType] = ReadReplyType };
 
-    /// <summary>A reply to a commit (also the body of a commit announcement).</summary>
-    public static BasicProperties CommitReply(string? correlationId) => Reply(correlationId, s_commitReplyHeaders);
+    /// <summary>A reply to a commit (also the body of a commit announcement), with headers of its own.</summary>
+    public static BasicProperties CommitReply(string? correlationId) =>
+        Reply(correlationId, new Dictionary<string, object?> { [MessageHeaders.MessageType] = CommitReplyType });
+
+    /// <summary>A record of the log stream: persistent, its kind, epoch and seq repeated in headers for readers that skip it.</summary>
+    public static BasicProperties LogRecord(Replication.LogRecord record) => new()
+    {
+        ContentType = WireFormat.ContentType,
+        DeliveryMode = DeliveryModes.Persistent,
+        Headers = new Dictionary<string, object?>
+        {
+            [MessageHeaders.MessageType] = LogRecordType,
+            [Replication.LogRecord.KindHeader] = record.Kind == Replication.LogRecordKind.Marker ? "marker" : "group",
+            [Replication.LogRecord.EpochHeader] = record.Epoch,
+            [Replication.LogRecord.SeqHeader] = record.Seq,
+        },
+    };
 
     public static BasicProperties ReadReply(string? correlationId) => Reply(correlationId, s_readReplyHeaders);
 

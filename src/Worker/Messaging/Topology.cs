@@ -1,5 +1,6 @@
 using RabbitMQ.Client;
 using Statehouse.Contracts;
+using Statehouse.Worker.Replication;
 
 namespace Statehouse.Worker.Messaging;
 
@@ -50,6 +51,26 @@ internal static class Topology
     public static Task<QueueDeclareOk> DeclareDeploymentStreamAsync(IChannel channel, TopologyNames names, CancellationToken cancellationToken) =>
         channel.QueueDeclareAsync(names.DeploymentStream, durable: true, exclusive: false, autoDelete: false,
             arguments: DeploymentStreamArguments(), cancellationToken: cancellationToken);
+
+    /// <summary>
+    /// The log stream's arguments: a stream with the retention of <paramref name="options"/> (<c>x-max-length-bytes</c>,
+    /// <c>x-max-age</c>). On a cluster the broker places a replica on every node by default.
+    /// </summary>
+    public static Dictionary<string, object?> LogStreamArguments(ReplicationOptions options) => new()
+    {
+        ["x-queue-type"] = "stream",
+        ["x-max-length-bytes"] = options.RetentionMaxBytes,
+        ["x-max-age"] = options.RetentionMaxAge,
+    };
+
+    /// <summary>
+    /// Declares <see cref="TopologyNames.LogStream"/> (durable, <see cref="LogStreamArguments"/>). A stream that exists with
+    /// other retention arguments fails with 406 PRECONDITION_FAILED, which closes <paramref name="channel"/>.
+    /// </summary>
+    public static Task<QueueDeclareOk> DeclareLogStreamAsync(
+        IChannel channel, TopologyNames names, ReplicationOptions options, CancellationToken cancellationToken) =>
+        channel.QueueDeclareAsync(names.LogStream, durable: true, exclusive: false, autoDelete: false,
+            arguments: LogStreamArguments(options), cancellationToken: cancellationToken);
 
     public static Task DeclareAsync(IChannel channel, TopologyNames names, int deliveryLimit, CancellationToken cancellationToken) =>
         DeclareAsync(channel, names, CommitQueueArguments(names, deliveryLimit), cancellationToken);

@@ -121,7 +121,8 @@ internal sealed class StateStore : IDisposable
     /// <summary>
     /// Closes and reopens the database after a failed write (RocksDB stays read-only after an I/O error until then).
     /// Waits for readers in flight. Returns false, with the reason, when it cannot be opened yet; reads then fail
-    /// with STORAGE_ERROR until a later attempt succeeds. Called by the commit loop only.
+    /// with STORAGE_ERROR until a later attempt succeeds. Called by the store's one writer: the commit loop, or with replication
+    /// the log follower while the worker is a replica.
     /// </summary>
     public bool TryReopen(out string? error)
     {

@@ -1,6 +1,9 @@
 namespace Statehouse.Worker.Telemetry;
 
-/// <summary>The body of <c>GET /health</c>: the health read's report plus the flags behind it.</summary>
+/// <summary>
+/// The body of <c>GET /health</c>: the health read's report plus the flags behind it; <c>role</c> (<c>primary</c> or
+/// <c>replica</c>) only with replication.
+/// </summary>
 internal sealed record HealthDocument(
     string Status,
     bool Healthy,
@@ -10,4 +13,5 @@ internal sealed record HealthDocument(
     long LastCommitTs,
     string ServerVersion,
     int SchemaVersion,
-    string? Detail);
+    string? Detail,
+    string? Role = null);

@@ -92,7 +92,7 @@ internal sealed class MonitoringServer(
         {
             var report = health.Snapshot(opener.Store.LastCommitTs);
             document = new HealthDocument(report.Status, report.Healthy, health.StorageWritable, health.BrokerConnected,
-                health.Consuming, report.LastCommitTs, report.ServerVersion, report.SchemaVersion, report.Detail);
+                health.Consuming, report.LastCommitTs, report.ServerVersion, report.SchemaVersion, report.Detail, report.Role);
         }
         else if (opener.ReadStandbyLastCommitTs() is { } activeLastCommitTs)
         {

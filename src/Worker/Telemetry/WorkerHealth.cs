@@ -7,6 +7,8 @@ internal sealed class WorkerHealth
 {
     private volatile string? _storageError;
     private volatile string? _refusal;
+    private volatile string _refusalStatus = "foreign-store";
+    private volatile string? _role;
     private volatile bool _brokerConnected;
     private volatile bool _consuming;
     private volatile string? _deadLetterError;
@@ -24,8 +26,20 @@ internal sealed class WorkerHealth
 
     public void StorageFailed(string reason) => _storageError = reason;
 
-    /// <summary>This worker's store is not the deployment's: it never serves the prefix. Final.</summary>
-    public void Refuse(string reason) => _refusal = reason;
+    /// <summary>
+    /// This worker's store must not serve the prefix: it is not the deployment's (<paramref name="status"/>
+    /// <c>foreign-store</c>), or it cannot follow the replication log (<c>diverged</c>). Final.
+    /// </summary>
+    public void Refuse(string reason, string status = "foreign-store")
+    {
+        _refusalStatus = status;
+        _refusal = reason;
+    }
+
+    /// <summary>With replication: <c>primary</c> or <c>replica</c>; null without replication.</summary>
+    public string? Role => _role;
+
+    public void SetRole(string? role) => _role = role;
 
     public void StorageRecovered() => _storageError = null;
 
@@ -41,7 +55,7 @@ internal sealed class WorkerHealth
     {
         if (_refusal is { } refusal)
         {
-            return new HealthReport(false, "foreign-store", lastCommitTs, ServerInfo.Version, WireFormat.SchemaVersion, refusal);
+            return new HealthReport(false, _refusalStatus, lastCommitTs, ServerInfo.Version, WireFormat.SchemaVersion, refusal, _role);
         }
 
         var error = _storageError ?? _deadLetterError;
@@ -51,6 +65,6 @@ internal sealed class WorkerHealth
             : !_consuming ? "not-consuming"
             : _deadLetterError is not null ? "dead-letter-failed"
             : "ok";
-        return new HealthReport(healthy, status, lastCommitTs, ServerInfo.Version, WireFormat.SchemaVersion, error);
+        return new HealthReport(healthy, status, lastCommitTs, ServerInfo.Version, WireFormat.SchemaVersion, error, _role);
     }
 }

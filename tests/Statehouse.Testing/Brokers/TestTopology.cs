@@ -18,7 +18,7 @@ public static class TestTopology
     public static async Task<IReadOnlyList<string>> DeleteAsync(IConnection connection, TopologyNames names, CancellationToken ct = default)
     {
         var failures = new List<string>();
-        foreach (var queue in new[] { names.CommitQueue, names.DeadLetterQueue, names.ReadQueue, names.DeploymentStream })
+        foreach (var queue in new[] { names.CommitQueue, names.DeadLetterQueue, names.ReadQueue, names.DeploymentStream, names.LogStream })
         {
             await TryAsync($"queue {queue}", channel => channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false, cancellationToken: ct));
         }

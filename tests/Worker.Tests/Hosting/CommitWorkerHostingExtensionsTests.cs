@@ -8,6 +8,7 @@ using Statehouse.Worker.Commit;
 using Statehouse.Worker.Hosting;
 using Statehouse.Worker.Messaging;
 using Statehouse.Worker.Reads;
+using Statehouse.Worker.Replication;
 using Statehouse.Worker.Security;
 using Statehouse.Worker.Storage;
 using Statehouse.Worker.Telemetry;
@@ -49,6 +50,9 @@ public sealed class CommitWorkerHostingExtensionsTests : IDisposable
         Assert.Equal("./backups", services.GetRequiredService<BackupOptions>().Directory);
         Assert.Equal(("127.0.0.1", 9464, false), (services.GetRequiredService<HttpOptions>().Address, services.GetRequiredService<HttpOptions>().Port,
             services.GetRequiredService<HttpOptions>().Enabled));
+        var replication = services.GetRequiredService<ReplicationOptions>();
+        Assert.Equal((false, 20L << 30, "7D", 60, 256), (replication.Enabled, replication.RetentionMaxBytes, replication.RetentionMaxAge,
+            replication.TakeoverTimeoutSeconds, replication.LogPrefetch));
     }
 
     [Fact]
@@ -67,7 +71,8 @@ public sealed class CommitWorkerHostingExtensionsTests : IDisposable
                 ("Statehouse:Storage:Path", "/srv/store"),
                 ("Statehouse:Backup:Directory", "/srv/backups"),
                 ("Statehouse:Http:Port", "0"),
-                ("Statehouse:Limits:MaxKeyBytes", "64"));
+                ("Statehouse:Limits:MaxKeyBytes", "64"),
+                ("Statehouse:Replication:Enabled", "true"));
 
             var services = host.Services;
             Assert.Equal(7, services.GetRequiredService<CommitOptions>().MaxBatchCount);
@@ -77,6 +82,7 @@ public sealed class CommitWorkerHostingExtensionsTests : IDisposable
             Assert.Equal("/srv/backups", services.GetRequiredService<BackupOptions>().Directory);
             Assert.Equal(0, services.GetRequiredService<HttpOptions>().Port);
             Assert.Equal(64, services.GetRequiredService<LimitOptions>().MaxKeyBytes);
+            Assert.True(services.GetRequiredService<ReplicationOptions>().Enabled);
             Assert.Equal(5000, services.GetRequiredService<ReadServiceOptions>().MaxPageSize);
             Assert.Equal(["bank"], services.GetRequiredService<AuthorizationOptions>().Users["alice"].Write);
             // One instance: the section handed out alone is the one inside the validated whole.

@@ -1,15 +1,19 @@
 using Statehouse.Contracts;
 using Statehouse.Worker.Messaging;
+using Statehouse.Worker.Replication;
 
 namespace Statehouse.Worker.Tests.Messaging;
 
 /// <summary>
 /// A broker session as the commit loop sees it, recording every settlement into <see cref="LoopEvents"/>. Dead-letter
-/// copies are confirmed unless a failure was queued with <see cref="FailNextDeadLetters"/>.
+/// copies and log records are confirmed unless a failure was queued (<see cref="FailNextDeadLetters"/>,
+/// <see cref="FailNextLogPublishes"/>).
 /// </summary>
 internal sealed class RecordingSettlement(LoopEvents events, string name) : ICommitSettlement
 {
     private readonly Queue<string> _deadLetterFailures = new();
+    private readonly CancellationTokenSource _closing = new();
+    private int _logFailures;
     private volatile bool _open = true;
 
     public string Name => name;
@@ -17,7 +21,14 @@ internal sealed class RecordingSettlement(LoopEvents events, string name) : ICom
     public bool IsOpen => _open;
 
     /// <summary>The session is lost: from now on nothing it delivered may be settled.</summary>
-    public void Close() => _open = false;
+    public void Close()
+    {
+        _open = false;
+        _closing.Cancel();
+    }
+
+    /// <summary>Cancelled when the session is lost (its log follower stops).</summary>
+    public CancellationToken Closing => _closing.Token;
 
     /// <summary>The next <paramref name="count"/> dead-letter copies fail with <paramref name="failure"/>.</summary>
     public void FailNextDeadLetters(int count, string failure)
@@ -79,6 +90,33 @@ internal sealed class RecordingSettlement(LoopEvents events, string name) : ICom
     {
         events.Add(new LoopEvent("requeue", this, deliveryTag, multiple));
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Where confirmed log records go (the harness's in-memory log); none: they are only recorded.</summary>
+    public Action<LogRecord>? Log { get; set; }
+
+    /// <summary>The next <paramref name="count"/> group records fail as a basic.nack does (nothing reaches the log); markers pass.</summary>
+    public void FailNextLogPublishes(int count) => Interlocked.Exchange(ref _logFailures, count);
+
+    /// <summary>Records <c>log</c> with <c>marker E</c> or <c>group E/S</c> (epoch, seq), then hands the record to <see cref="Log"/>.</summary>
+    public Task PublishLogAsync(LogRecord record, CancellationToken cancellationToken)
+    {
+        var id = record.Kind == LogRecordKind.Marker ? $"marker {record.Epoch}" : $"group {record.Epoch}/{record.Seq}";
+        if (record.Kind == LogRecordKind.Group && Interlocked.Decrement(ref _logFailures) >= 0)
+        {
+            events.Add(new LoopEvent("log", this, Id: id, Detail: "nacked"));
+            throw new InvalidOperationException("injected: the broker refused the log record (basic.nack)");
+        }
+
+        events.Add(new LoopEvent("log", this, Id: id));
+        Log?.Invoke(record);
+        return Task.CompletedTask;
+    }
+
+    public void Abandon(string reason)
+    {
+        events.Add(new LoopEvent("abandon", this, Detail: reason));
+        Close();
     }
 
     public override string ToString() => name;
