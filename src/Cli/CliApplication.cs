@@ -35,6 +35,7 @@ internal static class CliApplication
             StatsCommand.Create(globals),
             BackupCommand.Create(globals),
             RestoreCommand.Create(globals),
+            ReseedCommand.Create(globals),
         ];
         foreach (var command in commands)
         {

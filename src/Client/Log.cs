@@ -20,12 +20,15 @@ internal static partial class Log
     [LoggerMessage(5, LogLevel.Warning, "Broker connection lost ({Reason}); recovering automatically")]
     public static partial void ConnectionLost(ILogger logger, string reason);
 
-    [LoggerMessage(6, LogLevel.Information, "Broker connection recovered")]
-    public static partial void ConnectionRecovered(ILogger logger);
+    [LoggerMessage(6, LogLevel.Information, "Broker connection recovered, to {Endpoint}")]
+    public static partial void ConnectionRecovered(ILogger logger, string endpoint);
 
     [LoggerMessage(7, LogLevel.Information, "Reply queue renamed by connection recovery: '{Before}' -> '{After}'")]
     public static partial void ReplyQueueRenamed(ILogger logger, string before, string after);
 
     [LoggerMessage(8, LogLevel.Warning, "The publishing channel was closed ({Reason}) while the connection is up; opening a new one")]
     public static partial void PublishChannelReopened(ILogger logger, string reason);
+
+    [LoggerMessage(9, LogLevel.Debug, "Read {CorrelationId} answered NOT_CAUGHT_UP ({Reason}); asking again")]
+    public static partial void NotCaughtUp(ILogger logger, string correlationId, string? reason);
 }

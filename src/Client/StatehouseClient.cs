@@ -14,14 +14,20 @@ namespace Statehouse.Client;
 /// </summary>
 public sealed class StatehouseClient : IAsyncDisposable
 {
+    /// <summary>Pause before asking again after NOT_CAUGHT_UP (the worker usually waited already; with no wait it would spin).</summary>
+    private static readonly TimeSpan s_notCaughtUpPause = TimeSpan.FromMilliseconds(100);
+
     private readonly StatehouseClientOptions _options;
     private readonly BrokerLink _link;
     private readonly TopologyNames _names;
+    private readonly ILogger _logger;
+    private long _highestSeenCommitTs;
 
-    private StatehouseClient(StatehouseClientOptions options, BrokerLink link)
+    private StatehouseClient(StatehouseClientOptions options, BrokerLink link, ILogger logger)
     {
         _options = options;
         _link = link;
+        _logger = logger;
         _names = new TopologyNames(options.QueuePrefix);
     }
 
@@ -33,6 +39,26 @@ public sealed class StatehouseClient : IAsyncDisposable
 
     /// <summary>Whether the broker connection is up; false while it is being recovered (requests then wait and resend).</summary>
     public bool IsConnected => _link.IsOpen;
+
+    /// <summary>
+    /// The commit_ts every record read sends as its min_commit_ts: the highest this client has seen in its commits and
+    /// read results (with <see cref="StatehouseClientOptions.ReadYourWrites"/> on) and given to <see cref="ObserveCommitTs"/>;
+    /// 0 before any.
+    /// </summary>
+    public long HighestSeenCommitTs => Interlocked.Read(ref _highestSeenCommitTs);
+
+    /// <summary>
+    /// Makes every later record read of this client show at least the state after <paramref name="commitTs"/>: for a
+    /// commit_ts learned from elsewhere, e.g. another agent's commit announced in a message, or the CLI's
+    /// <c>--min-commit-ts</c>. It only raises <see cref="HighestSeenCommitTs"/>; a lower value changes nothing. Works whether
+    /// or not <see cref="StatehouseClientOptions.ReadYourWrites"/> is on.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="commitTs"/> is negative.</exception>
+    public void ObserveCommitTs(long commitTs)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(commitTs);
+        Raise(commitTs);
+    }
 
     /// <summary>The queue replies arrive on (tests inspect it; it changes when connection recovery re-creates it).</summary>
     internal string ReplyQueue => _link.ReplyQueue;
@@ -47,7 +73,7 @@ public sealed class StatehouseClient : IAsyncDisposable
         var copy = options.Clone();
         var logger = (copy.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<StatehouseClient>();
         var link = await BrokerLink.OpenAsync(copy, logger, ct).ConfigureAwait(false);
-        return new StatehouseClient(copy, link);
+        return new StatehouseClient(copy, link, logger);
     }
 
     /// <summary>
@@ -275,18 +301,80 @@ public sealed class StatehouseClient : IAsyncDisposable
         var reply = Decode<CommitReply>(replyBody, txnId);
         if (reply.Status == CommitStatus.Committed)
         {
+            Seen(reply.CommitTs);
             return new CommitResult(txnId, reply.CommitTs, reply.Versions);
         }
 
         throw StatehouseErrors.FromReply(reply.ErrorCode, reply.ErrorMessage, txnId, reply.Conflicts);
     }
 
+    /// <summary>
+    /// Sends <paramref name="read"/>, a record read with <see cref="HighestSeenCommitTs"/> as its min_commit_ts, and
+    /// returns the reply. NOT_CAUGHT_UP (the worker had not applied that far) is asked again, by a new request that any
+    /// worker may take, until <see cref="StatehouseClientOptions.ReadTimeout"/> × <see cref="StatehouseClientOptions.MaxReadAttempts"/>
+    /// have passed since the first; then it throws <see cref="StatehouseNotCaughtUpException"/>.
+    /// </summary>
     private async Task<ReadReply> ReadAsync(ReadRequest read, CancellationToken ct)
     {
-        var request = new BrokerRequest(
-            _names.ReadQueue, "read", Guid.NewGuid().ToString("N"), WireFormat.Serialize(read), _options.ReadTimeout, _options.MaxReadAttempts, Persistent: false, null);
-        var body = await _link.SendAsync(request, ct).ConfigureAwait(false);
-        return Decode<ReadReply>(body, null);
+        var workerWide = read.Kind is ReadKind.Health or ReadKind.Version or ReadKind.Stats or ReadKind.Backup;
+        var body = WireFormat.Serialize(workerWide ? read : read with { MinCommitTs = HighestSeenCommitTs });
+        var time = _options.TimeProvider;
+        var started = time.GetTimestamp();
+        var budget = _options.ReadTimeout * _options.MaxReadAttempts;
+        while (true)
+        {
+            var request = new BrokerRequest(
+                _names.ReadQueue, "read", Guid.NewGuid().ToString("N"), body, _options.ReadTimeout, _options.MaxReadAttempts, Persistent: false, null);
+            var reply = Decode<ReadReply>(await _link.SendAsync(request, ct).ConfigureAwait(false), null);
+            if (reply.ErrorCode != ErrorCode.NotCaughtUp)
+            {
+                Seen(reply);
+                return reply;
+            }
+
+            var waited = time.GetElapsedTime(started);
+            if (waited >= budget)
+            {
+                throw StatehouseErrors.FromReply(reply.ErrorCode,
+                    $"{reply.ErrorMessage} (asked for {waited.TotalSeconds:0.#} s, ReadTimeout × MaxReadAttempts)");
+            }
+
+            Log.NotCaughtUp(_logger, request.CorrelationId, reply.ErrorMessage);
+            await Task.Delay(s_notCaughtUpPause, time, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>With read-your-writes on, raises <see cref="HighestSeenCommitTs"/> to the highest commit_ts in the reply.</summary>
+    private void Seen(ReadReply reply)
+    {
+        var highest = Math.Max(reply.Record?.CommitTs ?? 0, Math.Max(
+            reply.Records is { Count: > 0 } records ? records.Max(r => r.CommitTs) : 0,
+            reply.Events is { Count: > 0 } events ? events.Max(e => e.CommitTs) : 0));
+        Seen(highest);
+    }
+
+    /// <summary>With read-your-writes on, raises <see cref="HighestSeenCommitTs"/> to <paramref name="commitTs"/>.</summary>
+    private void Seen(long commitTs)
+    {
+        if (_options.ReadYourWrites)
+        {
+            Raise(commitTs);
+        }
+    }
+
+    private void Raise(long commitTs)
+    {
+        var seen = Interlocked.Read(ref _highestSeenCommitTs);
+        while (commitTs > seen)
+        {
+            var before = Interlocked.CompareExchange(ref _highestSeenCommitTs, commitTs, seen);
+            if (before == seen)
+            {
+                return;
+            }
+
+            seen = before;
+        }
     }
 
     private static T Decode<T>(byte[] body, string? txnId)

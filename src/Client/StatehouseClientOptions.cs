@@ -21,8 +21,17 @@ public sealed partial class StatehouseClientOptions
         .WithResolver(ContractlessStandardResolver.Instance)
         .WithSecurity(MessagePackSecurity.UntrustedData);
 
-    /// <summary>AMQP URI of the broker (<c>amqp://</c> or <c>amqps://</c>).</summary>
+    /// <summary>AMQP URI of the broker (<c>amqp://</c> or <c>amqps://</c>); not used when <see cref="Uris"/> names any.</summary>
     public Uri Uri { get; set; } = new("amqp://guest:guest@localhost:5672/");
+
+    /// <summary>
+    /// The nodes of one RabbitMQ cluster, e.g. <c>amqp://u:p@node1:5672/</c>, <c>amqp://u:p@node2:5672/</c>; when not
+    /// empty it replaces <see cref="Uri"/>. All must have the same scheme, user, password and virtual host (they differ
+    /// in host and port only). The client connects to one of them, in a random order per attempt, and after losing the
+    /// connection recovers to any of them. A comma-separated list as the worker's <c>Statehouse:Broker:Uri</c> takes it
+    /// converts with <see cref="BrokerUris.Parse"/>.
+    /// </summary>
+    public IList<Uri> Uris { get; set; } = [];
 
     /// <summary>Prefix of the queue names (see <see cref="TopologyNames"/>); must match the worker's <c>Statehouse:Broker:QueuePrefix</c>.</summary>
     public string QueuePrefix { get; set; } = TopologyNames.DefaultPrefix;
@@ -64,6 +73,17 @@ public sealed partial class StatehouseClientOptions
     /// <summary>Attempts per read: the first request plus resends after each <see cref="ReadTimeout"/>.</summary>
     public int MaxReadAttempts { get; set; } = 2;
 
+    /// <summary>
+    /// Read-your-writes (default on): the client keeps the highest commit_ts it has seen (its commits, and the records
+    /// and events its reads return) and sends it as every record read's min_commit_ts, so whichever worker answers
+    /// (a replica too) shows at least the client's own last commit. A worker that has not got there waits
+    /// (<c>Statehouse:Reads:CatchUpWaitMilliseconds</c>) or answers NOT_CAUGHT_UP, and the client asks again for up to
+    /// <see cref="ReadTimeout"/> × <see cref="MaxReadAttempts"/> before it throws
+    /// <see cref="Exceptions.StatehouseNotCaughtUpException"/>. Off: reads send only what
+    /// <see cref="StatehouseClient.ObserveCommitTs"/> was given (0 unless it is called).
+    /// </summary>
+    public bool ReadYourWrites { get; set; } = true;
+
     /// <summary>Pause between attempts to reconnect after the broker connection was lost (automatic recovery).</summary>
     public TimeSpan ReconnectInterval { get; set; } = TimeSpan.FromSeconds(2);
 
@@ -82,7 +102,23 @@ public sealed partial class StatehouseClientOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
-        if (Uri is null || !Uri.IsAbsoluteUri || (Uri.Scheme != "amqp" && Uri.Scheme != "amqps"))
+        if (Uris is null)
+        {
+            throw new ArgumentException("Uris must not be null; leave it empty to connect to Uri.", nameof(Uris));
+        }
+
+        if (Uris.Count > 0)
+        {
+            try
+            {
+                BrokerUris.Check([.. Uris]);
+            }
+            catch (FormatException e)
+            {
+                throw new ArgumentException("Uris " + e.Message, nameof(Uris), e);
+            }
+        }
+        else if (Uri is null || !Uri.IsAbsoluteUri || (Uri.Scheme != "amqp" && Uri.Scheme != "amqps"))
         {
             throw new ArgumentException($"Uri must be an absolute amqp:// or amqps:// URI, got '{Uri}'.", nameof(Uri));
         }
@@ -134,8 +170,16 @@ public sealed partial class StatehouseClientOptions
     /// <summary>The span from a commit's start to its deadline.</summary>
     internal TimeSpan EffectiveCommitDeadline() => CommitDeadline ?? (CommitTimeout * MaxCommitAttempts) + TimeSpan.FromMinutes(1);
 
+    /// <summary>The broker nodes to connect to: <see cref="Uris"/>, or <see cref="Uri"/> alone when it is empty.</summary>
+    internal IReadOnlyList<Uri> BrokerNodes() => Uris.Count > 0 ? [.. Uris] : [Uri];
+
     /// <summary>A copy, so that changing the options after connecting does not change a running client.</summary>
-    internal StatehouseClientOptions Clone() => (StatehouseClientOptions)MemberwiseClone();
+    internal StatehouseClientOptions Clone()
+    {
+        var copy = (StatehouseClientOptions)MemberwiseClone();
+        copy.Uris = [.. Uris];
+        return copy;
+    }
 
     private static void RequireTimeout(TimeSpan value, string name)
     {

@@ -13,4 +13,10 @@ public enum ErrorCode
     Unauthorized = 7,
     StorageError = 8,
     InternalError = 9,
+
+    /// <summary>
+    /// A read's <c>min_commit_ts</c> is beyond what this worker has applied, still after its catch-up wait (a replica
+    /// behind the log). Retryable: another worker, or this one a moment later, may answer.
+    /// </summary>
+    NotCaughtUp = 10,
 }

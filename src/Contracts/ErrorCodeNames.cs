@@ -15,6 +15,7 @@ public static class ErrorCodeNames
         ErrorCode.Unauthorized => "UNAUTHORIZED",
         ErrorCode.StorageError => "STORAGE_ERROR",
         ErrorCode.InternalError => "INTERNAL_ERROR",
+        ErrorCode.NotCaughtUp => "NOT_CAUGHT_UP",
         _ => "UNKNOWN_" + ((int)code).ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 }

@@ -8,6 +8,10 @@ namespace Statehouse.Contracts;
 /// Get (AgentId, Key); GetAtVersion (+ Version); GetAsOf (+ CommitTs: the state as of that commit);
 /// ListKeys and ScanPrefix (AgentId, Prefix, AfterKey = continue after this key, Limit);
 /// Replay (AgentId, StartTs and EndTs inclusive, 0 = open, Limit = events per page).
+/// <see cref="MinCommitTs"/> (read-your-writes): a worker whose store has applied less than this commit_ts waits for it
+/// (at most its <c>Statehouse:Reads:CatchUpWaitMilliseconds</c>) and then answers, or replies
+/// <see cref="ErrorCode.NotCaughtUp"/>; 0 = answer at once. Health, Version, Stats and Backup ignore it. Key 12 came
+/// later: a request without it decodes with 0, and a worker that predates it ignores it (MessagePack skips trailing keys).
 /// </summary>
 [MessagePackObject]
 public sealed record ReadRequest(
@@ -22,4 +26,5 @@ public sealed record ReadRequest(
     [property: Key(8)] string? AfterKey = null,
     [property: Key(9)] int Limit = 0,
     [property: Key(10)] long StartTs = 0,
-    [property: Key(11)] long EndTs = 0);
+    [property: Key(11)] long EndTs = 0,
+    [property: Key(12)] long MinCommitTs = 0);

@@ -15,6 +15,7 @@ public sealed class ErrorCodeNamesTests
     [InlineData(ErrorCode.Unauthorized, "UNAUTHORIZED")]
     [InlineData(ErrorCode.StorageError, "STORAGE_ERROR")]
     [InlineData(ErrorCode.InternalError, "INTERNAL_ERROR")]
+    [InlineData(ErrorCode.NotCaughtUp, "NOT_CAUGHT_UP")]
     public void ToWireName_DocumentedCode_ReturnsDocumentedName(ErrorCode code, string expected)
     {
         Assert.Equal(expected, code.ToWireName());
@@ -46,6 +47,7 @@ public sealed class ErrorCodeNamesTests
     [InlineData(ErrorCode.Unauthorized, 7)]
     [InlineData(ErrorCode.StorageError, 8)]
     [InlineData(ErrorCode.InternalError, 9)]
+    [InlineData(ErrorCode.NotCaughtUp, 10)]
     public void ErrorCode_NumericValue_IsPinned(ErrorCode code, int wireValue)
     {
         // The number, not the name, travels in replies: renumbering breaks every deployed client.

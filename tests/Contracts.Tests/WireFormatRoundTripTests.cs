@@ -1,3 +1,4 @@
+using MessagePack;
 using Statehouse.Contracts;
 
 namespace Statehouse.Contracts.Tests;
@@ -104,9 +105,32 @@ public sealed class WireFormatRoundTripTests
     {
         var request = new ReadRequest(
             WireFormat.SchemaVersion, kind, "ns", "agent", "key", Version: 3, CommitTs: 17, Prefix: "pre",
-            AfterKey: "pre:9", Limit: 100, StartTs: 5, EndTs: 50);
+            AfterKey: "pre:9", Limit: 100, StartTs: 5, EndTs: 50, MinCommitTs: 41);
 
         Assert.Equal(request, RoundTrip(request));
+    }
+
+    [Fact]
+    public void ReadRequest_WithoutMinCommitTs_DecodesWithZero()
+    {
+        // The twelve fields a client sent before min_commit_ts (key 12) existed.
+        object?[] older = [WireFormat.SchemaVersion, (int)ReadKind.Get, "ns", "agent", "key", 0L, 0L, "", null, 0, 0L, 0L];
+
+        var request = WireFormat.Deserialize<ReadRequest>(MessagePackSerializer.Serialize(older, WireFormat.Options));
+
+        Assert.Equal(new ReadRequest(WireFormat.SchemaVersion, ReadKind.Get, "ns", "agent", "key"), request);
+        Assert.Equal(0, request.MinCommitTs);
+    }
+
+    [Fact]
+    public void ReadRequest_WithAFieldFromANewerClient_DecodesTheKnownFields()
+    {
+        // What a worker that predates a key sees: one more trailing field, which it skips. Here a 14th after min_commit_ts.
+        object?[] newer = [WireFormat.SchemaVersion, (int)ReadKind.Get, "ns", "agent", "key", 0L, 0L, "", null, 0, 0L, 0L, 7L, "future"];
+
+        var request = WireFormat.Deserialize<ReadRequest>(MessagePackSerializer.Serialize(newer, WireFormat.Options));
+
+        Assert.Equal(new ReadRequest(WireFormat.SchemaVersion, ReadKind.Get, "ns", "agent", "key", MinCommitTs: 7), request);
     }
 
     [Fact]

@@ -28,7 +28,7 @@ internal sealed class EchoServer(EchoServerSettings settings)
     public async Task RunAsync(TextWriter output, CancellationToken stopping)
     {
         var names = new TopologyNames(settings.Prefix);
-        var broker = new BrokerOptions { Uri = settings.Uri, QueuePrefix = settings.Prefix };
+        var broker = new BrokerOptions { Uri = settings.Uri.ToString(), QueuePrefix = settings.Prefix };
         var commit = new CommitOptions { Prefetch = settings.Prefetch, MaxBatchCount = settings.MaxBatchCount };
         var connection = await new BrokerConnector(broker, new LimitOptions(), TimeProvider.System, NullLogger<BrokerConnector>.Instance)
             .ConnectAsync(stopping);

@@ -25,7 +25,8 @@ internal sealed class AmqpSession : IAsyncDisposable
     {
         var factory = new ConnectionFactory
         {
-            Uri = settings.Amqp,
+            // User, password, virtual host and TLS; the nodes differ only in host and port.
+            Uri = settings.Amqp[0],
             AutomaticRecoveryEnabled = false,
             RequestedConnectionTimeout = settings.Timeout,
             ClientProvidedName = $"statehouse-cli@{Environment.MachineName}:{Environment.ProcessId}",
@@ -35,7 +36,9 @@ internal sealed class AmqpSession : IAsyncDisposable
         timeout.CancelAfter(settings.Timeout);
         try
         {
-            return new AmqpSession(await factory.CreateConnectionAsync(timeout.Token).ConfigureAwait(false), factory.UserName);
+            // One endpoint per node, built as the factory builds its own from a URI; tried in a random order.
+            var endpoints = settings.Amqp.Select(uri => new ConnectionFactory { Uri = uri }.Endpoint).ToList();
+            return new AmqpSession(await factory.CreateConnectionAsync(endpoints, timeout.Token).ConfigureAwait(false), factory.UserName);
         }
         catch (BrokerUnreachableException e)
         {

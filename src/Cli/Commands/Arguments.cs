@@ -43,6 +43,13 @@ internal static class Arguments
         return option;
     }
 
+    /// <summary>
+    /// <c>--min-commit-ts TS</c>: read a state that includes at least the transaction with this commit_ts (read-your-writes
+    /// across processes: a worker that has not applied it yet waits, or the read is asked again; exit code 3 if none gets there).
+    /// </summary>
+    public static Option<long?> MinCommitTs() => AtLeast("--min-commit-ts", 0,
+        "Read a state that includes at least the transaction with this commit_ts (a worker behind it waits; exit code 3 if none gets there in time)", "TS");
+
     /// <summary>An option that must be at least <paramref name="minimum"/> when given.</summary>
     public static Option<long?> AtLeast(string name, long minimum, string description, string helpName, params string[] aliases)
     {

@@ -22,13 +22,14 @@ internal static class DumpCommand
             HelpName = "FORMAT",
         };
         format.AcceptOnlyFromAmong("json", "text");
-        var command = new Command("dump", "Dump every current record of the agent (key, version, commit_ts, value)") { agent, file, format };
+        var minCommitTs = Arguments.MinCommitTs();
+        var command = new Command("dump", "Dump every current record of the agent (key, version, commit_ts, value)") { agent, file, format, minCommitTs };
         command.SetBody(globals, async (context, parse, ct) =>
         {
             var agentId = parse.GetRequiredValue(agent);
             var target = parse.GetValue(file);
             var asJson = (parse.GetValue(format) ?? FormatOf(target) ?? (context.Output.Json ? "json" : "text")) == "json";
-            var entries = await ScanCommand.ReadAllAsync(context, agentId, "", ct).ConfigureAwait(false);
+            var entries = await ScanCommand.ReadAllAsync(context, agentId, "", parse.GetValue(minCommitTs), ct).ConfigureAwait(false);
             var document = new JsonObject
             {
                 ["namespace"] = context.Namespace,

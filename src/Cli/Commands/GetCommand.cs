@@ -6,7 +6,10 @@ using Statehouse.Client;
 
 namespace Statehouse.Cli.Commands;
 
-/// <summary><c>get AGENT KEY [--version N | --as-of TS]</c>: one record, now or in the past; exit code 1 when it does not exist.</summary>
+/// <summary>
+/// <c>get AGENT KEY [--version N | --as-of TS] [--min-commit-ts TS]</c>: one record, now or in the past; exit code 1 when
+/// it does not exist.
+/// </summary>
 internal static class GetCommand
 {
     public static Command Create(GlobalOptions globals)
@@ -15,14 +18,15 @@ internal static class GetCommand
         var key = Arguments.Key();
         var version = Arguments.AtLeast("--version", 1, "Read the record as it was at this version", "N");
         var asOf = Arguments.AtLeast("--as-of", 0, "Read the record as it was right after the transaction with this commit_ts (at most the last commit_ts; beyond it exit code 4)", "TS");
-        var command = new Command("get", "Show one record: value (as JSON), version and commit_ts") { agent, key, version, asOf };
+        var minCommitTs = Arguments.MinCommitTs();
+        var command = new Command("get", "Show one record: value (as JSON), version and commit_ts") { agent, key, version, asOf, minCommitTs };
         Arguments.Exclusive(command, version, asOf);
 
         command.SetBody(globals, async (context, parse, ct) =>
         {
             var agentId = parse.GetRequiredValue(agent);
             var keyName = parse.GetRequiredValue(key);
-            var client = await context.ClientAsync(ct).ConfigureAwait(false);
+            var client = await context.ClientAsync(ct, parse.GetValue(minCommitTs)).ConfigureAwait(false);
             var state = (parse.GetValue(version), parse.GetValue(asOf)) switch
             {
                 ({ } v, _) => await client.GetStateAtVersionAsync<Undecoded>(agentId, keyName, v, ct: ct).ConfigureAwait(false),

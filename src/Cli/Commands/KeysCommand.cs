@@ -22,14 +22,15 @@ internal static class KeysCommand
             HelpName = "P",
             DefaultValueFactory = _ => "",
         };
-        var command = new Command("keys", "List the agent's keys (existing records only, lexicographic order, all pages)") { agent, prefix };
+        var minCommitTs = Arguments.MinCommitTs();
+        var command = new Command("keys", "List the agent's keys (existing records only, lexicographic order, all pages)") { agent, prefix, minCommitTs };
         globals.Omit(command, globals.QueuePrefix);
         command.Options.Add(globals.QueuePrefixOnly);
         command.SetBody(globals, async (context, parse, ct) =>
         {
             var agentId = parse.GetRequiredValue(agent);
             var keyPrefix = parse.GetValue(prefix) ?? "";
-            var client = await context.ClientAsync(ct).ConfigureAwait(false);
+            var client = await context.ClientAsync(ct, parse.GetValue(minCommitTs)).ConfigureAwait(false);
             var keys = await context.Output.WithProgressAsync($"reading keys of agent '{agentId}'", async report =>
             {
                 var all = new List<string>();

@@ -19,9 +19,10 @@ internal static class ReplayCommand
         var end = Arguments.AtLeast("--end-ts", 0, "Last commit_ts (inclusive; default: the latest)", "TS");
         var limit = Arguments.AtLeast("--limit", 1, "Show at most N transactions", "N");
         var verbose = new Option<bool>("--verbose", "-v") { Description = "One row per operation, with the written values" };
+        var minCommitTs = Arguments.MinCommitTs();
         var command = new Command("replay", "Replay the agent's history: every transaction that touched it, in commit order, with only its operations")
         {
-            agent, start, end, limit, verbose,
+            agent, start, end, limit, verbose, minCommitTs,
         };
         command.Validators.Add(result =>
         {
@@ -35,7 +36,7 @@ internal static class ReplayCommand
         {
             var agentId = parse.GetRequiredValue(agent);
             var max = parse.GetValue(limit) ?? long.MaxValue;
-            var client = await context.ClientAsync(ct).ConfigureAwait(false);
+            var client = await context.ClientAsync(ct, parse.GetValue(minCommitTs)).ConfigureAwait(false);
             var events = await context.Output.WithProgressAsync($"replaying agent '{agentId}'", async report =>
             {
                 var all = new List<ReplayEvent>();

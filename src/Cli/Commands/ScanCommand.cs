@@ -14,11 +14,12 @@ internal static class ScanCommand
     {
         var agent = Arguments.Agent();
         var prefix = new Argument<string>("PREFIX") { Description = "Key prefix (\"\" for every key)" };
-        var command = new Command("scan", "Show the agent's records whose key starts with PREFIX: key, version, commit_ts, value") { agent, prefix };
+        var minCommitTs = Arguments.MinCommitTs();
+        var command = new Command("scan", "Show the agent's records whose key starts with PREFIX: key, version, commit_ts, value") { agent, prefix, minCommitTs };
         command.SetBody(globals, async (context, parse, ct) =>
         {
             var agentId = parse.GetRequiredValue(agent);
-            var entries = await ReadAllAsync(context, agentId, parse.GetRequiredValue(prefix), ct).ConfigureAwait(false);
+            var entries = await ReadAllAsync(context, agentId, parse.GetRequiredValue(prefix), parse.GetValue(minCommitTs), ct).ConfigureAwait(false);
             if (context.Output.Json)
             {
                 context.Output.WriteJson(new JsonArray(entries.Select(e => (JsonNode)Views.RecordJson(e.Key, e.State)).ToArray()));
@@ -33,10 +34,13 @@ internal static class ScanCommand
         return command;
     }
 
-    /// <summary>Every record of the agent under <paramref name="prefix"/>, with progress on a terminal (also for <c>dump</c>).</summary>
-    public static async Task<List<ScanEntry<Undecoded>>> ReadAllAsync(CliContext context, string agentId, string prefix, CancellationToken ct)
+    /// <summary>
+    /// Every record of the agent under <paramref name="prefix"/>, as of at least <paramref name="minCommitTs"/>, with
+    /// progress on a terminal (also for <c>dump</c>).
+    /// </summary>
+    public static async Task<List<ScanEntry<Undecoded>>> ReadAllAsync(CliContext context, string agentId, string prefix, long? minCommitTs, CancellationToken ct)
     {
-        var client = await context.ClientAsync(ct).ConfigureAwait(false);
+        var client = await context.ClientAsync(ct, minCommitTs).ConfigureAwait(false);
         return await context.Output.WithProgressAsync($"reading records of agent '{agentId}'", async report =>
         {
             var all = new List<ScanEntry<Undecoded>>();

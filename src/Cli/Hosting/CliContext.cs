@@ -30,8 +30,18 @@ internal sealed class CliContext : IAsyncDisposable
 
     public string Namespace => Settings.Namespace;
 
-    /// <summary>The Statehouse client; each request waits up to <c>--timeout</c> (two attempts of half of it).</summary>
-    public async Task<StatehouseClient> ClientAsync(CancellationToken ct)
+    /// <summary>
+    /// The Statehouse client; each request waits up to <c>--timeout</c> (two attempts of half of it). Its record reads
+    /// show at least the state after <paramref name="minCommitTs"/> (<c>--min-commit-ts</c>) when given.
+    /// </summary>
+    public async Task<StatehouseClient> ClientAsync(CancellationToken ct, long? minCommitTs = null)
+    {
+        var client = await ConnectAsync(ct).ConfigureAwait(false);
+        client.ObserveCommitTs(minCommitTs ?? 0);
+        return client;
+    }
+
+    private async Task<StatehouseClient> ConnectAsync(CancellationToken ct)
     {
         if (_client is not null)
         {
@@ -41,7 +51,7 @@ internal sealed class CliContext : IAsyncDisposable
         var attempt = Settings.Timeout / 2;
         var options = new StatehouseClientOptions
         {
-            Uri = Settings.Amqp,
+            Uris = [.. Settings.Amqp],
             QueuePrefix = Settings.QueuePrefix,
             Namespace = Settings.Namespace,
             CommitTimeout = attempt,
@@ -61,7 +71,7 @@ internal sealed class CliContext : IAsyncDisposable
             // The client names its own settings; the user wrote the CLI's options.
             var option = e.ParamName switch
             {
-                nameof(options.Uri) => "--amqp",
+                nameof(options.Uri) or nameof(options.Uris) => "--amqp",
                 nameof(options.QueuePrefix) => "--prefix",
                 nameof(options.Namespace) => "--namespace",
                 _ => "--timeout",

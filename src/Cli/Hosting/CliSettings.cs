@@ -1,15 +1,13 @@
+using Statehouse.Contracts;
+
 namespace Statehouse.Cli.Hosting;
 
-/// <summary>The global options of one invocation, resolved from the command line, the environment and the defaults.</summary>
-internal sealed record CliSettings(Uri Amqp, string QueuePrefix, string Namespace, bool Json, TimeSpan Timeout)
+/// <summary>
+/// The global options of one invocation, resolved from the command line, the environment and the defaults.
+/// <paramref name="Amqp"/> holds the broker's nodes (one, or those of a cluster; <see cref="BrokerUris"/>).
+/// </summary>
+internal sealed record CliSettings(IReadOnlyList<Uri> Amqp, string QueuePrefix, string Namespace, bool Json, TimeSpan Timeout)
 {
-    /// <summary>The broker's address without credentials, for messages.</summary>
-    public string Endpoint
-    {
-        get
-        {
-            var port = Amqp.Port > 0 ? Amqp.Port : Amqp.Scheme == "amqps" ? 5671 : 5672;
-            return $"{Amqp.Scheme}://{Amqp.Host}:{port}{Amqp.AbsolutePath}";
-        }
-    }
+    /// <summary>The broker's address without credentials, for messages (the nodes separated by commas).</summary>
+    public string Endpoint => BrokerUris.Describe(Amqp);
 }

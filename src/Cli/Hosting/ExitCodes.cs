@@ -11,11 +11,17 @@ internal static class ExitCodes
     /// <summary>The command line, or an input file or value, is malformed.</summary>
     public const int Usage = 2;
 
-    /// <summary>The broker or the worker cannot be reached, did not answer in time, or the worker is unhealthy.</summary>
+    /// <summary>
+    /// The broker or the worker cannot be reached, did not answer in time, or the worker is unhealthy or has not caught
+    /// up to the read's min_commit_ts (NOT_CAUGHT_UP).
+    /// </summary>
     public const int Unavailable = 3;
 
     /// <summary>The worker rejected the request (CONFLICT, INVALID_REQUEST, TXN_EXPIRED, ...).</summary>
     public const int Rejected = 4;
+
+    /// <summary>A local store the command would change is in use: a running worker holds its lock (<c>reseed</c>).</summary>
+    public const int StoreInUse = 5;
 
     /// <summary>An unexpected exception: a bug in the CLI, reported with its stack trace.</summary>
     public const int InternalError = 70;

@@ -17,6 +17,7 @@ internal sealed record Failure(int ExitCode, string Message, ErrorCode Code = Er
         StatehouseNotFoundException e => new Failure(ExitCodes.NotFound, e.Message, e.Code),
         StatehouseTimeoutException e => new Failure(ExitCodes.Unavailable, TimeoutMessage(e, settings)),
         StatehouseUnavailableException e => new Failure(ExitCodes.Unavailable, e.Message),
+        StatehouseNotCaughtUpException e => new Failure(ExitCodes.Unavailable, e.Message, e.Code),
         StatehouseException e => new Failure(ExitCodes.Rejected, e.Message, e.Code),
         BrokerUnreachableException or AlreadyClosedException or OperationInterruptedException or PublishException =>
             new Failure(ExitCodes.Unavailable, $"Broker failure: {exception.GetBaseException().Message}"),

@@ -22,8 +22,8 @@ internal sealed class GlobalOptions
 
     public Option<string> Amqp { get; } = new("--amqp")
     {
-        Description = $"AMQP URI of the broker [env {AmqpVariable}; default {DefaultAmqp}]",
-        HelpName = "URI",
+        Description = $"AMQP URI of the broker, or the URIs of a cluster's nodes separated by commas [env {AmqpVariable}; default {DefaultAmqp}]",
+        HelpName = "URI[,URI...]",
     };
 
     /// <summary>
@@ -94,9 +94,14 @@ internal sealed class GlobalOptions
     public CliSettings Resolve(ParseResult parse)
     {
         var amqpText = parse.GetValue(Amqp) ?? FromEnvironment(AmqpVariable) ?? DefaultAmqp;
-        if (!Uri.TryCreate(amqpText, UriKind.Absolute, out var amqp) || (amqp.Scheme != "amqp" && amqp.Scheme != "amqps"))
+        IReadOnlyList<Uri> amqp;
+        try
         {
-            throw CliException.Usage($"--amqp must be an absolute amqp:// or amqps:// URI, got '{amqpText}'.");
+            amqp = BrokerUris.Parse(amqpText);
+        }
+        catch (FormatException e)
+        {
+            throw CliException.Usage("--amqp " + e.Message);
         }
 
         var prefix = parse.GetValue(QueuePrefix) ?? parse.GetValue(QueuePrefixOnly) ?? FromEnvironment(PrefixVariable) ?? TopologyNames.DefaultPrefix;

@@ -21,6 +21,7 @@ internal static class StatehouseErrors
             ErrorCode.PayloadTooLarge => new StatehousePayloadTooLargeException(text, txnId),
             ErrorCode.Unauthorized => new StatehouseUnauthorizedException(text, txnId),
             ErrorCode.StorageError => new StatehouseStorageException(text, txnId),
+            ErrorCode.NotCaughtUp => new StatehouseNotCaughtUpException(text),
             ErrorCode.KeyNotFound or ErrorCode.VersionNotFound => new StatehouseNotFoundException(code, text),
             _ => new StatehouseException(code, text, txnId),
         };

@@ -67,24 +67,30 @@ internal sealed class BrokerLink : IAsyncDisposable
 
     public static async Task<BrokerLink> OpenAsync(StatehouseClientOptions options, ILogger logger, CancellationToken ct)
     {
+        var nodes = options.BrokerNodes();
         var factory = new ConnectionFactory
         {
-            Uri = options.Uri,
+            // User, password, virtual host and TLS; the nodes differ only in host and port (BrokerUris checks that).
+            Uri = nodes[0],
             AutomaticRecoveryEnabled = true,
             TopologyRecoveryEnabled = true,
             NetworkRecoveryInterval = options.ReconnectInterval,
             ClientProvidedName = options.ClientName ?? $"statehouse-client@{Environment.MachineName}:{Environment.ProcessId}",
         };
 
+        // Each node's endpoint built as the factory builds its own from a URI (TLS for amqps, the node's host as the
+        // server name, the frame limit). RabbitMQ.Client's default resolver tries them in a new random order on every
+        // connect and every recovery, so clients spread over the nodes and go on when one of them is lost.
+        var endpoints = nodes.Select(uri => new ConnectionFactory { Uri = uri, MaxInboundMessageBodySize = factory.MaxInboundMessageBodySize }.Endpoint).ToList();
         IConnection connection;
         try
         {
-            connection = await factory.CreateConnectionAsync(ct).ConfigureAwait(false);
+            connection = await factory.CreateConnectionAsync(endpoints, ct).ConfigureAwait(false);
         }
         catch (BrokerUnreachableException e)
         {
             throw new StatehouseUnavailableException(
-                $"Cannot reach the broker at {Endpoint(options.Uri)}: {e.GetBaseException().Message}", null, e);
+                $"Cannot reach the broker at {BrokerUris.Describe(nodes)}: {e.GetBaseException().Message}", null, e);
         }
 
         try
@@ -103,7 +109,7 @@ internal sealed class BrokerLink : IAsyncDisposable
 
             // Replies are not acknowledged: a lost reply is covered by the resend of the same request.
             await replyChannel.BasicConsumeAsync(declared.QueueName, autoAck: true, consumer, ct).ConfigureAwait(false);
-            Log.Connected(logger, Endpoint(options.Uri), link.ClientName, options.QueuePrefix, declared.QueueName);
+            Log.Connected(logger, Endpoint(connection, nodes[0]), link.ClientName, options.QueuePrefix, declared.QueueName);
             return link;
         }
         catch
@@ -347,7 +353,7 @@ internal sealed class BrokerLink : IAsyncDisposable
 
     private Task OnRecoverySucceededAsync(object sender, AsyncEventArgs args)
     {
-        Log.ConnectionRecovered(_logger);
+        Log.ConnectionRecovered(_logger, _connection.Endpoint.ToString());
         Interlocked.Exchange(ref _recovered, NewSignal()).TrySetResult();
         return Task.CompletedTask;
     }
@@ -373,5 +379,6 @@ internal sealed class BrokerLink : IAsyncDisposable
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private static string Endpoint(Uri uri) => $"{uri.Scheme}://{uri.Host}:{(uri.IsDefaultPort ? (uri.Scheme == "amqps" ? 5671 : 5672) : uri.Port)}{uri.AbsolutePath}";
+    /// <summary>The node the connection reached, without credentials: <c>amqp://host:port/vhost</c>.</summary>
+    private static string Endpoint(IConnection connection, Uri template) => $"{connection.Endpoint}{template.AbsolutePath}";
 }

@@ -15,9 +15,17 @@ internal sealed class StatehouseOptionsValidator : IValidateOptions<StatehouseOp
         // Every setting's own rule (its DataAnnotations), named as the configuration key a user types.
         var failures = SettingsCheck.AnnotationFailures(options, StatehouseOptions.SectionName).ToList();
 
-        if (options.Broker?.Uri is { } uri && !(uri.IsAbsoluteUri && uri.Scheme is "amqp" or "amqps"))
+        // An empty value is reported by its [Required] rule above.
+        if (options.Broker is { Uri: { } uri } broker && !string.IsNullOrWhiteSpace(uri))
         {
-            failures.Add($"Statehouse:Broker:Uri must be an absolute amqp:// or amqps:// URI (got '{uri.OriginalString}').");
+            try
+            {
+                _ = broker.ParseUris();
+            }
+            catch (FormatException e)
+            {
+                failures.Add("Statehouse:Broker:Uri " + e.Message);
+            }
         }
 
         if (options.Storage?.Path is { } path && string.IsNullOrWhiteSpace(path))

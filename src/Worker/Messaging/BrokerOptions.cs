@@ -8,9 +8,13 @@ namespace Statehouse.Worker.Messaging;
 /// </summary>
 internal sealed class BrokerOptions
 {
-    /// <summary>AMQP URI of the broker.</summary>
+    /// <summary>
+    /// AMQP URI of the broker, or the URIs of the nodes of one RabbitMQ cluster separated by commas (each with the same
+    /// scheme, user, password and virtual host: <see cref="Contracts.BrokerUris"/>). The worker connects to one of them
+    /// (<see cref="BrokerConnector"/>) and to another when that connection is lost.
+    /// </summary>
     [Required]
-    public Uri Uri { get; set; } = new("amqp://guest:guest@localhost:5672/");
+    public string Uri { get; set; } = "amqp://guest:guest@localhost:5672/";
 
     /// <summary>Prefix of every queue and exchange name (see <c>TopologyNames</c>).</summary>
     [Required, RegularExpression("^[A-Za-z0-9._-]{1,100}$", ErrorMessage = "{0} must be 1-100 characters of A-Z a-z 0-9 . _ -")]
@@ -27,4 +31,7 @@ internal sealed class BrokerOptions
     /// <summary>Seconds between polls of the commit queue's ready-message count (a metric); 0 = never poll.</summary>
     [Range(0, 3600)]
     public double QueueProbeSeconds { get; set; } = 5;
+
+    /// <summary>The URIs of <see cref="Uri"/>, in the order given; throws <see cref="FormatException"/> when it is invalid.</summary>
+    public IReadOnlyList<Uri> ParseUris() => Contracts.BrokerUris.Parse(Uri);
 }

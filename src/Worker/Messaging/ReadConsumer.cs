@@ -9,12 +9,14 @@ namespace Statehouse.Worker.Messaging;
 /// <summary>
 /// Answers read requests straight from the store, several at once (the channel's dispatch concurrency), never through
 /// the commit loop. A request is acked after its reply went out; one left unacked is redelivered, and reads are safe
-/// to answer twice.
+/// to answer twice. A read that waits for its <c>min_commit_ts</c> holds one of those slots but no thread, and a drain
+/// ends the wait and leaves the request to another worker.
 /// </summary>
 internal sealed class ReadConsumer(IChannel channel, ReadService reads, WorkerCounters counters, ILogger logger)
     : AsyncDefaultBasicConsumer(channel)
 {
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _draining = new();
     private int _inFlight;
     private int _stopping;
 
@@ -31,7 +33,12 @@ internal sealed class ReadConsumer(IChannel channel, ReadService reads, WorkerCo
                 return;
             }
 
-            var reply = Answer(body, properties.UserId);
+            if (await AnswerAsync(body, properties.UserId) is not { } reply)
+            {
+                // The worker began stopping while the read waited to catch up: unacked, it goes to the next worker.
+                return;
+            }
+
             counters.AddRead(reply.ErrorCode.ToWireName());
             if (!string.IsNullOrEmpty(properties.ReplyTo))
             {
@@ -60,6 +67,7 @@ internal sealed class ReadConsumer(IChannel channel, ReadService reads, WorkerCo
     {
         // A full fence between raising the flag and reading the count: a request either sees the flag or is counted.
         Interlocked.Exchange(ref _stopping, 1);
+        _draining.Cancel();
         if (Interlocked.CompareExchange(ref _inFlight, 0, 0) == 0)
         {
             _drained.TrySetResult();
@@ -68,11 +76,16 @@ internal sealed class ReadConsumer(IChannel channel, ReadService reads, WorkerCo
         return _drained.Task.WaitAsync(cancellationToken);
     }
 
-    private ReadReply Answer(ReadOnlyMemory<byte> body, string? userId)
+    /// <summary>The reply, or null when a drain ended the read's catch-up wait.</summary>
+    private async ValueTask<ReadReply?> AnswerAsync(ReadOnlyMemory<byte> body, string? userId)
     {
         try
         {
-            return reads.Handle(body, userId);
+            return await reads.HandleAsync(body, userId, _draining.Token);
+        }
+        catch (OperationCanceledException) when (_draining.IsCancellationRequested)
+        {
+            return null;
         }
         catch (Exception ex)
         {

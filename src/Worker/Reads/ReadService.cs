@@ -8,33 +8,53 @@ namespace Statehouse.Worker.Reads;
 
 /// <summary>
 /// Answers read requests from RocksDB snapshots, concurrently with commits and with each other (thread-safe).
-/// Never throws: every problem becomes an error reply.
+/// Never throws (but for a cancelled <see cref="HandleAsync"/>): every problem becomes an error reply. A record read
+/// whose <c>min_commit_ts</c> the store has not reached is answered NOT_CAUGHT_UP; <see cref="HandleAsync"/> first waits
+/// for the store to reach it.
 /// </summary>
 /// <param name="authorizer">Who may read which namespace; one built from default <see cref="AuthorizationOptions"/> (not
 /// enabled) accepts every user.</param>
 /// <param name="counters">The worker's totals (<see cref="WorkerCounters"/>), which the Stats read reports.</param>
 /// <param name="backups">Where Backup requests go; null for a read service that takes none (it answers INVALID_REQUEST).</param>
+/// <param name="time">The clock of the catch-up wait (<see cref="ReadServiceOptions.CatchUpWaitMilliseconds"/>); the system's when null.</param>
 internal sealed class ReadService(
     StateStore store, ReadServiceOptions options, WorkerHealth health, NamespaceAuthorizer authorizer, WorkerCounters counters,
-    BackupService? backups = null)
+    BackupService? backups = null, TimeProvider? time = null)
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
 
-    /// <summary>Decodes a request body and answers it, for the broker-checked <paramref name="userId"/> (AMQP user_id).</summary>
-    public ReadReply Handle(ReadOnlyMemory<byte> body, string? userId = null)
+    /// <summary>
+    /// Decodes a request body and answers it, for the broker-checked <paramref name="userId"/> (AMQP user_id). A record
+    /// read whose <c>min_commit_ts</c> the store has not reached waits for it, at most
+    /// <see cref="ReadServiceOptions.CatchUpWaitMilliseconds"/>, woken by the store's writes, and is answered then
+    /// (NOT_CAUGHT_UP if still behind). Throws <see cref="OperationCanceledException"/> only when
+    /// <paramref name="cancellationToken"/> ends such a wait (the worker is stopping: leave the request to another).
+    /// </summary>
+    public async ValueTask<ReadReply> HandleAsync(ReadOnlyMemory<byte> body, string? userId, CancellationToken cancellationToken)
     {
-        ReadRequest request;
-        try
+        if (Decode(body, out var request) is { } undecodable)
         {
-            request = WireFormat.Deserialize<ReadRequest>(body);
-        }
-        catch (MessagePackSerializationException e)
-        {
-            return ReadReply.Error(ErrorCode.InvalidRequest, "undecodable read request: " + (e.InnerException ?? e).Message);
+            return undecodable;
         }
 
-        return request is null ? ReadReply.Error(ErrorCode.InvalidRequest, "the read request is nil") : Handle(request, userId);
+        var reply = Handle(request, userId);
+        if (reply.ErrorCode != ErrorCode.NotCaughtUp || options.CatchUpWaitMilliseconds == 0)
+        {
+            return reply;
+        }
+
+        await CatchUpAsync(request.MinCommitTs, cancellationToken);
+        return Handle(request, userId);
     }
 
+    /// <summary>
+    /// Decodes a request body and answers it at once, for the broker-checked <paramref name="userId"/> (AMQP user_id):
+    /// no catch-up wait (in-process callers: benchmarks, tests).
+    /// </summary>
+    public ReadReply Handle(ReadOnlyMemory<byte> body, string? userId = null) =>
+        Decode(body, out var request) ?? Handle(request, userId);
+
+    /// <summary>Answers <paramref name="request"/> at once (no catch-up wait: NOT_CAUGHT_UP while the store is behind its min_commit_ts).</summary>
     public ReadReply Handle(ReadRequest request, string? userId = null)
     {
         if (request.SchemaVersion != WireFormat.SchemaVersion)
@@ -62,6 +82,8 @@ internal sealed class ReadService(
                 _ when Missing(request.Namespace, "namespace") is { } e => e,
                 _ when Missing(request.AgentId, "agent_id") is { } e => e,
                 ReadKind.Get or ReadKind.GetAtVersion or ReadKind.GetAsOf when Missing(request.Key, "key") is { } e => e,
+                _ when request.MinCommitTs < 0 => ReadReply.Error(ErrorCode.InvalidRequest, $"min_commit_ts {request.MinCommitTs} is negative"),
+                _ when NotCaughtUp(request.MinCommitTs) is { } e => e,
                 ReadKind.Get => Get(request),
                 ReadKind.GetAtVersion => GetAtVersion(request),
                 ReadKind.GetAsOf => GetAsOf(request),
@@ -75,6 +97,61 @@ internal sealed class ReadService(
         {
             return ReadReply.Error(ErrorCode.StorageError, "read failed: " + e.Message);
         }
+    }
+
+    /// <summary>NOT_CAUGHT_UP when the store's last commit_ts is below <paramref name="minCommitTs"/>, else null.</summary>
+    private ReadReply? NotCaughtUp(long minCommitTs)
+    {
+        var lastCommitTs = store.LastCommitTs;
+        return minCommitTs <= lastCommitTs
+            ? null
+            : ReadReply.Error(ErrorCode.NotCaughtUp,
+                $"this worker's store has applied up to commit_ts {lastCommitTs}, below the read's min_commit_ts {minCommitTs} " +
+                $"(it waits at most {options.CatchUpWaitMilliseconds} ms, Statehouse:Reads:CatchUpWaitMilliseconds); retry, another worker may be further");
+    }
+
+    /// <summary>
+    /// Returns once the store's last commit_ts reached <paramref name="commitTs"/> or <see cref="ReadServiceOptions.CatchUpWaitMilliseconds"/>
+    /// passed, woken by each change of it (<see cref="StateStore.LastCommitTsMoved"/>). Throws
+    /// <see cref="OperationCanceledException"/> only when <paramref name="cancellationToken"/> is cancelled.
+    /// </summary>
+    private async Task CatchUpAsync(long commitTs, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(options.CatchUpWaitMilliseconds), _time);
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            while (true)
+            {
+                var moved = store.LastCommitTsMoved;
+                if (store.LastCommitTs >= commitTs)
+                {
+                    return;
+                }
+
+                await moved.WaitAsync(wait.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Waited long enough: the caller answers with what the store has.
+        }
+    }
+
+    /// <summary>Null with the decoded <paramref name="request"/>, or the INVALID_REQUEST reply to bytes that are none.</summary>
+    private static ReadReply? Decode(ReadOnlyMemory<byte> body, out ReadRequest request)
+    {
+        request = null!;
+        try
+        {
+            request = WireFormat.Deserialize<ReadRequest>(body);
+        }
+        catch (MessagePackSerializationException e)
+        {
+            return ReadReply.Error(ErrorCode.InvalidRequest, "undecodable read request: " + (e.InnerException ?? e).Message);
+        }
+
+        return request is null ? ReadReply.Error(ErrorCode.InvalidRequest, "the read request is nil") : null;
     }
 
     private WorkerStats Stats() => new(

@@ -26,4 +26,12 @@ internal sealed class ReadServiceOptions
     /// </summary>
     [Range(1024, 256L << 20)]
     public int MaxPageBytes { get; set; } = 8 << 20;
+
+    /// <summary>
+    /// Milliseconds a read whose <c>min_commit_ts</c> is beyond the store's last commit_ts waits for the store to get
+    /// there (woken by the store's writes, no polling) before it is answered NOT_CAUGHT_UP; 0 = answer at once. A waiting
+    /// read holds one of the <see cref="Concurrency"/> slots, without blocking a thread.
+    /// </summary>
+    [Range(0, 60_000)]
+    public int CatchUpWaitMilliseconds { get; set; } = 5000;
 }

@@ -24,6 +24,7 @@ internal sealed class StateStore : IDisposable
     private long _lastCommitTs;
     private readonly Lock _positionLock = new();
     private ReplicationPosition _position;
+    private TaskCompletionSource _lastCommitTsMoved = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _syncedWrites;
     private bool _disposed;
     private AcknowledgedWatermark? _watermark;
@@ -88,6 +89,12 @@ internal sealed class StateStore : IDisposable
             return LastCommitTs == 0 && Position == ReplicationPosition.None && StoreMeta.HoldsNothing(Handles);
         }
     }
+
+    /// <summary>
+    /// Completes the next time <see cref="LastCommitTs"/> changes (a synced write that commits, a reopen), for waits on
+    /// a commit_ts without polling. Take it before reading <see cref="LastCommitTs"/>, so a change in between is not missed.
+    /// </summary>
+    public Task LastCommitTsMoved => Volatile.Read(ref _lastCommitTsMoved).Task;
 
     /// <summary>
     /// The store's identity: a random GUID written when the store is created (or, for a store made before ids existed,
@@ -179,7 +186,7 @@ internal sealed class StateStore : IDisposable
             }
         }
 
-        Volatile.Write(ref _lastCommitTs, lastCommitTs);
+        PublishLastCommitTs(lastCommitTs);
         _watermark?.Advance(lastCommitTs);
     }
 
@@ -361,7 +368,7 @@ internal sealed class StateStore : IDisposable
                 _position = position;
             }
 
-            Volatile.Write(ref _lastCommitTs, lastCommitTs);
+            PublishLastCommitTs(lastCommitTs);
             StoreId = storeId;
             // Once per store: a reopen keeps the watermark's writer (and checks the file again).
             var acknowledged = AcknowledgedWatermark.Check(Path, lastCommitTs);
@@ -378,6 +385,15 @@ internal sealed class StateStore : IDisposable
             }
 
             throw;
+        }
+    }
+
+    /// <summary>Makes <paramref name="lastCommitTs"/> the store's, and completes <see cref="LastCommitTsMoved"/> when it changed.</summary>
+    private void PublishLastCommitTs(long lastCommitTs)
+    {
+        if (Interlocked.Exchange(ref _lastCommitTs, lastCommitTs) != lastCommitTs)
+        {
+            Interlocked.Exchange(ref _lastCommitTsMoved, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         }
     }
 

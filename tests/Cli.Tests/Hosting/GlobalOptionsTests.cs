@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Statehouse.Cli.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -89,12 +87,35 @@ public sealed class GlobalOptionsTests(BrokerFixture broker, ITestOutputHelper o
     [Fact]
     public async Task Unreachable_Broker_ExitsThree()
     {
-        var closedPort = ClosedPort();
+        var closedPort = DeadNodes.ClosedPort();
         var result = (await RunRawAsync(null, ["--amqp", $"amqp://guest:guest@127.0.0.1:{closedPort}/", "get", "a", "k"])).ExpectExit(3);
         Assert.Contains($"127.0.0.1:{closedPort}", result.Stderr);
 
         var json = (await RunRawAsync(null, ["--amqp", $"amqp://guest:guest@127.0.0.1:{closedPort}/", "--json", "tail", "a", "-f"])).ExpectExit(3);
         Assert.Equal(3, (int?)JsonNode.Parse(json.Stderr)!["exit_code"]);
+    }
+
+    [Fact]
+    public async Task ClusterList_WithADeadNode_ConnectsToTheLiveOne()
+    {
+        // The nodes are tried in a random order: each run below meets the dead one first about half of the time.
+        var nodes = $"{DeadNodes.Beside(Broker.BrokerUri)},{Broker.BrokerUri}";
+        for (var i = 0; i < 3; i++)
+        {
+            var health = (await RunRawAsync(null, ["--amqp", nodes, "--prefix", Prefix, "health", "--json"])).ExpectExit(0).Json();
+            Assert.True((bool?)health["healthy"]);
+            (await RunRawAsync(null, ["--amqp", nodes, "--prefix", Prefix, "dead-letters", "list"])).ExpectExit(0);
+        }
+    }
+
+    [Fact]
+    public async Task ClusterList_OfNodesThatDisagree_ExitsTwoNamingTheDifference()
+    {
+        var result = (await RunRawAsync(null, ["--amqp", "amqp://u:p@127.0.0.1:5681/,amqp://u:q@127.0.0.1:5682/", "health"])).ExpectExit(2);
+
+        Assert.Contains("--amqp must name the nodes of one cluster", result.Stderr);
+        Assert.Contains("'amqp://127.0.0.1:5682/' differs from the first, 'amqp://127.0.0.1:5681/', in its user or password", result.Stderr);
+        Assert.DoesNotContain("u:q", result.Stderr);
     }
 
     [Fact]
@@ -132,6 +153,7 @@ public sealed class GlobalOptionsTests(BrokerFixture broker, ITestOutputHelper o
             ["tail", "a", "--max-events", "1"],
             ["--timeout", "0", "health"],
             ["--amqp", "http://localhost/", "health"],
+            ["--amqp", "amqp://u:p@127.0.0.1:5681/,amqp://other:p@127.0.0.1:5682/", "health"],
         ];
 
         foreach (var arguments in wrong)
@@ -144,15 +166,5 @@ public sealed class GlobalOptionsTests(BrokerFixture broker, ITestOutputHelper o
         var json = (await RunAsync("--json", "get", "a")).ExpectExit(2);
         Assert.Equal(2, (int?)JsonNode.Parse(json.Stderr)!["exit_code"]);
         Assert.Contains("Usage:", (await RunAsync("--help")).ExpectExit(0).Stdout);
-    }
-
-    private static int ClosedPort()
-    {
-        // A port the system just handed out and nobody listens on any more.
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }

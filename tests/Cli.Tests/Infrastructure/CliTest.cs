@@ -124,7 +124,7 @@ public abstract class CliTest : IAsyncLifetime
         await channel.BasicPublishAsync(string.Empty, queue, mandatory: true, properties, body);
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         foreach (var cli in _clis)
         {

@@ -34,7 +34,7 @@ public sealed class CommitWorkerHostingExtensionsTests : IDisposable
         using var host = Build();
 
         var services = host.Services;
-        Assert.Equal(new Uri("amqp://guest:guest@localhost:5672/"), services.GetRequiredService<BrokerOptions>().Uri);
+        Assert.Equal("amqp://guest:guest@localhost:5672/", services.GetRequiredService<BrokerOptions>().Uri);
         Assert.Equal(TopologyNames.DefaultPrefix, services.GetRequiredService<BrokerOptions>().QueuePrefix);
         Assert.Equal(20, services.GetRequiredService<BrokerOptions>().DeliveryLimit);
         Assert.Equal("./data", services.GetRequiredService<StorageOptions>().Path);

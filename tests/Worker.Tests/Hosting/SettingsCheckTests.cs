@@ -100,9 +100,30 @@ public sealed class SettingsCheckTests
     [InlineData("Statehouse:Broker:QueuePrefix", "bad prefix!", "Statehouse:Broker:QueuePrefix must be 1-100 characters of A-Z a-z 0-9 . _ - (got 'bad prefix!').")]
     [InlineData("Statehouse:Replication:RetentionMaxAge", "7 days", "Statehouse:Replication:RetentionMaxAge must be a number followed by one of Y, M, D, h, m, s (RabbitMQ x-max-age, e.g. 7D) (got '7 days').")]
     [InlineData("Statehouse:Replication:TakeoverTimeoutSeconds", "0", "The field Statehouse:Replication:TakeoverTimeoutSeconds must be between 1 and 3600 (got 0).")]
+    [InlineData("Statehouse:Reads:CatchUpWaitMilliseconds", "60001", "The field Statehouse:Reads:CatchUpWaitMilliseconds must be between 0 and 60000 (got 60001).")]
     public void Find_RuleBroken_NamesTheSettingsInKeyForm(string key, string value, string expected)
     {
         Assert.Equal([expected], Find((key, value)));
+    }
+
+    [Theory]
+    [InlineData("amqp://guest:guest@127.0.0.1:5672/")]
+    [InlineData("amqp://u:p@127.0.0.1:5681/,amqp://u:p@127.0.0.1:5682/,amqp://u:p@127.0.0.1:5683/")]
+    public void Find_BrokerUriOfOneNodeOrOfACluster_ReturnsNothing(string uri)
+    {
+        Assert.Empty(Find(("Statehouse:Broker:Uri", uri)));
+    }
+
+    [Theory]
+    [InlineData("amqp://u:p@a:5681/,amqp://u:q@b:5682/",
+        "Statehouse:Broker:Uri must name the nodes of one cluster, all with the same scheme, user, password and virtual host; 'amqp://b:5682/' differs from the first, 'amqp://a:5681/', in its user or password.")]
+    [InlineData("amqp://u:p@a:5681/,http://b:5682/",
+        "Statehouse:Broker:Uri must be an absolute amqp:// or amqps:// URI, or several separated by commas (the nodes of one cluster); 'http://b:5682/' is not one.")]
+    [InlineData("amqp://u:p@a:5681/,",
+        "Statehouse:Broker:Uri must be an absolute amqp:// or amqps:// URI, or several separated by commas (the nodes of one cluster); '' is not one.")]
+    public void Find_BrokerUriListThatIsNotOneCluster_OneLineNamingTheKey(string uri, string expected)
+    {
+        Assert.Equal([expected], Find(("Statehouse:Broker:Uri", uri)));
     }
 
     [Fact]
