@@ -257,7 +257,7 @@ internal sealed class SoakRun
     {
         var options = new StatehouseClientOptions
         {
-            Uri = _args.Amqp,
+            Uris = [.. _args.Brokers],
             QueuePrefix = _names.Prefix,
             ReadTimeout = TimeSpan.FromSeconds(10),
             MaxReadAttempts = 3,

@@ -9,6 +9,7 @@ using Statehouse.Bench.Report;
 using Statehouse.Bench.Results;
 using Statehouse.Bench.Rss;
 using Statehouse.Bench.Storage;
+using Statehouse.Contracts;
 
 namespace Statehouse.Bench.Cli;
 
@@ -223,18 +224,17 @@ internal static class BenchCommands
             BenchPaths.StateDirectory());
     }
 
-    /// <summary>One AMQP URI or several separated by commas (a cluster's nodes).</summary>
-    private static List<Uri> ParseUris(string text)
+    /// <summary>One AMQP URI or several separated by commas (a cluster's nodes), as the worker's Statehouse:Broker:Uri takes them.</summary>
+    private static IReadOnlyList<Uri> ParseUris(string text)
     {
-        var uris = new List<Uri>();
-        foreach (var item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        try
         {
-            uris.Add(Uri.TryCreate(item, UriKind.Absolute, out var uri) && uri.Scheme is "amqp" or "amqps"
-                ? uri
-                : throw new ArgumentException($"--uri must be an amqp:// URI or several separated by commas; '{item}' is not one."));
+            return BrokerUris.Parse(text);
         }
-
-        return uris.Count > 0 ? uris : throw new ArgumentException("--uri names no broker.");
+        catch (FormatException e)
+        {
+            throw new ArgumentException("--uri " + e.Message, e);
+        }
     }
 
     private static async Task WriteResultsAsync<T>(string json, T run, string summary, CancellationToken ct)

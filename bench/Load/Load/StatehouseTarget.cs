@@ -33,7 +33,7 @@ internal sealed class StatehouseTarget : ITransactionTarget
             {
                 clients[i] = await StatehouseClient.ConnectAsync(new StatehouseClientOptions
                 {
-                    Uri = uris[0],
+                    Uris = [.. uris],
                     QueuePrefix = prefix,
                     ClientName = $"statehouse-bench-{i}@{Environment.ProcessId}",
                 }, ct);

@@ -87,7 +87,7 @@ internal sealed class FaultInjector(
     private async Task<FaultRecord> LoseNodeAsync(int number, CancellationToken ct)
     {
         var soakCluster = cluster ?? throw new InvalidOperationException("node-loss without a cluster");
-        var queue = _done.Count(r => r.Kind == FaultKind.NodeLoss) % 2 == 0 ? names.CommitQueue : $"{names.Prefix}.log";
+        var queue = _done.Count(r => r.Kind == FaultKind.NodeLoss) % 2 == 0 ? names.CommitQueue : names.LogStream;
         var node = await soakCluster.LeaderAsync(queue, ct);
         var at = progress();
         var started = Now();

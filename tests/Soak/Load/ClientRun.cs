@@ -55,7 +55,7 @@ internal static class ClientRun
     {
         var options = new StatehouseClientOptions
         {
-            Uri = args.Brokers[0],
+            Uris = [.. args.Brokers],
             QueuePrefix = args.Prefix,
             CommitTimeout = Workload.CommitTimeout,
             MaxCommitAttempts = args.CommitAttempts,
