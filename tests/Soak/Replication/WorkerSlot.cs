@@ -42,6 +42,12 @@ internal sealed class WorkerSlot(int index, string directory) : IAsyncDisposable
     /// <exception cref="SoakSetupException">It exited or was not ready in time (its log tail is in the message).</exception>
     public async Task StartAsync(int incarnation, IReadOnlyDictionary<string, string> settings, CancellationToken ct)
     {
+        if (Process is { } previous)
+        {
+            // Killed or exited on its own (a refusing zombie): release its output and log file before the next one.
+            await previous.DisposeAsync();
+        }
+
         Incarnation = incarnation;
         MayRefuse = false;
         _health?.Dispose();
