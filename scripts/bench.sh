@@ -75,6 +75,11 @@ case ${1:-run} in
     started_cluster=no
     if status=$(scripts/cluster.sh status 2>/dev/null); then
       uris=$(awk '$1 == "up:" { print $3 }' <<<"$status" | paste -sd, -)
+    elif grep -q '^up:' <<<"$status"; then
+      # Some nodes answer: someone else's cluster, with a node down on purpose (a fault test) or on its way up.
+      echo "bench: the cluster runs only in part; not touching it (another user's test may have a node down); try again later:" >&2
+      echo "$status" >&2
+      exit 1
     else
       uris=$(scripts/cluster.sh start | tail -n 1)
       started_cluster=yes
