@@ -570,7 +570,7 @@ internal sealed class SoakRun
         if (deadLetters > 0)
         {
             // Every soak transaction is valid: a dead letter means the worker gave up on one (its client saw it in doubt or rejected).
-            await _output.WriteLineAsync($"soak: warning: {deadLetters} message(s) in {_names.DeadLetterQueue}; see worker.log");
+            await _output.WriteLineAsync($"soak: warning: {deadLetters} message(s) in {_names.DeadLetterQueue}; see {(_args.Replicated ? "worker-*.log" : "worker.log")}");
         }
 
         if (!report.Passed)
