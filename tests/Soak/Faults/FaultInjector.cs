@@ -161,8 +161,9 @@ internal sealed class FaultInjector(
         var acknowledged = await commits.FirstCommitStartedAfterAsync(startedUnixMs, s_takeoverTimeout, ct);
         if (acknowledged is null && !clientsFinished())
         {
+            var broker = cluster is null ? "" : $"; the broker: {await cluster.DescribeAsync(names.CommitQueue, ct)}; {await cluster.DescribeAsync(names.LogStream, ct)}";
             throw new SoakFailureException(
-                $"{what}, and no commit started after it was acknowledged within {s_takeoverTimeout.TotalSeconds} s (no worker took over?); see the worker logs");
+                $"{what}, and no commit started after it was acknowledged within {s_takeoverTimeout.TotalSeconds} s (no worker took over?){broker}; see the worker logs");
         }
 
         return acknowledged is { } at ? (at - startedUnixMs) / 1000.0 : Seconds(startedUnixMs);

@@ -50,6 +50,24 @@ internal sealed class SoakCluster : IAsyncDisposable
         return name?.Split(' ') is [.., var last] && int.TryParse(last, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null;
     }
 
+    /// <summary>
+    /// What the broker says about <paramref name="queue"/> (leader, members, members online) and which connection is its
+    /// single active consumer, as one line for a failure message; what cannot be asked is said instead.
+    /// </summary>
+    public async Task<string> DescribeAsync(string queue, CancellationToken ct)
+    {
+        try
+        {
+            var replicas = await _fixture.QueueReplicasAsync(queue, ct);
+            var active = await _fixture.ActiveConsumerAsync(queue, ct);
+            return $"{replicas?.ToString() ?? $"{queue}: unknown to the broker"}; active consumer: {active ?? "none"}";
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException or ArgumentException)
+        {
+            return $"{queue}: the broker could not be asked ({e.Message})";
+        }
+    }
+
     /// <summary>SIGKILLs node <paramref name="node"/>'s Erlang VM (<c>scripts/cluster.sh kill N</c>).</summary>
     public Task KillNodeAsync(int node, CancellationToken ct) => _fixture.KillNodeAsync(node, ct);
 
