@@ -167,6 +167,12 @@ internal static partial class Log
     public static partial void PoisonMessage(this ILogger logger, string? messageId, int attempt, int deliveryLimit);
 
     // Replication.
+    [LoggerMessage(130, LogLevel.Warning,
+        "{Queue} exists as a classic queue ({Refusal}); it is used as it is. In a replicated deployment on a cluster a classic " +
+        "queue lives on one node, and while that node is down no worker can start a session. Replace it with a quorum queue: " +
+        "stop the workers, delete it when it is empty (rabbitmqctl delete_queue {Queue} --if-empty), start them again (docs/replication.md)")]
+    public static partial void ClassicQueueInReplicatedDeployment(this ILogger logger, string queue, string refusal);
+
     [LoggerMessage(120, LogLevel.Warning,
         "The log stream {LogStream} exists with other retention arguments ({Refusal}); it is used as it is. A declared stream's " +
         "arguments cannot change: give it the configured retention with a policy: {PolicyCommand}")]

@@ -171,6 +171,12 @@ internal sealed class BrokerSession : IAsyncDisposable
     public async Task DeclareTopologyAsync(
         TopologyNames names, int deliveryLimit, CancellationToken cancellationToken, ReplicationOptions? replication = null)
     {
+        if (replication is not null)
+        {
+            ReadQueueArguments = await SideQueueArgumentsAsync(names.ReadQueue, cancellationToken);
+            DeadLetterQueueArguments = await SideQueueArgumentsAsync(names.DeadLetterQueue, cancellationToken);
+        }
+
         try
         {
             await DeclareOnOwnChannelAsync(names, Topology.CommitQueueArguments(names, deliveryLimit), cancellationToken);
@@ -184,6 +190,39 @@ internal sealed class BrokerSession : IAsyncDisposable
         if (replication is not null)
         {
             await DeclareLogStreamAsync(names, replication, cancellationToken);
+        }
+    }
+
+    /// <summary>The read queue's declare arguments on this session: quorum with replication, unless it exists as a classic queue.</summary>
+    public IDictionary<string, object?>? ReadQueueArguments { get; private set; }
+
+    /// <summary>The dead-letter queue's declare arguments on this session (see <see cref="ReadQueueArguments"/>); used again to re-declare it.</summary>
+    public IDictionary<string, object?>? DeadLetterQueueArguments { get; private set; }
+
+    /// <summary>
+    /// The arguments to declare <paramref name="queue"/> with in a replicated deployment: a quorum queue
+    /// (<see cref="Topology.ReplicatedQueueArguments"/>), declared now on a channel of its own. When it exists as a classic
+    /// queue (declared before replication was turned on; a queue's type cannot change), null (it is used as it is) and a
+    /// warning says that it is lost with its node on a cluster and how to replace it.
+    /// </summary>
+    private async Task<IDictionary<string, object?>?> SideQueueArgumentsAsync(string queue, CancellationToken cancellationToken)
+    {
+        var arguments = Topology.ReplicatedQueueArguments();
+        var channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken);
+        try
+        {
+            await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments: arguments,
+                cancellationToken: cancellationToken);
+            return arguments;
+        }
+        catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == Constants.PreconditionFailed)
+        {
+            _logger.ClassicQueueInReplicatedDeployment(queue, ex.ShutdownReason.ReplyText);
+            return null;
+        }
+        finally
+        {
+            await DisposeQuietlyAsync(channel);
         }
     }
 
@@ -226,7 +265,7 @@ internal sealed class BrokerSession : IAsyncDisposable
         var channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken);
         try
         {
-            await Topology.DeclareAsync(channel, names, commitQueueArguments, cancellationToken);
+            await Topology.DeclareAsync(channel, names, commitQueueArguments, cancellationToken, ReadQueueArguments, DeadLetterQueueArguments);
         }
         finally
         {

@@ -55,7 +55,7 @@ internal sealed class BrokerSettlement(BrokerSession session, TopologyNames name
     {
         try
         {
-            await Topology.DeclareDeadLetterAsync(session.DeadLetterChannel, names, cancellationToken);
+            await Topology.DeclareDeadLetterAsync(session.DeadLetterChannel, names, cancellationToken, session.DeadLetterQueueArguments);
             return null;
         }
         catch (Exception ex)

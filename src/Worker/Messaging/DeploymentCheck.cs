@@ -1,4 +1,6 @@
 using MessagePack;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
 using Statehouse.Contracts;
 using Statehouse.Worker.Replication;
 using Statehouse.Worker.Storage;
@@ -13,6 +15,8 @@ namespace Statehouse.Worker.Messaging;
 /// <remarks>
 /// With replication an empty store (<see cref="StateStore.IsEmpty"/>) is not foreign: it takes the deployment's store id
 /// (<see cref="StateStore.AdoptStoreId"/>) and is built from the log, whose rules refuse it if it cannot be.
+/// Without replication a worker is refused while the deployment's log stream exists: the deployment replicates, and a
+/// worker that commits outside the log would hand out commit_ts values its replicas hand out again after a takeover.
 /// </remarks>
 internal sealed class DeploymentCheck(TopologyNames names, TimeProvider time, ReplicationOptions replication)
 {
@@ -36,6 +40,16 @@ internal sealed class DeploymentCheck(TopologyNames names, TimeProvider time, Re
             try
             {
                 first = await DeploymentStream.ReadOrClaimAsync(channel, names, mine, time, cancellationToken);
+                if (!replication.Enabled && await LogStreamExistsAsync(session, cancellationToken))
+                {
+                    return DeploymentVerdict.Refused(first,
+                        $"Statehouse:Replication:Enabled is false on this worker, but deployment '{names.Prefix}' replicates through the log " +
+                        $"stream {names.LogStream}: a worker that commits outside the log would hand out commit_ts values that the " +
+                        "replicas hand out again after a takeover. Set Statehouse:Replication:Enabled=true on every worker of the " +
+                        $"deployment; to turn replication off, stop every worker, delete the stream {names.LogStream} " +
+                        "(rabbitmqctl delete_queue), and start one worker on the primary's store with it off. See docs/replication.md.");
+                }
+
                 if (first.StoreId == store.StoreId)
                 {
                     return DeploymentVerdict.Confirmed(first);
@@ -63,5 +77,20 @@ internal sealed class DeploymentCheck(TopologyNames names, TimeProvider time, Re
             "a backup of the deployment's store (statehouse restore) and start on that; for a new deployment, use another " +
             "Statehouse:Broker:QueuePrefix. See docs/operations.md, \"One deployment, one store\".";
         return DeploymentVerdict.Refused(first, reason);
+    }
+
+    /// <summary>Whether the deployment's log stream exists (a passive declare on a channel of its own, which a 404 closes).</summary>
+    private async Task<bool> LogStreamExistsAsync(BrokerSession session, CancellationToken cancellationToken)
+    {
+        await using var probe = await session.CreateSideChannelAsync(cancellationToken);
+        try
+        {
+            await probe.QueueDeclarePassiveAsync(names.LogStream, cancellationToken);
+            return true;
+        }
+        catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == Constants.NotFound)
+        {
+            return false;
+        }
     }
 }

@@ -76,30 +76,46 @@ internal static class Topology
         DeclareAsync(channel, names, CommitQueueArguments(names, deliveryLimit), cancellationToken);
 
     /// <summary>
-    /// Declares everything with <paramref name="commitQueueArguments"/> for the commit queue. A queue that exists with
-    /// other arguments fails with 406 PRECONDITION_FAILED, which closes <paramref name="channel"/>.
+    /// The arguments of the read queue and the dead-letter queue of a replicated deployment: quorum queues, so that on a
+    /// cluster they have a replica on every node and survive the loss of one. A durable classic queue lives on the node
+    /// that declared it: while that node is down RabbitMQ refuses every declare of it (404, "home node … is down"), which
+    /// would stop every worker's session on the surviving nodes (docs/replication.md, "Failure cases").
+    /// </summary>
+    public static Dictionary<string, object?> ReplicatedQueueArguments() => new() { ["x-queue-type"] = "quorum" };
+
+    /// <summary>
+    /// Declares everything with <paramref name="commitQueueArguments"/> for the commit queue, and the read and dead-letter
+    /// queues with <paramref name="readQueueArguments"/> and <paramref name="deadLetterQueueArguments"/> (null: a classic
+    /// queue, as without replication). A queue that exists with other arguments fails with 406 PRECONDITION_FAILED,
+    /// which closes <paramref name="channel"/>.
     /// </summary>
     public static async Task DeclareAsync(
-        IChannel channel, TopologyNames names, IDictionary<string, object?> commitQueueArguments, CancellationToken cancellationToken)
+        IChannel channel, TopologyNames names, IDictionary<string, object?> commitQueueArguments, CancellationToken cancellationToken,
+        IDictionary<string, object?>? readQueueArguments = null, IDictionary<string, object?>? deadLetterQueueArguments = null)
     {
         // The dead-letter exchange and its queue come first so the commit queue never points at nothing.
-        await DeclareDeadLetterAsync(channel, names, cancellationToken);
+        await DeclareDeadLetterAsync(channel, names, cancellationToken, deadLetterQueueArguments);
 
         await channel.QueueDeclareAsync(names.CommitQueue, durable: true, exclusive: false, autoDelete: false,
             arguments: commitQueueArguments, cancellationToken: cancellationToken);
         await channel.QueueDeclareAsync(names.ReadQueue, durable: true, exclusive: false, autoDelete: false,
-            cancellationToken: cancellationToken);
+            arguments: readQueueArguments, cancellationToken: cancellationToken);
         await channel.ExchangeDeclareAsync(names.CommitsExchange, ExchangeType.Fanout, durable: true, autoDelete: false,
             cancellationToken: cancellationToken);
     }
 
     /// <summary>The dead-letter exchange, the dead-letter queue and their binding (again, e.g. after someone deleted the queue).</summary>
-    public static async Task DeclareDeadLetterAsync(IChannel channel, TopologyNames names, CancellationToken cancellationToken)
+    /// <param name="channel">The channel to declare on; a refused declare closes it.</param>
+    /// <param name="names">The deployment's names.</param>
+    /// <param name="cancellationToken">Cancels the declares.</param>
+    /// <param name="queueArguments">The dead-letter queue's arguments (null: classic; <see cref="ReplicatedQueueArguments"/>).</param>
+    public static async Task DeclareDeadLetterAsync(
+        IChannel channel, TopologyNames names, CancellationToken cancellationToken, IDictionary<string, object?>? queueArguments = null)
     {
         await channel.ExchangeDeclareAsync(names.DeadLetterExchange, ExchangeType.Fanout, durable: true, autoDelete: false,
             cancellationToken: cancellationToken);
         await channel.QueueDeclareAsync(names.DeadLetterQueue, durable: true, exclusive: false, autoDelete: false,
-            cancellationToken: cancellationToken);
+            arguments: queueArguments, cancellationToken: cancellationToken);
         await channel.QueueBindAsync(names.DeadLetterQueue, names.DeadLetterExchange, routingKey: string.Empty,
             cancellationToken: cancellationToken);
     }

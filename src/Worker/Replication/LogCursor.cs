@@ -90,7 +90,17 @@ internal sealed class LogCursor
 
         if (offset < NextOffset)
         {
-            // The broker starts a stream consumer at the beginning of the chunk holding the offset asked for.
+            // The broker starts a stream consumer at the beginning of the chunk holding the offset asked for: records this
+            // store read before, none of them beyond its resume point. One beyond it means the stream's offsets started over
+            // (the stream was deleted and declared again): skipping it would skip the new log's records unread.
+            if (offset < StartOffset && IsBeyondTheResumePoint(record))
+            {
+                return LogVerdict.Refuse(
+                    $"the record at log offset {offset}, before this store's resume offset {StartOffset}, is a {record.Kind} of epoch " +
+                    $"{record.Epoch} (seq {record.Seq}) that this store never read (it resumes at epoch {CurrentEpoch}, seq {LastValidSeq}): " +
+                    "the stream is not the log this store followed; it was deleted and declared again");
+            }
+
             return LogVerdict.Skip;
         }
 
@@ -112,6 +122,10 @@ internal sealed class LogCursor
         }
     }
 
+    /// <summary>A record no log this store read before its resume point can hold there: a newer epoch, or a valid group after its last.</summary>
+    private bool IsBeyondTheResumePoint(LogRecord record) =>
+        record.Epoch > CurrentEpoch || (record.Kind == LogRecordKind.Group && record.Epoch == CurrentEpoch && record.Seq > LastValidSeq);
+
     private LogVerdict ReadMarker(LogRecord marker)
     {
         if (marker.Epoch <= CurrentEpoch)
@@ -125,7 +139,8 @@ internal sealed class LogCursor
             // The log's first marker: its writer's store is the base every group builds on.
             return LogVerdict.Refuse(marker.LastCommitTs > AppliedLastCommitTs
                 ? $"the log starts after this store's history: its first marker was published at commit_ts {marker.LastCommitTs}, " +
-                  $"this store ends at {AppliedLastCommitTs}"
+                  $"this store ends at {AppliedLastCommitTs}: this store cannot be built from it; seed it from a backup taken after that " +
+                  "marker (statehouse reseed --from-backup DIR)"
                 : $"this store holds commits the log does not: it ends at commit_ts {AppliedLastCommitTs}, the log's first marker " +
                   $"was published at {marker.LastCommitTs}");
         }

@@ -25,6 +25,7 @@ internal sealed class ReplicationCoordinator
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly TimeSpan _takeoverTimeout;
+    private readonly TimeSpan _publishTimeout;
     private readonly string _writer;
     private readonly SemaphoreSlim _committing = new(1, 1);
     private volatile LogFollower? _follower;
@@ -49,6 +50,7 @@ internal sealed class ReplicationCoordinator
         _time = time;
         _logger = logger;
         _takeoverTimeout = TimeSpan.FromSeconds(options.TakeoverTimeoutSeconds);
+        _publishTimeout = TimeSpan.FromSeconds(options.PublishTimeoutSeconds);
         _writer = $"{Environment.MachineName} pid {Environment.ProcessId} store {store.Path}";
     }
 
@@ -114,7 +116,7 @@ internal sealed class ReplicationCoordinator
             Guid.Empty, group.Changes.Items);
         try
         {
-            await settlement.PublishLogAsync(record, abort);
+            await PublishAsync(settlement, record, abort);
         }
         catch (Exception ex)
         {
@@ -155,6 +157,18 @@ internal sealed class ReplicationCoordinator
             return false;
         }
 
+        if (follower.HighestEpoch == 0 && _store.IsAdopted)
+        {
+            // The log has no base yet (or the follower has not read it yet: the next session tries again). A marker from a
+            // store built from the log would make it the base at this store's commit_ts, below what the deployment's own store
+            // may hold (a primary that ran without replication), and its commit_ts values would be handed out again.
+            Abandon(settlement,
+                $"this store took the deployment's store id empty and has read no epoch marker in the log: only the deployment's own " +
+                $"store may publish the log's first marker (start its primary with Statehouse:Replication:Enabled=true); a marker " +
+                $"from this store would start the log at commit_ts {_store.LastCommitTs}");
+            return false;
+        }
+
         var started = _time.GetTimestamp();
         long epoch;
         while (true)
@@ -166,7 +180,7 @@ internal sealed class ReplicationCoordinator
                 markerId, null);
             try
             {
-                await settlement.PublishLogAsync(marker, abort);
+                await PublishAsync(settlement, marker, abort);
             }
             catch (Exception ex)
             {
@@ -215,6 +229,25 @@ internal sealed class ReplicationCoordinator
         _health.SetRole("primary");
         _logger.TookOver(epoch, _seq, _store.LastCommitTs, _time.GetElapsedTime(started).TotalMilliseconds);
         return true;
+    }
+
+    /// <summary>
+    /// Publishes <paramref name="record"/> and waits for its confirm at most <c>PublishTimeoutSeconds</c>; throws
+    /// <see cref="TimeoutException"/> after that, and what the settlement throws (a nack, a return, a closed channel).
+    /// </summary>
+    private async Task PublishAsync(ICommitSettlement settlement, LogRecord record, CancellationToken abort)
+    {
+        using var timeout = new CancellationTokenSource(_publishTimeout, _time);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(abort, timeout.Token);
+        try
+        {
+            await settlement.PublishLogAsync(record, either.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !abort.IsCancellationRequested)
+        {
+            throw new TimeoutException(
+                $"the broker did not confirm the log record within {_publishTimeout.TotalSeconds} s (Statehouse:Replication:PublishTimeoutSeconds)");
+        }
     }
 
     private void Abandon(ICommitSettlement settlement, string reason)

@@ -27,6 +27,14 @@ internal sealed class ReplicationOptions
     [Range(1, 3600)]
     public int TakeoverTimeoutSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// Seconds the primary waits for the broker's confirm of one log record (a group or a marker). A confirm that does not
+    /// come (the stream's leader lost, a partitioned node) is treated as a failed publish: the record is in doubt, nothing
+    /// is written, and the session is given up (docs/replication.md, "The primary, per group").
+    /// </summary>
+    [Range(1, 3600)]
+    public int PublishTimeoutSeconds { get; set; } = 30;
+
     /// <summary>Log records delivered to the follower before it acknowledges them (basic.qos on the log consumer).</summary>
     [Range(1, 65_535)]
     public int LogPrefetch { get; set; } = 256;

@@ -103,6 +103,12 @@ internal sealed class StateStore : IDisposable
     public Guid StoreId { get; private set; }
 
     /// <summary>
+    /// True when the store took its deployment's id empty (<see cref="AdoptStoreId"/>), also after a restart: it was built
+    /// from the log, not the store the deployment's history began in, so it may never publish the log's first epoch marker.
+    /// </summary>
+    public bool IsAdopted { get; private set; }
+
+    /// <summary>
     /// The open database and its column families, for the schema types only (<see cref="StoreBatch"/>,
     /// <see cref="StoreReader"/>). Throws <see cref="StorageUnavailableException"/> while the store is closed for a reopen.
     /// </summary>
@@ -204,8 +210,10 @@ internal sealed class StateStore : IDisposable
 
         using var batch = new WriteBatch();
         StoreMeta.PutStoreId(batch, Handles, storeId);
+        StoreMeta.PutAdopted(batch, Handles);
         Sync(batch);
         StoreId = storeId;
+        IsAdopted = true;
     }
 
     /// <summary>
@@ -370,6 +378,7 @@ internal sealed class StateStore : IDisposable
 
             PublishLastCommitTs(lastCommitTs);
             StoreId = storeId;
+            IsAdopted = StoreMeta.ReadAdopted(handles);
             // Once per store: a reopen keeps the watermark's writer (and checks the file again).
             var acknowledged = AcknowledgedWatermark.Check(Path, lastCommitTs);
             _watermark ??= AcknowledgedWatermark.Start(Path, acknowledged);

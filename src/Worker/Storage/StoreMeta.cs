@@ -14,6 +14,7 @@ internal static class StoreMeta
     private static readonly byte[] s_schemaVersionKey = "schema_version"u8.ToArray();
     private static readonly byte[] s_storeIdKey = "store_id"u8.ToArray();
     private static readonly byte[] s_positionKey = "replication_position"u8.ToArray();
+    private static readonly byte[] s_adoptedKey = "adopted_store_id"u8.ToArray();
     private const int PositionLength = 5 * sizeof(long);
     private static readonly ReadOptions s_defaultRead = new();
 
@@ -150,6 +151,16 @@ internal static class StoreMeta
     /// <summary>Adds a store id to a batch (an empty store taking its deployment's id).</summary>
     public static void PutStoreId(WriteBatch batch, StoreHandles handles, Guid storeId) =>
         batch.Put(s_storeIdKey, storeId.ToByteArray(), handles.Meta);
+
+    /// <summary>
+    /// Marks in a batch that the store took its id from the deployment empty (<c>adopted_store_id</c>, one byte 1): it is
+    /// not the store the deployment's history began in, so it must never publish the log's first epoch marker.
+    /// </summary>
+    public static void PutAdopted(WriteBatch batch, StoreHandles handles) =>
+        batch.Put(s_adoptedKey, new byte[] { 1 }, handles.Meta);
+
+    /// <summary>Whether the open store took its id from the deployment empty (<see cref="PutAdopted"/>).</summary>
+    public static bool ReadAdopted(StoreHandles handles) => Get(handles, s_adoptedKey) is not null;
 
     /// <summary>True when the state, log and inbox column families hold nothing.</summary>
     public static bool HoldsNothing(StoreHandles handles) =>

@@ -121,6 +121,94 @@ public sealed class ReplicationTests(BrokerFixture broker, ITestOutputHelper out
         Assert.Equal(("v3", third.CommitTs), (state.Value, state.CommitTs));
     }
 
+    [Fact]
+    public async Task Start_ReplicationOffWhileTheDeploymentReplicates_RefusesAndNeverHandsOutACommitTsTwice()
+    {
+        var primary = await Scope.StartWorkerAsync(Replicated());
+        var replicaStore = Scope.OtherDataDirectory("replica");
+        var replica = await Scope.StartWorkerAsync(Replicated(("Statehouse:Storage:Path", replicaStore)));
+        var client = await Scope.ConnectClientAsync();
+        var first = await CommitAsync(client, tx => tx.Write("agent", "k", "v1"));
+        await replica.WaitForLogAsync($"last commit_ts {first.CommitTs}", Patience, Ct);
+        Assert.Equal(0, await replica.StopAsync());
+
+        // The replica's store carries the deployment's store id. Started with replication off, it would wait as a standby,
+        // take over when the primary goes, commit outside the log, and hand out commit_ts values again after the next takeover.
+        var unreplicated = Scope.LaunchWorker(("Statehouse:Storage:Path", replicaStore), ("Statehouse:Replication:Enabled", "false"));
+        var notReady = await Record.ExceptionAsync(unreplicated.WaitUntilReadyAsync);
+
+        var refusal = unreplicated.Lines.FirstOrDefault(line => line.Contains("Statehouse worker refused", StringComparison.Ordinal));
+        Output.WriteLine(refusal ?? unreplicated.Log);
+        Assert.IsType<InvalidOperationException>(notReady);
+        Assert.Equal(1, unreplicated.ExitCode);
+        Assert.NotNull(refusal);
+        Assert.Contains($"replicates through the log stream {Scope.Names.LogStream}", refusal, StringComparison.Ordinal);
+        Assert.Contains("Statehouse:Replication:Enabled=true", refusal, StringComparison.Ordinal);
+        Assert.False(primary.HasExited);
+        Assert.Equal(first.CommitTs + 1, (await CommitAsync(client, tx => tx.Write("agent", "k", "v2"))).CommitTs);
+    }
+
+    [Fact]
+    public async Task Takeover_EmptyReplicaBesideAPrimaryWithoutReplication_NeverStartsTheLogAndHandsOutNoCommitTsAgain()
+    {
+        var primary = await Scope.StartWorkerAsync();
+        var client = await Scope.ConnectClientAsync(o => (o.CommitTimeout, o.MaxCommitAttempts) = (TimeSpan.FromSeconds(3), 60));
+        for (var i = 0; i < 3; i++)
+        {
+            await CommitAsync(client, tx => tx.Write("agent", $"k{i}", "before"));
+        }
+
+        // A replica started (wrongly) beside a primary that still runs without replication: its empty store takes the
+        // deployment's id, and the log it declares holds no marker, since the primary publishes nothing.
+        var replica = await Scope.StartWorkerAsync(Replicated(("Statehouse:Storage:Path", Scope.OtherDataDirectory("replica"))));
+        await primary.KillAsync();
+        await using var pending = client.BeginTransaction();
+        pending.Write("agent", "k0", "after");
+        var commit = pending.CommitAsync(Ct);
+        var refused = await replica.WaitForLogAsync("only the deployment's own store may publish the log's first marker", Patience, Ct);
+        // The deployment's own store, started with replication on, makes the log's base at its commit_ts and answers.
+        await Scope.StartWorkerAsync(Replicated());
+        var result = await commit.WaitAsync(TimeSpan.FromMinutes(2), Ct);
+
+        Output.WriteLine($"{refused}\nthe commit published after the primary was killed got commit_ts {result.CommitTs}");
+        Assert.Equal((4L, 2L), (result.CommitTs, result.VersionOf("agent", "k0")));
+        Assert.DoesNotContain("Took over as primary", replica.Log, StringComparison.Ordinal);
+        var state = await client.GetStateAsync<string>("agent", "k1", ct: Ct);
+        Assert.Equal(("before", 2L), (state.Value, state.CommitTs));
+    }
+
+    [Fact]
+    public async Task Topology_Replicated_ReadAndDeadLetterQueuesAreQuorumQueues()
+    {
+        await Scope.StartWorkerAsync(Replicated());
+
+        // Declaring a queue again with another x-queue-type is refused (406): these declares pass only for quorum queues,
+        // which on a cluster keep a replica on every node (a classic queue is lost with its node).
+        foreach (var queue in new[] { Scope.Names.ReadQueue, Scope.Names.DeadLetterQueue })
+        {
+            await using var channel = await Broker.Connection.CreateChannelAsync(cancellationToken: Ct);
+            await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false,
+                arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: Ct);
+        }
+    }
+
+    [Fact]
+    public async Task Topology_ReplicationTurnedOnOverAClassicDeadLetterQueue_UsesItAndSaysHowToReplaceIt()
+    {
+        await using (var channel = await Broker.Connection.CreateChannelAsync(cancellationToken: Ct))
+        {
+            await channel.QueueDeclareAsync(Scope.Names.DeadLetterQueue, durable: true, exclusive: false, autoDelete: false, cancellationToken: Ct);
+        }
+
+        var worker = await Scope.StartWorkerAsync(Replicated());
+        var client = await Scope.ConnectClientAsync();
+        var result = await CommitAsync(client, tx => tx.Write("agent", "k", "v"));
+
+        Assert.Equal(1, result.CommitTs);
+        Assert.Contains($"{Scope.Names.DeadLetterQueue} exists as a classic queue", worker.Log, StringComparison.Ordinal);
+        Assert.Contains("rabbitmqctl delete_queue", worker.Log, StringComparison.Ordinal);
+    }
+
     private static (string Key, string Value)[] Replicated(params (string Key, string Value)[] settings) =>
     [
         ("Statehouse:Replication:Enabled", "true"),

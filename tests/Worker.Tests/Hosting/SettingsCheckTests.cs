@@ -98,9 +98,9 @@ public sealed class SettingsCheckTests
     [InlineData("Statehouse:Reads:DefaultPageSize", "2000", "Statehouse:Reads:DefaultPageSize (2000) must not exceed Statehouse:Reads:MaxPageSize (1000).")]
     [InlineData("Statehouse:Http:Address", "0.0.0.0", "Statehouse:Http:Address (0.0.0.0) is not a loopback address; set Statehouse:Http:AllowNonLoopback=true to serve it anyway.")]
     [InlineData("Statehouse:Broker:QueuePrefix", "bad prefix!", "Statehouse:Broker:QueuePrefix must be 1-100 characters of A-Z a-z 0-9 . _ - (got 'bad prefix!').")]
+    [InlineData("Statehouse:Reads:CatchUpWaitMilliseconds", "60001", "The field Statehouse:Reads:CatchUpWaitMilliseconds must be between 0 and 60000 (got 60001).")]
     [InlineData("Statehouse:Replication:RetentionMaxAge", "7 days", "Statehouse:Replication:RetentionMaxAge must be a number followed by one of Y, M, D, h, m, s (RabbitMQ x-max-age, e.g. 7D) (got '7 days').")]
     [InlineData("Statehouse:Replication:TakeoverTimeoutSeconds", "0", "The field Statehouse:Replication:TakeoverTimeoutSeconds must be between 1 and 3600 (got 0).")]
-    [InlineData("Statehouse:Reads:CatchUpWaitMilliseconds", "60001", "The field Statehouse:Reads:CatchUpWaitMilliseconds must be between 0 and 60000 (got 60001).")]
     public void Find_RuleBroken_NamesTheSettingsInKeyForm(string key, string value, string expected)
     {
         Assert.Equal([expected], Find((key, value)));

@@ -34,7 +34,7 @@ internal sealed class CommitLoopHarness : IAsyncDisposable
         Log = log ?? new MemoryLog();
         Applier = new FaultingApplier(Store.Engine, Events) { PoisonMessageId = poisonMessageId };
         Replication = replicated
-            ? new ReplicationCoordinator(Applier, Store.Store, new ReplicationOptions { TakeoverTimeoutSeconds = 30 }, Health, TimeProvider.System,
+            ? new ReplicationCoordinator(Applier, Store.Store, new ReplicationOptions { TakeoverTimeoutSeconds = 30, PublishTimeoutSeconds = 2 }, Health, TimeProvider.System,
                 NullLogger<ReplicationCoordinator>.Instance)
             : null;
         Loop = new CommitLoop(Applier, Health, options ?? new CommitOptions(), new DeliveryBudget(1L << 30, 1L << 20, Prefetch: 64),

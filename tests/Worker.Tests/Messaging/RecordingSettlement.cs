@@ -14,6 +14,7 @@ internal sealed class RecordingSettlement(LoopEvents events, string name) : ICom
     private readonly Queue<string> _deadLetterFailures = new();
     private readonly CancellationTokenSource _closing = new();
     private int _logFailures;
+    private int _withheldConfirms;
     private volatile bool _open = true;
 
     public string Name => name;
@@ -99,9 +100,18 @@ internal sealed class RecordingSettlement(LoopEvents events, string name) : ICom
     public void FailNextLogPublishes(int count) => Interlocked.Exchange(ref _logFailures, count);
 
     /// <summary>Records <c>log</c> with <c>marker E</c> or <c>group E/S</c> (epoch, seq), then hands the record to <see cref="Log"/>.</summary>
-    public Task PublishLogAsync(LogRecord record, CancellationToken cancellationToken)
+    /// <summary>The next group record's confirm never comes: its publish waits until it is cancelled.</summary>
+    public void WithholdNextLogConfirm() => Interlocked.Exchange(ref _withheldConfirms, 1);
+
+    public async Task PublishLogAsync(LogRecord record, CancellationToken cancellationToken)
     {
         var id = record.Kind == LogRecordKind.Marker ? $"marker {record.Epoch}" : $"group {record.Epoch}/{record.Seq}";
+        if (record.Kind == LogRecordKind.Group && Interlocked.Exchange(ref _withheldConfirms, 0) == 1)
+        {
+            events.Add(new LoopEvent("log", this, Id: id, Detail: "unconfirmed"));
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+
         if (record.Kind == LogRecordKind.Group && Interlocked.Decrement(ref _logFailures) >= 0)
         {
             events.Add(new LoopEvent("log", this, Id: id, Detail: "nacked"));
@@ -110,7 +120,6 @@ internal sealed class RecordingSettlement(LoopEvents events, string name) : ICom
 
         events.Add(new LoopEvent("log", this, Id: id));
         Log?.Invoke(record);
-        return Task.CompletedTask;
     }
 
     public void Abandon(string reason)

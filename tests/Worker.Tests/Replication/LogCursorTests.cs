@@ -175,9 +175,35 @@ public sealed class LogCursorTests
 
         // The broker started at the beginning of the chunk: these records are in the store already.
         Assert.Equal(LogVerdict.Skip, cursor.Read(1, Group(1, seq: 1, first: 1, last: 2)));
-        Assert.Equal(LogVerdict.Skip, cursor.Read(2, Marker(7)));
+        Assert.Equal(LogVerdict.Skip, cursor.Read(2, Marker(1)));
         Assert.Equal(LogVerdict.Apply, cursor.Read(3, Group(1, seq: 2, first: 3, last: 3)));
         Assert.Equal(1, cursor.CurrentEpoch);
+    }
+
+    [Fact]
+    public void Read_VoidGroupBeforeTheStartOffset_IsSkippedUnread()
+    {
+        // An old primary's group that reached the log after the marker of epoch 2: void when this store read it.
+        var cursor = new LogCursor(new ReplicationPosition(2, 7, ResumeOffset: 12, ResumeEpoch: 2, ResumeSeq: 7), 9);
+
+        Assert.Equal(LogVerdict.Skip, cursor.Read(11, Group(1, seq: 8, first: 10, last: 10)));
+        Assert.Equal(LogVerdict.Apply, cursor.Read(12, Group(2, seq: 8, first: 10, last: 10)));
+    }
+
+    [Theory]
+    [InlineData(true, 3L, 0L)]
+    [InlineData(false, 2L, 8L)]
+    public void Read_RecordBeyondTheResumePointBeforeTheStartOffset_RefusesALogDeclaredAgain(bool marker, long epoch, long seq)
+    {
+        // The stream was deleted and declared again: its offsets start over below where this store stopped reading.
+        var cursor = new LogCursor(new ReplicationPosition(2, 7, ResumeOffset: 120, ResumeEpoch: 2, ResumeSeq: 7), 9);
+        var record = marker ? Marker(epoch, seq: 7, lastCommitTs: 9) : Group(epoch, seq, first: 10, last: 10);
+
+        var verdict = cursor.Read(0, record);
+
+        Assert.Equal(LogStep.Refuse, verdict.Step);
+        Assert.Contains("before this store's resume offset 120", verdict.Reason, StringComparison.Ordinal);
+        Assert.Contains("deleted and declared again", verdict.Reason, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -191,6 +217,18 @@ public sealed class LogCursorTests
 
         Assert.Equal(LogStep.Refuse, verdict.Step);
         Assert.StartsWith(reason, verdict.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_EmptyStoreAndALogWithABase_RefusesNamingTheBackupRepair()
+    {
+        // Replication turned on for a deployment with data: re-seeding the store empty again would be refused again.
+        var cursor = new LogCursor(ReplicationPosition.None, 0);
+
+        var verdict = cursor.Read(0, Marker(1, lastCommitTs: 3));
+
+        Assert.Equal(LogStep.Refuse, verdict.Step);
+        Assert.Contains("seed it from a backup taken after that marker (statehouse reseed --from-backup DIR)", verdict.Reason, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -74,6 +74,22 @@ public sealed class ReplicationCoordinatorTests
     }
 
     [Fact]
+    public async Task CommitAsync_LogConfirmNeverComes_GivesUpAfterThePublishTimeoutWritingAndAckingNothing()
+    {
+        await using var h = new CommitLoopHarness(replicated: true);
+        var a = h.Session("A");
+        a.WithholdNextLogConfirm();
+        await h.DeliverAsync(a, 1, "tx-1");
+
+        h.Start();
+        await h.Events.WaitForAsync(e => e.Action == "abandon");
+
+        Assert.Equal(["log@A marker 1", "forget", "log@A group 1/1", "forget", "abandon@A"], h.Trace());
+        Assert.Equal(0, h.Store.Store.LastCommitTs);
+        Assert.False(h.Store.Get("agent", "tx-1").Exists);
+    }
+
+    [Fact]
     public async Task CommitAsync_WriteFailsAfterTheConfirm_NeverPublishesThatSeqAgainAndTheNextSessionAppliesItFromTheLog()
     {
         await using var h = new CommitLoopHarness(replicated: true);
