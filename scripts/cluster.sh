@@ -192,11 +192,26 @@ ensure_joined() {
       ctl "$i" -q join_cluster "$(node_name "$to")" &&
       ctl "$i" -q start_app
   } >"$out" 2>&1 || { cat "$out" >&2; die "$(node_name "$i") could not join $(node_name "$to")"; }
-  # forget_cluster_node took the node out of the quorum queues; give it its replicas back.
+  # forget_cluster_node took the node out of the quorum queues and the streams; give it its replicas back
+  # (rabbitmq-queues grow covers quorum queues only; a stream gets its replica with rabbitmq-streams add_replica).
   if [[ $known == yes ]]; then
     HOME=$HOME "$rmq_bin/rabbitmq-queues" -n "$(node_name "$to")" -q grow "$(node_name "$i")" all >>"$out" 2>&1 ||
       log "could not add $(node_name "$i") back to the quorum queues (see ${out#"$root"/})"
+    local vhost name type
+    while IFS=$'\t' read -r vhost name type; do
+      [[ $type == stream ]] || continue
+      HOME=$HOME "$rmq_bin/rabbitmq-streams" -n "$(node_name "$to")" -q add_replica --vhost "$vhost" "$name" "$(node_name "$i")" >>"$out" 2>&1 ||
+        log "could not add $(node_name "$i") back to stream $name in vhost $vhost (see ${out#"$root"/})"
+    done < <(stream_list "$to")
   fi
+}
+
+# "vhost<TAB>queue<TAB>type" for every queue of every vhost, as node $1 sees them.
+stream_list() {
+  local vhost
+  for vhost in $(ctl "$1" -q list_vhosts --no-table-headers name 2>/dev/null); do
+    ctl "$1" -q list_queues --vhost "$vhost" --no-table-headers name type 2>/dev/null | sed "s|^|$vhost\t|"
+  done
 }
 
 wait_running() {
