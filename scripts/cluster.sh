@@ -15,11 +15,13 @@
 #
 # Settings (environment, or .env): STATEHOUSE_CLUSTER_PORTS (AMQP, 5681,5682,5683), STATEHOUSE_CLUSTER_DIST_PORTS
 # (Erlang distribution, 25681,25682,25683), STATEHOUSE_CLUSTER_PREFIX (node names <prefix>1@localhost..., shc),
-# STATEHOUSE_CLUSTER_START_TIMEOUT (seconds, 180).
+# STATEHOUSE_CLUSTER_START_TIMEOUT (seconds, 180), STATEHOUSE_CLUSTER_DIR (the nodes' data, logs and pid files,
+# .state/cluster; relative to the repository). A second cluster beside the first needs its own ports, prefix and
+# directory, e.g. the soak's: STATEHOUSE_CLUSTER_PORTS=5691,5692,5693 STATEHOUSE_CLUSTER_DIST_PORTS=25691,25692,25693
+# STATEHOUSE_CLUSTER_PREFIX=shs STATEHOUSE_CLUSTER_DIR=.state/cluster-soak.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-state="$root/.state/cluster"
 rmq_bin=/usr/lib/rabbitmq/bin
 
 log() { printf 'cluster: %s\n' "$*" >&2; }
@@ -31,6 +33,8 @@ source "$root/scripts/lib/common.sh"
 IFS=', ' read -r -a ports <<<"$(env_value STATEHOUSE_CLUSTER_PORTS 5681,5682,5683)"
 IFS=', ' read -r -a dist_ports <<<"$(env_value STATEHOUSE_CLUSTER_DIST_PORTS 25681,25682,25683)"
 prefix=$(env_value STATEHOUSE_CLUSTER_PREFIX shc)
+state=$(env_value STATEHOUSE_CLUSTER_DIR .state/cluster)
+[[ $state == /* ]] || state="$root/$state"
 start_timeout=$(env_value STATEHOUSE_CLUSTER_START_TIMEOUT 180)
 ((${#ports[@]} == 3 && ${#dist_ports[@]} == 3)) || die "STATEHOUSE_CLUSTER_PORTS and STATEHOUSE_CLUSTER_DIST_PORTS need three ports each"
 all=(1 2 3)

@@ -1,3 +1,5 @@
+using Statehouse.Soak.Faults;
+
 namespace Statehouse.Soak.Tests;
 
 public sealed class SoakArgumentsTests
@@ -53,6 +55,38 @@ public sealed class SoakArgumentsTests
 
         Assert.Equal((100_000, 50, 8, 2, 2, 7, true), (parsed.Transactions, parsed.Kills, parsed.Clients, parsed.InFlight, parsed.CommitAttempts, parsed.Seed, parsed.Keep));
         Assert.Equal(TimeSpan.FromHours(1), parsed.MaxDuration);
+    }
+
+    [Fact]
+    public void TryParse_Replicated_ReadsReplicasFaultsAndRate()
+    {
+        string[] args =
+        [
+            "--amqp", "amqp://guest:guest@127.0.0.1:5691/,amqp://guest:guest@127.0.0.1:5692/,amqp://guest:guest@127.0.0.1:5693/",
+            "--replicas", "1", "--faults", "zombie,machine-loss,node-loss,zombie", "--faults-each", "20", "--transactions", "50000", "--rate", "40",
+        ];
+
+        Assert.True(SoakArguments.TryParse(args, s_noEnvironment, out var parsed, out var error), error);
+
+        Assert.Equal(3, parsed.Brokers.Count);
+        Assert.Equal(5693, parsed.Brokers[2].Port);
+        Assert.True(parsed.Replicated);
+        Assert.Equal([FaultKind.Zombie, FaultKind.MachineLoss, FaultKind.NodeLoss], parsed.Faults);
+        Assert.Equal((1, 20, 60, 40, 0), (parsed.Replicas, parsed.FaultsEach, parsed.FaultCount, parsed.Rate, parsed.Kills));
+    }
+
+    [Theory]
+    [InlineData("--kills 0 --faults zombie", "--faults needs --replicas")]
+    [InlineData("--replicas 1 --kills 3", "with --replicas use --faults")]
+    [InlineData("--replicas 1 --faults node-loss", "three nodes of a cluster")]
+    [InlineData("--replicas 1 --faults zombie,fire", "unknown fault 'fire'")]
+    [InlineData("--replicas 1 --faults zombie --faults-each 300", "10 × the faults")]
+    [InlineData("--amqp amqp://127.0.0.1:5691/,amqp://10.0.0.2:5692/", "loopback")]
+    public void TryParse_ReplicatedUsageError_RefusedNamingTheCause(string args, string expected)
+    {
+        Assert.False(SoakArguments.TryParse(args.Split(' '), s_noEnvironment, out _, out var error));
+
+        Assert.Contains(expected, error, StringComparison.Ordinal);
     }
 
     [Theory]

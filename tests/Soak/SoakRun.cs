@@ -6,8 +6,10 @@ using Statehouse.Client.Exceptions;
 using Statehouse.Contracts;
 using Statehouse.Soak.Broker;
 using Statehouse.Soak.Checking;
+using Statehouse.Soak.Faults;
 using Statehouse.Soak.Journal;
 using Statehouse.Soak.Load;
+using Statehouse.Soak.Replication;
 using Statehouse.Testing.Processes;
 using Statehouse.Testing.Workers;
 
@@ -15,8 +17,10 @@ namespace Statehouse.Soak;
 
 /// <summary>
 /// One soak: the real worker and client processes on a fresh store and queue prefix, the worker SIGKILLed and restarted
-/// at random moments while the clients commit, then the invariants checked through ordinary client reads.
-/// Every process it starts it also ends (by pid), whatever happens, and it deletes its queues at the end.
+/// at random moments while the clients commit, then the invariants checked through ordinary client reads. Replicated
+/// (<c>--replicas</c>): several workers with their own stores, the faults of <c>--faults</c> instead of the kills, and
+/// after the check every store compared on disk. Every process it starts it also ends (by pid), whatever happens, and
+/// it deletes its queues at the end.
 /// </summary>
 internal sealed class SoakRun
 {
@@ -35,7 +39,12 @@ internal sealed class SoakRun
     private readonly List<double> _restartSeconds = [];
     private readonly Dictionary<long, WorkerStats> _statsByIncarnation = [];
     private readonly TaskCompletionSource _workerDied = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CommitWatch _commits = new();
     private BrokerAdmin? _broker;
+    private SoakCluster? _cluster;
+    private ReplicaSet? _workers;
+    private FaultInjector? _faults;
+    private IReadOnlyList<Testing.Storage.StoreContents> _stores = [];
     private StatehouseClient? _reader;
     private WorkerProcess? _worker;
     private int _incarnation;
@@ -157,13 +166,25 @@ internal sealed class SoakRun
 
     private async Task<bool> ExecuteAsync(CancellationToken ct)
     {
+        var faults = _args.Replicated
+            ? $"{_args.Replicas + 1} workers with replication, faults {string.Join(",", (_args.Faults ?? []).Select(FaultNames.Name))} × {_args.FaultsEach}" +
+                (_args.Rate > 0 ? $" at {_args.Rate} transactions/s" : "")
+            : $"{_args.Kills} kills";
         await _output.WriteLineAsync(
             $"soak: run {_names.Prefix}, seed {_args.Seed}: {_args.Transactions} transactions from {_args.Clients} clients × {_args.InFlight} in flight " +
-            $"over {_args.Agents} agents, {_args.Kills} kills; broker {_args.Endpoint}; data {_directory}");
+            $"over {_args.Agents} agents, {faults}; broker {_args.Endpoint}; data {_directory}");
 
-        _broker = await BrokerAdmin.ConnectAsync(_args.Amqp, _args.Endpoint, _names, ct);
-        _worker = await StartWorkerAsync(ct);
-        Watch(_worker, _incarnation);
+        _broker = await BrokerAdmin.ConnectAsync(_args.Brokers, _args.Endpoint, _names, ct);
+        if (_args.Replicated)
+        {
+            await StartReplicasAsync(ct);
+        }
+        else
+        {
+            _worker = await StartWorkerAsync(ct);
+            Watch(_worker, _incarnation);
+        }
+
         _reader = await ConnectReaderAsync(ct);
         StartClients();
 
@@ -171,7 +192,8 @@ internal sealed class SoakRun
         var sampling = SampleStatsAsync(stopSampling.Token);
         try
         {
-            await WaitForClientsAsync(KillAsync(ct), ct);
+            var faulting = _args.Replicated ? _faults?.RunAsync(ct) ?? Task.CompletedTask : KillAsync(ct);
+            await WaitForClientsAsync(faulting, ct);
         }
         finally
         {
@@ -182,20 +204,60 @@ internal sealed class SoakRun
         await RequireCleanClientExitsAsync();
 
         var journal = await ReadJournalsAsync(ct);
+        if (_workers is not null)
+        {
+            // Every worker holds the same history before the checker reads one of them (whichever answers).
+            await _workers.WaitAgreedAsync(async token => await _broker!.CommitQueueDepthAsync(token) == 0, TimeSpan.FromMinutes(5), ct);
+        }
+
         var observation = await ObserveAsync(ct);
         await RecordStatsAsync(ct);
         ct.ThrowIfCancellationRequested();
         var deadLetters = await _broker!.DeadLetterCountAsync(ct);
         var report = InvariantChecker.Check(journal, observation);
+        if (_workers is not null)
+        {
+            await _workers.StopAllAsync();
+            _stores = StoreComparison.Check([.. _workers.Slots.Select(s => (s.Name, s.StorePath))], observation, report);
+        }
+
         await ReportAsync(journal, report, deadLetters);
         return report.Passed;
+    }
+
+    /// <summary>
+    /// Replicated: the cluster (for node faults, and to ask the broker which worker is the primary), then every worker,
+    /// the first alone until it is ready, so that it becomes the primary.
+    /// </summary>
+    private async Task StartReplicasAsync(CancellationToken ct)
+    {
+        if (_args.Brokers.Count == 3)
+        {
+            try
+            {
+                _cluster = await SoakCluster.ConnectAsync(_args.Brokers);
+            }
+            catch (SoakSetupException) when (!(_args.Faults ?? []).Contains(FaultKind.NodeLoss))
+            {
+                // Only node faults need the script's cluster; the primary is then known from the workers' /health alone.
+            }
+        }
+
+        var cluster = _cluster;
+        _workers = new ReplicaSet(_args, _directory, _names, _workerDied,
+            cluster is null ? null : token => cluster.ActiveConsumerPidAsync(_names.CommitQueue, token));
+        await _workers.StartAllAsync(ct);
+        if (_args.FaultCount > 0)
+        {
+            _faults = new FaultInjector(_args, _workers, _cluster, _commits, _names, () => Progress, () => ClientsFinished, _random, _output);
+        }
     }
 
     private async Task<StatehouseClient> ConnectReaderAsync(CancellationToken ct)
     {
         var options = new StatehouseClientOptions
         {
-            Uri = _args.Amqp,
+            Uris = [.. _args.Brokers],
             QueuePrefix = _names.Prefix,
             ReadTimeout = TimeSpan.FromSeconds(10),
             MaxReadAttempts = 3,
@@ -219,7 +281,8 @@ internal sealed class SoakRun
             var index = i;
             var share = (_args.Transactions / _args.Clients) + (i < _args.Transactions % _args.Clients ? 1 : 0);
             var arguments = new ClientArguments(
-                _args.Amqp, _names.Prefix, index, share, _args.InFlight, _args.Agents, _args.CommitAttempts, _args.Seed, Path.Combine(_directory, $"journal-{index}.jsonl"));
+                _args.Brokers, _names.Prefix, index, share, _args.InFlight, _args.Agents, _args.CommitAttempts, _args.Seed, Path.Combine(_directory, $"journal-{index}.jsonl"),
+                (double)_args.Rate / _args.Clients);
             try
             {
                 _clients.Add(ChildProcess.StartDotnet(soakDll, arguments.ToArguments(), new ChildProcessOptions
@@ -231,10 +294,13 @@ internal sealed class SoakRun
                     RedirectInput = true,
                     OnStandardOutput = line =>
                     {
-                        if (line.StartsWith(ClientRun.ProgressPrefix, StringComparison.Ordinal)
-                            && int.TryParse(line.AsSpan(ClientRun.ProgressPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var done))
+                        if (ClientRun.TryParseProgress(line, out var done, out var committedStart))
                         {
                             Volatile.Write(ref _progress[index], done);
+                            if (committedStart > 0)
+                            {
+                                _commits.Observe(committedStart);
+                            }
                         }
                     },
                 }));
@@ -486,15 +552,25 @@ internal sealed class SoakRun
         await _output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"soak: committed={committed} rejected={rejected.Count}{(reasons.Length > 0 ? $" ({reasons})" : "")} in_doubt={inDoubt} " +
             $"(applied {report.InDoubtApplied}); {restarts}; {journal.Count / seconds:0} transactions/s overall"));
+        if (_faults is not null)
+        {
+            await ReportFaultsAsync(_faults);
+        }
+
+        foreach (var store in _stores)
+        {
+            await _output.WriteLineAsync($"soak: store {store.Path}: last commit_ts {store.LastCommitTs}, {store.DescribeDigests()}");
+        }
+
         await _output.WriteLineAsync(
-            $"soak: worker counters over {stats.Count} of {_kills + 1} incarnations (sampled every second): " +
+            $"soak: worker counters over {stats.Count} of {_workers?.Incarnations ?? _kills + 1} incarnations (sampled every second): " +
             $"committed {stats.Sum(s => s.Committed)}, rejected {stats.Sum(s => s.Rejected)}, " +
             $"answered from the inbox (resends, redeliveries) {stats.Sum(s => s.Duplicates)}, synced writes {stats.Sum(s => s.SyncedWrites)}; " +
             $"dead-lettered {deadLetters}");
         if (deadLetters > 0)
         {
             // Every soak transaction is valid: a dead letter means the worker gave up on one (its client saw it in doubt or rejected).
-            await _output.WriteLineAsync($"soak: warning: {deadLetters} message(s) in {_names.DeadLetterQueue}; see worker.log");
+            await _output.WriteLineAsync($"soak: warning: {deadLetters} message(s) in {_names.DeadLetterQueue}; see {(_args.Replicated ? "worker-*.log" : "worker.log")}");
         }
 
         if (!report.Passed)
@@ -509,10 +585,35 @@ internal sealed class SoakRun
             await _output.WriteLineAsync($"soak: {report.Violations.Count} violation(s), all listed in {path}");
         }
 
-        var counters = string.Join(' ', Enum.GetValues<ViolationKind>().Select(k => $"{CheckReport.Name(k)}={report.Count(k)}"));
+        // The store comparison and the fault counters exist in replicated runs only; the single worker's line stays as it was.
+        var kinds = Enum.GetValues<ViolationKind>().Where(k => _args.Replicated || k != ViolationKind.StoreMismatch);
+        var counters = string.Join(' ', kinds.Select(k => $"{CheckReport.Name(k)}={report.Count(k)}"));
+        var faults = _faults is null
+            ? ""
+            : string.Concat(FaultNames.All.Select(k => $" {FaultNames.Counter(k)}={_faults.Done.Count(r => r.Kind == k)}")) +
+                $" zombie_refused={_faults.Done.Count(r => r.Refused)} faults_skipped={_faults.Skipped} stores={_stores.Count}";
         await _output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"{counters} kills={_kills} transactions={journal.Count} acknowledged={committed + rejected.Count} in_doubt={inDoubt} " +
+            $"{counters} kills={_kills}{faults} transactions={journal.Count} acknowledged={committed + rejected.Count} in_doubt={inDoubt} " +
             $"max_commit_ts={report.MaxCommitTs} seconds={seconds:0.0}"));
+    }
+
+    /// <summary>Per kind of fault: how many, and how long until commits were acknowledged again and until the deployment was whole.</summary>
+    private async Task ReportFaultsAsync(FaultInjector faults)
+    {
+        foreach (var group in faults.Done.GroupBy(r => r.Kind).OrderBy(g => g.Key))
+        {
+            var takeover = group.Select(r => r.TakeoverSeconds).ToList();
+            var whole = group.Select(r => r.RecoverySeconds).ToList();
+            var refused = group.Key == FaultKind.Zombie ? $"; {group.Count(r => r.Refused)} resumed zombie(s) refused a diverged store and were re-seeded" : "";
+            await _output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"soak: {FaultNames.Name(group.Key)} × {takeover.Count}: commits again after {takeover.Min():0.00}/{takeover.Average():0.00}/{takeover.Max():0.00} s, " +
+                $"whole again after {whole.Min():0.00}/{whole.Average():0.00}/{whole.Max():0.00} s (min/avg/max){refused}"));
+        }
+
+        if (faults.Skipped > 0)
+        {
+            await _output.WriteLineAsync($"soak: warning: {faults.Skipped} fault(s) not made: the clients had finished (more --transactions, or a lower --rate)");
+        }
     }
 
     /// <summary>Ends every process the soak started, deletes its queues, and its data unless kept.</summary>
@@ -526,6 +627,16 @@ internal sealed class SoakRun
         if (_worker is not null)
         {
             await _worker.DisposeAsync();
+        }
+
+        if (_workers is not null)
+        {
+            await _workers.DisposeAsync();
+        }
+
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync();
         }
 
         if (_reader is not null)
@@ -557,7 +668,9 @@ internal sealed class SoakRun
         }
         else
         {
-            await _output.WriteLineAsync($"soak: data kept in {_directory} (store, journal-*.jsonl, worker.log, client-*.log)");
+            await _output.WriteLineAsync(_args.Replicated
+                ? $"soak: data kept in {_directory} (worker-*/store, journal-*.jsonl, worker-*.log, client-*.log)"
+                : $"soak: data kept in {_directory} (store, journal-*.jsonl, worker.log, client-*.log)");
         }
     }
 }

@@ -9,6 +9,7 @@ using Statehouse.Bench.Report;
 using Statehouse.Bench.Results;
 using Statehouse.Bench.Rss;
 using Statehouse.Bench.Storage;
+using Statehouse.Contracts;
 
 namespace Statehouse.Bench.Cli;
 
@@ -17,7 +18,7 @@ internal static class BenchCommands
 {
     private static readonly Option<string> s_uri = new("--uri")
     {
-        Description = "AMQP URI of the broker",
+        Description = "AMQP URI of the broker, or the comma-separated URIs of a cluster's nodes (the workers get them all; CPU is summed over their beam.smp)",
         DefaultValueFactory = _ => "amqp://guest:guest@127.0.0.1:5672/",
     };
 
@@ -44,7 +45,7 @@ internal static class BenchCommands
     {
         var modes = new Option<string>("--modes", "-m")
         {
-            Description = $"Comma-separated modes, in order: {string.Join(", ", ModeNames.Standard)}",
+            Description = $"Comma-separated modes, in order: {string.Join(", ", ModeNames.Known)} (default: all but {ModeNames.CommitReplicated}, which needs a cluster)",
             DefaultValueFactory = _ => string.Join(',', ModeNames.Standard),
         };
         var command = new Command("run", "Run the comparison: every mode in turn on the same broker with the same load; prints a table and writes JSON.");
@@ -59,9 +60,9 @@ internal static class BenchCommands
                 var settings = Settings(parse);
                 var json = parse.GetValue(s_json) ?? Path.Combine(settings.StateDirectory, $"bench-{settings.RunId}.json");
                 // Fail before the first mode runs, not after minutes of measuring.
-                if (selected.FirstOrDefault(m => !ModeNames.Standard.Contains(m)) is { } unknown)
+                if (selected.FirstOrDefault(m => !ModeNames.Known.Contains(m)) is { } unknown)
                 {
-                    throw new ArgumentException($"Unknown mode '{unknown}'; modes: {string.Join(", ", ModeNames.Standard)}.");
+                    throw new ArgumentException($"Unknown mode '{unknown}'; modes: {string.Join(", ", ModeNames.Known)}.");
                 }
 
                 if (selected.Contains(ModeNames.Postgres) && settings.PostgresConnectionString is null)
@@ -69,7 +70,7 @@ internal static class BenchCommands
                     throw new ArgumentException("The postgres mode needs --postgres CONNECTION_STRING (scripts/postgres.sh start prints one).");
                 }
 
-                if (selected.Any(m => m is ModeNames.Commit or ModeNames.CommitBatch1 or ModeNames.HalfLoad))
+                if (selected.Any(m => m is ModeNames.Commit or ModeNames.CommitBatch1 or ModeNames.HalfLoad or ModeNames.CommitReplicated))
                 {
                     settings.RequireWorkerBuild();
                 }
@@ -149,9 +150,11 @@ internal static class BenchCommands
         var output = new Option<string>("--out") { Description = "Markdown file to write", DefaultValueFactory = _ => "docs/benchmarks.md" };
         var svg = new Option<string?>("--svg") { Description = "Chart to write (default: next to --out, .svg)" };
         var notes = new Option<string?>("--notes") { Description = "Markdown file whose text is included as the analysis section" };
-        var command = new Command("report", "Write docs/benchmarks.md (table, ratios, targets, memory check) and its SVG chart from result JSON files.")
+        var replicationJson = new Option<string?>("--replication-json") { Description = "Results of `run --modes commit,commit-replicated` on a cluster (optional): the Replication section" };
+        var replicationNotes = new Option<string?>("--replication-notes") { Description = "Markdown file whose text is included in the Replication section" };
+        var command = new Command("report", "Write docs/benchmarks.md (table, ratios, targets, memory check, replication) and its SVG chart from result JSON files.")
         {
-            json, rssJson, output, svg, notes,
+            json, rssJson, output, svg, notes, replicationJson, replicationNotes,
         };
         command.SetAction(async (parse, ct) => await GuardAsync(async () =>
         {
@@ -160,10 +163,14 @@ internal static class BenchCommands
             var markdownPath = parse.GetValue(output)!;
             var svgPath = parse.GetValue(svg) ?? Path.ChangeExtension(markdownPath, ".svg");
             var notesText = parse.GetValue(notes) is { } notesPath && File.Exists(notesPath) ? await File.ReadAllTextAsync(notesPath, ct) : null;
+            var replication = parse.GetValue(replicationJson) is { } replicationPath ? await ResultJson.ReadAsync<BenchRun>(replicationPath, ct) : null;
+            var replicationText = parse.GetValue(replicationNotes) is { } replicationNotesPath && File.Exists(replicationNotesPath)
+                ? await File.ReadAllTextAsync(replicationNotesPath, ct)
+                : null;
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(markdownPath))!);
             await File.WriteAllTextAsync(svgPath, SvgChart.Render(run), ct);
             var relativeSvg = Path.GetRelativePath(Path.GetDirectoryName(Path.GetFullPath(markdownPath))!, Path.GetFullPath(svgPath));
-            await File.WriteAllTextAsync(markdownPath, MarkdownReport.Render(run, rss, relativeSvg, notesText), ct);
+            await File.WriteAllTextAsync(markdownPath, MarkdownReport.Render(run, rss, relativeSvg, notesText, replication, replicationText), ct);
             Console.WriteLine($"Wrote {markdownPath} and {svgPath}");
         }));
         return command;
@@ -205,7 +212,7 @@ internal static class BenchCommands
         }
 
         return new RunSettings(
-            new Uri(parse.GetValue(s_uri)!),
+            ParseUris(parse.GetValue(s_uri)!),
             shape,
             TimeSpan.FromSeconds(parse.GetValue(s_warmup)),
             TimeSpan.FromSeconds(parse.GetValue(s_seconds)),
@@ -215,6 +222,19 @@ internal static class BenchCommands
             parse.GetValue(s_postgres),
             DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
             BenchPaths.StateDirectory());
+    }
+
+    /// <summary>One AMQP URI or several separated by commas (a cluster's nodes), as the worker's Statehouse:Broker:Uri takes them.</summary>
+    private static IReadOnlyList<Uri> ParseUris(string text)
+    {
+        try
+        {
+            return BrokerUris.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw new ArgumentException("--uri " + e.Message, e);
+        }
     }
 
     private static async Task WriteResultsAsync<T>(string json, T run, string summary, CancellationToken ct)

@@ -23,7 +23,8 @@ internal sealed class StatehouseTarget : ITransactionTarget
     /// <summary>Any client, for reads such as the worker's stats.</summary>
     public StatehouseClient First => _clients[0];
 
-    public static async Task<StatehouseTarget> ConnectAsync(Uri uri, string prefix, LoadShape shape, CancellationToken ct)
+    /// <summary>Connects <see cref="LoadShape.Clients"/> clients to the broker (<paramref name="uris"/>: one, or a cluster's nodes).</summary>
+    public static async Task<StatehouseTarget> ConnectAsync(IReadOnlyList<Uri> uris, string prefix, LoadShape shape, CancellationToken ct)
     {
         var clients = new StatehouseClient[shape.Clients];
         try
@@ -32,7 +33,7 @@ internal sealed class StatehouseTarget : ITransactionTarget
             {
                 clients[i] = await StatehouseClient.ConnectAsync(new StatehouseClientOptions
                 {
-                    Uri = uri,
+                    Uris = [.. uris],
                     QueuePrefix = prefix,
                     ClientName = $"statehouse-bench-{i}@{Environment.ProcessId}",
                 }, ct);

@@ -32,6 +32,9 @@ internal sealed class BenchRunner(RunSettings settings, ProgressView view)
                 case ModeNames.CommitBatch1:
                     results.Add(await runner.RunCommitAsync(mode, settings.ClosedLoop, maxBatchCount: 1, ct));
                     break;
+                case ModeNames.CommitReplicated:
+                    results.Add(await runner.RunCommitReplicatedAsync(mode, settings.ClosedLoop, ct));
+                    break;
                 case ModeNames.Postgres:
                     results.Add(await runner.RunPostgresAsync(mode, settings.ClosedLoop, ct));
                     break;
@@ -48,7 +51,7 @@ internal sealed class BenchRunner(RunSettings settings, ProgressView view)
                     results.Add(await runner.RunEchoAsync(ModeNames.EchoHalf, half, ct));
                     break;
                 default:
-                    throw new ArgumentException($"Unknown mode '{mode}'; modes: {string.Join(", ", ModeNames.Standard)}.");
+                    throw new ArgumentException($"Unknown mode '{mode}'; modes: {string.Join(", ", ModeNames.Known)}.");
             }
         }
 

@@ -7,10 +7,17 @@ using Statehouse.Client;
 namespace Statehouse.Bench.Modes;
 
 /// <summary>
-/// Takes CPU times (server, broker, this process, the machine) and the worker's counters when the measured window
-/// opens and closes, and turns them into shares of the window.
+/// Takes CPU times (server, replica, broker, this process, the machine) and the worker's counters when the measured
+/// window opens and closes, and turns them into shares of the window. The broker is every <c>beam.smp</c> listening on
+/// one of <paramref name="brokerPorts"/> (the three nodes of a cluster together); the replica is measured apart from
+/// the server (the primary) when <paramref name="replicaPids"/> is given.
 /// </summary>
-internal sealed class ResourceSampler(string serverName, Func<IReadOnlyList<int>> serverPids, int brokerPort, StatehouseClient? statsClient) : IWindowObserver
+internal sealed class ResourceSampler(
+    string serverName,
+    Func<IReadOnlyList<int>> serverPids,
+    IReadOnlyList<int> brokerPorts,
+    StatehouseClient? statsClient,
+    Func<IReadOnlyList<int>>? replicaPids = null) : IWindowObserver
 {
     private const string BrokerProcess = "beam.smp";
     private Snapshot? _start;
@@ -18,7 +25,9 @@ internal sealed class ResourceSampler(string serverName, Func<IReadOnlyList<int>
 
     public CpuShare? Server => Share(serverName, s => s.Server);
 
-    public CpuShare? Broker => Share($"RabbitMQ ({BrokerProcess})", s => s.Broker);
+    public CpuShare? Replica => replicaPids is null ? null : Share("replica", s => s.Replica);
+
+    public CpuShare? Broker => Share(brokerPorts.Count == 1 ? $"RabbitMQ ({BrokerProcess})" : $"RabbitMQ ({brokerPorts.Count} nodes, {BrokerProcess})", s => s.Broker);
 
     public CpuShare Bench => Share("bench clients", s => s.Self)!;
 
@@ -33,7 +42,7 @@ internal sealed class ResourceSampler(string serverName, Func<IReadOnlyList<int>
     public async Task OnWindowStartAsync(CancellationToken ct)
     {
         // The same processes are measured at both ends: those serving when the window opens.
-        _start = await TakeAsync(serverPids(), ProcFs.FindListening(BrokerProcess, brokerPort), ct);
+        _start = await TakeAsync(serverPids(), replicaPids?.Invoke() ?? [], ProcFs.FindListening(BrokerProcess, brokerPorts), ct);
     }
 
     public async Task OnWindowEndAsync(CancellationToken ct)
@@ -43,16 +52,17 @@ internal sealed class ResourceSampler(string serverName, Func<IReadOnlyList<int>
             return;
         }
 
-        _end = await TakeAsync(_start.Server.Keys, _start.Broker.Keys, ct);
+        _end = await TakeAsync(_start.Server.Keys, _start.Replica.Keys, _start.Broker.Keys, ct);
     }
 
-    private async Task<Snapshot> TakeAsync(IEnumerable<int> pids, IEnumerable<int> brokers, CancellationToken ct)
+    private async Task<Snapshot> TakeAsync(IEnumerable<int> pids, IEnumerable<int> replicas, IEnumerable<int> brokers, CancellationToken ct)
     {
         var stats = statsClient is null ? null : await statsClient.StatsAsync(ct);
         var (busy, total) = ProcFs.MachineTicks();
         return new Snapshot(
             Stopwatch.GetTimestamp(),
             ProcFs.CpuTimes(pids),
+            ProcFs.CpuTimes(replicas),
             ProcFs.CpuTimes(brokers),
             ProcFs.CpuTimes([Environment.ProcessId]),
             busy, total, stats?.Committed, stats?.SyncedWrites);
@@ -82,6 +92,7 @@ internal sealed class ResourceSampler(string serverName, Func<IReadOnlyList<int>
     private sealed record Snapshot(
         long Timestamp,
         Dictionary<int, TimeSpan> Server,
+        Dictionary<int, TimeSpan> Replica,
         Dictionary<int, TimeSpan> Broker,
         Dictionary<int, TimeSpan> Self,
         long MachineBusy,

@@ -25,11 +25,12 @@ internal static class ProcFs
     }
 
     /// <summary>
-    /// The processes named <paramref name="comm"/> that listen on TCP <paramref name="port"/> (found through the socket
-    /// inodes of /proc/net/tcp*), or all processes of that name when none can be matched: on a shared machine there may
-    /// be other Erlang VMs (every rabbitmqctl call is one) besides the broker.
+    /// The processes named <paramref name="comm"/> that listen on one of the TCP <paramref name="ports"/> (found through
+    /// the socket inodes of /proc/net/tcp*): one per port for the nodes of a local cluster. When none can be matched,
+    /// all processes of that name: on a shared machine there may be other Erlang VMs (every rabbitmqctl call is one)
+    /// besides the broker.
     /// </summary>
-    public static IReadOnlyList<int> FindListening(string comm, int port)
+    public static IReadOnlyList<int> FindListening(string comm, IReadOnlyCollection<int> ports)
     {
         var sockets = new HashSet<string>(StringComparer.Ordinal);
         foreach (var table in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
@@ -39,7 +40,7 @@ internal static class ProcFs
                 var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
                 const string listen = "0A";
                 if (fields.Length > 9 && fields[3] == listen
-                    && int.Parse(fields[1][(fields[1].LastIndexOf(':') + 1)..], NumberStyles.HexNumber, CultureInfo.InvariantCulture) == port)
+                    && ports.Contains(int.Parse(fields[1][(fields[1].LastIndexOf(':') + 1)..], NumberStyles.HexNumber, CultureInfo.InvariantCulture)))
                 {
                     sockets.Add($"socket:[{fields[9]}]");
                 }

@@ -6,7 +6,7 @@ namespace Statehouse.Bench.Report;
 /// <summary>docs/benchmarks.md: machine, setup, table, chart, ratios, targets, CPU shares, memory check, how to run.</summary>
 internal static class MarkdownReport
 {
-    public static string Render(BenchRun run, RssRun? rss, string svgPath, string? notes)
+    public static string Render(BenchRun run, RssRun? rss, string svgPath, string? notes, BenchRun? replication = null, string? replicationNotes = null)
     {
         var md = new StringBuilder();
         var machine = run.Machine;
@@ -110,10 +110,16 @@ internal static class MarkdownReport
             Line(md);
         }
 
+        if (replication is not null && ReplicationFigures.From(replication) is { } figures)
+        {
+            WriteReplication(md, replication, figures, replicationNotes);
+        }
+
         Line(md, "## How to run");
         Line(md);
         Line(md, "```sh");
         Line(md, "scripts/bench.sh                      # the comparison above (broker, PostgreSQL, Release builds, run, this page)");
+        Line(md, "scripts/bench.sh replication          # commit and commit-replicated on the 3-node cluster (scripts/cluster.sh), then this page");
         Line(md, "BENCH_SECONDS=5 BENCH_OUT=.state/bench-out scripts/bench.sh   # a quick check that leaves docs/ alone");
         Line(md, "scripts/bench.sh rss                  # the memory check (BENCH_RSS_COUNT=1000000), then this page again");
         Line(md, "scripts/bench.sh report               # this page and the chart from the JSON files in docs/");
@@ -137,6 +143,12 @@ internal static class MarkdownReport
         foreach (var m in run.Modes.Where(m => m.FirstError is not null))
         {
             Line(md, $"- `{m.Mode}` first error: {m.FirstError}");
+        }
+
+        if (ReplicationFigures.From(run) is { } figures)
+        {
+            Line(md);
+            WriteReplicationFigures(md, figures);
         }
 
         return md.ToString();
@@ -257,6 +269,60 @@ internal static class MarkdownReport
         Line(md, "| RSS MB | " + string.Join(" | ", Deciles(rss).Select(d => Format.Mb(d.RssBytes))) + " |");
         Line(md);
     }
+
+    private static void WriteReplication(StringBuilder md, BenchRun run, ReplicationFigures figures, string? notes)
+    {
+        var s = run.Shape;
+        Line(md, "## Replication");
+        Line(md);
+        Line(md, $"Measured {run.StartedAt:yyyy-MM-dd HH:mm} UTC by `scripts/bench.sh replication` on a local 3-node RabbitMQ cluster (`scripts/cluster.sh`, " +
+            $"the three nodes on this machine): `{ModeNames.Commit}` is one worker without replication, `{ModeNames.CommitReplicated}` a primary and one " +
+            "replica, each with its own empty store, `Statehouse:Replication:Enabled=true` (every group is published to the log stream and confirmed " +
+            "by a quorum of its replicas before the primary's synced write; the replica follows the log into its own store). Both modes ran one after " +
+            $"the other in one invocation on the same cluster with the same load: C = {s.Clients} × I = {s.InFlight}, O = {s.Operations} writes of " +
+            $"V = {s.ValueBytes} B, {run.WarmupSeconds:0} s warm-up, then {run.DurationSeconds:0} s measured. Broker CPU is the three nodes' " +
+            "`beam.smp` together (found by their listening AMQP ports in /proc); worker CPU is each worker process's.");
+        Line(md);
+        WriteReplicationFigures(md, figures);
+        Line(md);
+        if (!string.IsNullOrWhiteSpace(notes))
+        {
+            Line(md, notes.Trim());
+            Line(md);
+        }
+    }
+
+    /// <summary>The side-by-side table, the ratios and the replica's lag.</summary>
+    private static void WriteReplicationFigures(StringBuilder md, ReplicationFigures f)
+    {
+        Line(md, "| mode | tx/s | p50 ms | p99 ms | p99.9 ms | broker CPU per tx | worker (primary) CPU per tx | replica CPU per tx | machine busy | errors |");
+        Line(md, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var m in new[] { f.Single, f.Replicated })
+        {
+            Line(md, $"| `{m.Mode}` | {Format.Rate(m.TxPerSecond)} | {Format.Ms(m.Latency.P50Ms)} | {Format.Ms(m.Latency.P99Ms)} | {Format.Ms(m.Latency.P999Ms)} | " +
+                $"{CpuMs(ReplicationFigures.CpuMsPerTransaction(m, m.Broker))} | {CpuMs(ReplicationFigures.CpuMsPerTransaction(m, m.Server))} | " +
+                $"{CpuMs(ReplicationFigures.CpuMsPerTransaction(m, m.Replica))} | {Format.Percent(m.MachineBusyPercent)} | {Format.Count(m.Errors)} |");
+        }
+
+        Line(md);
+        Line(md, $"- throughput, replicated / single: **{Format.Ratio(f.ThroughputRatio)}**");
+        Line(md, $"- p50 latency, replicated / single: **{Format.Ratio(f.P50Ratio)}**; p99: **{Format.Ratio(f.P99Ratio)}**");
+        Line(md, $"- broker CPU per transaction (three nodes), replicated / single: **{Format.Ratio(f.BrokerCpuRatio)}**");
+        Line(md, $"- worker CPU per transaction, primary / single worker: **{Format.Ratio(f.PrimaryCpuRatio)}**; primary + replica / single worker: " +
+            $"**{Format.Ratio(f.WorkersCpuRatio)}**");
+        if (f.Replicated.Lag is { } lag)
+        {
+            Line(md, $"- replica lag (primary's last commit_ts − replica's, {Format.Count(lag.Samples)} samples every {lag.IntervalMs} ms, " +
+                $"{Format.Count(lag.FailedSamples)} failed): mean **{Format.Number(lag.MeanCommits)}**, p50 **{Format.Count(lag.P50Commits)}**, " +
+                $"p99 **{Format.Count(lag.P99Commits)}**, max **{Format.Count(lag.MaxCommits)}** commits; at the replicated throughput that is " +
+                $"p50 ≈ {LagMs(f, lag.P50Commits)} ms, p99 ≈ {LagMs(f, lag.P99Commits)} ms, max ≈ {LagMs(f, lag.MaxCommits)} ms behind; the replica had " +
+                (lag.CatchUpSeconds is { } up ? $"everything {Format.Number(up, "0.00")} s after the load stopped" : "not caught up 60 s after the load stopped"));
+        }
+    }
+
+    private static string CpuMs(double? ms) => ms is { } v ? Format.Number(v, "0.000") + " ms" : "–";
+
+    private static string LagMs(ReplicationFigures f, long commits) => Format.Number(f.LagMs(commits), "0");
 
     private static IEnumerable<RssSample> Deciles(RssRun rss)
     {

@@ -31,7 +31,7 @@ internal sealed class RssCheck(RunSettings settings, ProgressView view)
             var startRss = ProcFs.RssBytes(worker.Pid) ?? 0;
 
             view.Status(Row, "connecting the clients");
-            await using var target = await StatehouseTarget.ConnectAsync(settings.BrokerUri, prefix, settings.Shape, ct);
+            await using var target = await StatehouseTarget.ConnectAsync(settings.BrokerUris, prefix, settings.Shape, ct);
             var progress = new LoadProgress();
             var samples = new List<RssSample>();
             using var stopSampling = CancellationTokenSource.CreateLinkedTokenSource(ct);

@@ -7,7 +7,8 @@ namespace Statehouse.Soak.Broker;
 
 /// <summary>
 /// The soak's own AMQP connection: proves the broker is there before anything starts, reads the commit queue's depth
-/// to know when the worker has caught up, and deletes the soak's queues and exchanges at the end.
+/// to know when the worker has caught up, and deletes the soak's queues and exchanges at the end. On a cluster it
+/// connects to the first node of the list that answers and recovers to another when its node is killed.
 /// </summary>
 internal sealed class BrokerAdmin : IAsyncDisposable
 {
@@ -21,12 +22,18 @@ internal sealed class BrokerAdmin : IAsyncDisposable
     }
 
     /// <exception cref="SoakSetupException">The broker cannot be reached.</exception>
-    public static async Task<BrokerAdmin> ConnectAsync(Uri uri, string endpoint, TopologyNames names, CancellationToken ct)
+    public static async Task<BrokerAdmin> ConnectAsync(IReadOnlyList<Uri> brokers, string endpoint, TopologyNames names, CancellationToken ct)
     {
-        var factory = new ConnectionFactory { Uri = uri, ClientProvidedName = "statehouse-soak", AutomaticRecoveryEnabled = false };
+        var factory = new ConnectionFactory
+        {
+            Uri = brokers[0],
+            ClientProvidedName = "statehouse-soak",
+            AutomaticRecoveryEnabled = brokers.Count > 1,
+            TopologyRecoveryEnabled = false,
+        };
         try
         {
-            return new BrokerAdmin(await factory.CreateConnectionAsync(ct), names);
+            return new BrokerAdmin(await factory.CreateConnectionAsync(brokers.Select(b => new AmqpTcpEndpoint(b.Host, b.Port)).ToList(), ct), names);
         }
         catch (BrokerUnreachableException e)
         {

@@ -32,6 +32,7 @@ internal sealed class CheckReport
         ViolationKind.Gaps => "gaps",
         ViolationKind.ReplayMismatch => "replay_mismatch",
         ViolationKind.Phantom => "phantom",
+        ViolationKind.StoreMismatch => "store_mismatch",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 }

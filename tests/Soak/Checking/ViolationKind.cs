@@ -20,4 +20,10 @@ internal enum ViolationKind
 
     /// <summary>A transaction acknowledged as rejected, or one no client sent, is visible.</summary>
     Phantom,
+
+    /// <summary>
+    /// Replicated runs: a worker's store differs from another's (a column family's digest), its log has a gap or a
+    /// txn_id twice, or its log is not the history the checker read.
+    /// </summary>
+    StoreMismatch,
 }

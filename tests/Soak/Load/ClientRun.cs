@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using Statehouse.Client;
 using Statehouse.Client.Exceptions;
 using Statehouse.Contracts;
@@ -6,13 +8,30 @@ using Statehouse.Soak.Journal;
 namespace Statehouse.Soak.Load;
 
 /// <summary>
-/// The client sub-mode: runs its share of the transactions, <see cref="ClientArguments.InFlight"/> at a time, through
-/// the real <see cref="StatehouseClient"/>, journals every outcome and prints <c>progress N</c> after each one (the
-/// orchestrator times its kills by it). Exits when its standard input closes, so that it never outlives the orchestrator.
+/// The client sub-mode: runs its share of the transactions, <see cref="ClientArguments.InFlight"/> at a time (and at
+/// most <see cref="ClientArguments.Rate"/> per second when given), through the real <see cref="StatehouseClient"/>,
+/// journals every outcome and prints <c>progress N S</c> after each one: N finished so far, S the Unix time in
+/// milliseconds at which that transaction started if it was acknowledged as committed, else 0 (the orchestrator times
+/// its kills by N and measures how long commits stopped after a fault by S). Exits when its standard input closes, so
+/// that it never outlives the orchestrator.
 /// </summary>
 internal static class ClientRun
 {
     public const string ProgressPrefix = "progress ";
+
+    /// <summary>Reads a progress line: finished so far, and the committed transaction's start (0 when it did not commit).</summary>
+    public static bool TryParseProgress(string line, out int finished, out long committedStartUnixMs)
+    {
+        (finished, committedStartUnixMs) = (0, 0);
+        if (!line.StartsWith(ProgressPrefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var fields = line[ProgressPrefix.Length..].Split(' ');
+        return int.TryParse(fields[0], NumberStyles.None, CultureInfo.InvariantCulture, out finished)
+            && (fields.Length < 2 || long.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out committedStartUnixMs));
+    }
 
     public static async Task<int> MainAsync(ClientArguments arguments, TextWriter output, TextWriter errors)
     {
@@ -36,7 +55,7 @@ internal static class ClientRun
     {
         var options = new StatehouseClientOptions
         {
-            Uri = args.Amqp,
+            Uris = [.. args.Brokers],
             QueuePrefix = args.Prefix,
             CommitTimeout = Workload.CommitTimeout,
             MaxCommitAttempts = args.CommitAttempts,
@@ -49,6 +68,7 @@ internal static class ClientRun
         using var journal = JournalFile.Create(args.JournalPath);
         var next = -1;
         var finished = 0;
+        var started = Stopwatch.GetTimestamp();
         var lanes = Enumerable.Range(0, args.InFlight).Select(async lane =>
         {
             // A lane's choices depend only on the seed, the client and the lane; timing decides the rest.
@@ -56,9 +76,17 @@ internal static class ClientRun
             int sequence;
             while ((sequence = Interlocked.Increment(ref next)) < args.Count)
             {
+                if (args.Rate > 0 && TimeSpan.FromSeconds(sequence / args.Rate) - Stopwatch.GetElapsedTime(started) is { Ticks: > 0 } wait)
+                {
+                    await Task.Delay(wait, ct);
+                }
+
                 var plan = TransactionPlan.Create(random, args.Index, sequence, args.Agents);
-                journal.Append(await ExecuteAsync(client, plan, ct));
-                await output.WriteLineAsync(ProgressPrefix + Interlocked.Increment(ref finished));
+                var startedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                var entry = await ExecuteAsync(client, plan, ct);
+                journal.Append(entry);
+                var committedStart = entry.Status == JournalStatus.Committed ? startedAt : 0;
+                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{ProgressPrefix}{Interlocked.Increment(ref finished)} {committedStart}"));
             }
         });
         await Task.WhenAll(lanes);
