@@ -16,11 +16,11 @@ internal sealed class BrokerSettlement(BrokerSession session, TopologyNames name
     public bool IsOpen => session.IsOpen;
 
     public ValueTask ReplyAsync(string replyTo, string? correlationId, ReadOnlyMemory<byte> reply, CancellationToken cancellationToken) =>
-        session.CommitChannel.BasicPublishAsync(string.Empty, replyTo, mandatory: false, MessageProperties.CommitReply(correlationId), reply,
+        session.CommitChannel.BasicPublishAsync(string.Empty, replyTo, mandatory: false, MessageProperties.CommitReply(correlationId, session.CommitsConfirmed), reply,
             cancellationToken);
 
     public ValueTask AnnounceAsync(string txnId, ReadOnlyMemory<byte> reply, CancellationToken cancellationToken) =>
-        session.CommitChannel.BasicPublishAsync(names.CommitsExchange, string.Empty, mandatory: false, MessageProperties.CommitReply(txnId),
+        session.CommitChannel.BasicPublishAsync(names.CommitsExchange, string.Empty, mandatory: false, MessageProperties.CommitReply(txnId, session.CommitsConfirmed),
             reply, cancellationToken);
 
     public async Task<string?> DeadLetterAsync(CommitDelivery delivery, string reason, ErrorCode code, CancellationToken cancellationToken)

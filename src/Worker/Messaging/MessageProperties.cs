@@ -12,12 +12,17 @@ internal static class MessageProperties
     public const string LogRecordType = "log-record";
 
     // Shared and never mutated: on a channel without publisher confirmations the client library only reads headers while
-    // serializing (with confirmation tracking it writes its sequence number into them, so a commit channel's are new).
+    // serializing (with confirmation tracking it writes its sequence number into them, so those get headers of their own).
+    private static readonly Dictionary<string, object?> s_commitReplyHeaders = new() { [MessageHeaders.MessageType] = CommitReplyType };
     private static readonly Dictionary<string, object?> s_readReplyHeaders = new() { [MessageHeaders.MessageType] = ReadReplyType };
 
-    /// <summary>A reply to a commit (also the body of a commit announcement), with headers of its own.</summary>
-    public static BasicProperties CommitReply(string? correlationId) =>
-        Reply(correlationId, new Dictionary<string, object?> { [MessageHeaders.MessageType] = CommitReplyType });
+    /// <summary>
+    /// A reply to a commit (also the body of a commit announcement). <paramref name="confirmed"/>: published on a channel
+    /// with publisher confirmation tracking (replication), which writes into the headers, so they are new per message;
+    /// otherwise they are shared, with no allocation per reply.
+    /// </summary>
+    public static BasicProperties CommitReply(string? correlationId, bool confirmed) =>
+        Reply(correlationId, confirmed ? new Dictionary<string, object?> { [MessageHeaders.MessageType] = CommitReplyType } : s_commitReplyHeaders);
 
     /// <summary>A record of the log stream: persistent, its kind, epoch and seq repeated in headers for readers that skip it.</summary>
     public static BasicProperties LogRecord(Replication.LogRecord record) => new()
