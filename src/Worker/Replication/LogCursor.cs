@@ -1,3 +1,4 @@
+using System.Globalization;
 using Statehouse.Worker.Storage;
 
 namespace Statehouse.Worker.Replication;
@@ -13,6 +14,9 @@ namespace Statehouse.Worker.Replication;
 internal sealed class LogCursor
 {
     private bool _started;
+
+    /// <summary>The commit_ts range of the last valid group read (null before the first, or after a restart).</summary>
+    private (long? First, long Last)? _lastValidCommitTs;
 
     /// <param name="position">The store's position; <see cref="ReplicationPosition.None"/> reads the log from its first record.</param>
     /// <param name="storeLastCommitTs">The store's last commit_ts (0 for an empty store).</param>
@@ -169,9 +173,14 @@ internal sealed class LogCursor
             return LogVerdict.Refuse($"group {group.Seq} is of epoch {group.Epoch}, but no marker of that epoch came before it: the log lacks records");
         }
 
+        if (group.Seq <= LastValidSeq)
+        {
+            return ReadResent(group);
+        }
+
         if (group.Seq != LastValidSeq + 1)
         {
-            return LogVerdict.Refuse($"group {group.Seq} follows group {LastValidSeq}: the log lacks records or holds them twice");
+            return LogVerdict.Refuse($"group {group.Seq} follows group {LastValidSeq}: the log lacks records");
         }
 
         if (group.Seq <= AppliedSeq)
@@ -183,7 +192,7 @@ internal sealed class LogCursor
                     $"epoch {group.Epoch} and ends at {group.LastCommitTs}");
             }
 
-            LastValidSeq = group.Seq;
+            SetLastValid(group);
             return LogVerdict.Skip;
         }
 
@@ -205,8 +214,43 @@ internal sealed class LogCursor
             return LogVerdict.Ahead;
         }
 
-        LastValidSeq = group.Seq;
+        SetLastValid(group);
         StoreAdvanced(group.Epoch, group.Seq, group.LastCommitTs);
         return LogVerdict.Apply;
+    }
+
+    /// <summary>
+    /// A group of the current epoch at or before the last valid seq: a copy of a record already read. RabbitMQ resends a
+    /// channel's unconfirmed stream publishes to the stream's new leader after a leader change, so one record can land
+    /// twice (seen on a 3-node cluster when a node was killed). One epoch has one writer, which never decides a seq twice
+    /// (a publish that is not confirmed gives the session up, and the next one publishes under a new epoch), so the copy
+    /// is skipped; a copy whose commit_ts differ from the original's, where the cursor knows them, is refused.
+    /// </summary>
+    private LogVerdict ReadResent(LogRecord group)
+    {
+        (long? First, long Last)? known = null;
+        if (group.Seq == LastValidSeq && _lastValidCommitTs is { } range)
+        {
+            known = range;
+        }
+        else if (group.Seq == AppliedSeq && group.Epoch == AppliedEpoch)
+        {
+            known = (null, AppliedLastCommitTs);
+        }
+
+        if (known is { } original && (group.LastCommitTs != original.Last || (original.First is { } first && group.FirstCommitTs != first)))
+        {
+            return LogVerdict.Refuse(
+                $"group {group.Seq} of epoch {group.Epoch} is in the log twice with different contents: commit_ts " +
+                $"{original.First?.ToString(CultureInfo.InvariantCulture) ?? "?"}..{original.Last}, then {group.FirstCommitTs}..{group.LastCommitTs}");
+        }
+
+        return LogVerdict.Skip;
+    }
+
+    private void SetLastValid(LogRecord group)
+    {
+        LastValidSeq = group.Seq;
+        _lastValidCommitTs = (group.FirstCommitTs, group.LastCommitTs);
     }
 }

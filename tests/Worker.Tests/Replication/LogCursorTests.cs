@@ -114,6 +114,67 @@ public sealed class LogCursorTests
     }
 
     [Fact]
+    public void Read_CopyOfTheLastGroupResentAfterALeaderChange_IsSkippedOnce()
+    {
+        // Seen on the 3-node cluster: RabbitMQ resent the unconfirmed publish of group 2 to the stream's new leader, and
+        // group 2 landed at offsets 2 and 3.
+        var cursor = Caught(lastCommitTs: 7);
+        Assert.Equal(LogVerdict.Apply, cursor.Read(2, Group(1, seq: 2, first: 8, last: 9)));
+
+        Assert.Equal(LogVerdict.Skip, cursor.Read(3, Group(1, seq: 2, first: 8, last: 9)));
+        Assert.Equal(LogVerdict.Apply, cursor.Read(4, Group(1, seq: 3, first: 10, last: 10)));
+
+        Assert.Equal(new ReplicationPosition(1, 3, 5, 1, 3), cursor.Position);
+        Assert.Equal(10, cursor.AppliedLastCommitTs);
+    }
+
+    [Fact]
+    public void Read_CopyOfAnEarlierGroupOfTheCurrentEpoch_IsSkipped()
+    {
+        var cursor = Caught(lastCommitTs: 7);
+        cursor.Read(2, Group(1, seq: 2, first: 8, last: 9));
+
+        Assert.Equal(LogVerdict.Skip, cursor.Read(3, Group(1, seq: 1, first: 1, last: 7)));
+        Assert.Equal((2L, 9L), (cursor.AppliedSeq, cursor.AppliedLastCommitTs));
+    }
+
+    [Fact]
+    public void Read_CopyOfTheStoresLastGroupAfterARestart_IsSkipped()
+    {
+        // The store applied group 2 (ending at commit_ts 5) and stopped; the copy comes first on the next start.
+        var cursor = new LogCursor(new ReplicationPosition(1, 2, ResumeOffset: 3, ResumeEpoch: 1, ResumeSeq: 2), 5);
+
+        Assert.Equal(LogVerdict.Skip, cursor.Read(3, Group(1, seq: 2, first: 4, last: 5)));
+        Assert.Equal(LogVerdict.Apply, cursor.Read(4, Group(1, seq: 3, first: 6, last: 6)));
+    }
+
+    [Fact]
+    public void Read_CopyOfAGroupWithOtherCommitTs_Refuses()
+    {
+        var cursor = Caught(lastCommitTs: 7);
+        cursor.Read(2, Group(1, seq: 2, first: 8, last: 9));
+
+        var verdict = cursor.Read(3, Group(1, seq: 2, first: 8, last: 10));
+
+        Assert.Equal(LogStep.Refuse, verdict.Step);
+        Assert.StartsWith("group 2 of epoch 1 is in the log twice with different contents: commit_ts 8..9, then 8..10", verdict.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_PrimaryModeCopyOfItsOwnGroup_IsSkipped()
+    {
+        var cursor = Caught(lastCommitTs: 7);
+        cursor.BecomePrimary();
+        var group = Group(1, seq: 2, first: 8, last: 9);
+        Assert.Equal(LogVerdict.Ahead, cursor.Read(2, group));
+        cursor.StoreAdvanced(1, 2, 9);
+        Assert.Equal(LogVerdict.Skip, cursor.Read(2, group));
+
+        Assert.Equal(LogVerdict.Skip, cursor.Read(3, group));
+        Assert.Equal(new ReplicationPosition(1, 2, 4, 1, 2), cursor.Position);
+    }
+
+    [Fact]
     public void Read_StoreBehindTheLastValidSeq_RefusesForMissingRecords()
     {
         // A store at group 1 whose saved resume point claims group 2 was read: the records between are not in it.
