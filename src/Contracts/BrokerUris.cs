@@ -55,8 +55,9 @@ public static class BrokerUris
         }
 
         var first = uris[0];
-        foreach (var uri in uris.Skip(1))
+        for (var i = 1; i < uris.Count; i++)
         {
+            var uri = uris[i];
             var difference =
                 !string.Equals(uri.Scheme, first.Scheme, StringComparison.OrdinalIgnoreCase) ? "scheme" :
                 !string.Equals(uri.UserInfo, first.UserInfo, StringComparison.Ordinal) ? "user or password" :
@@ -66,7 +67,7 @@ public static class BrokerUris
             {
                 throw new FormatException(
                     $"must name the nodes of one cluster, all with the same scheme, user, password and virtual host; " +
-                    $"'{Describe(uri)}' differs from the first, '{Describe(first)}', in its {difference}.");
+                    $"URI {i + 1}, '{Describe(uri)}', differs from the first, '{Describe(first)}', in its {difference}.");
             }
         }
     }

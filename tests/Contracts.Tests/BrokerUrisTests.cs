@@ -58,6 +58,15 @@ public sealed class BrokerUrisTests
     }
 
     [Fact]
+    public void Parse_NodesThatDifferOnlyInTheUser_SaysWhichUriDiffers()
+    {
+        // Without credentials both URIs read the same: the message names the item by its place in the list.
+        var error = Assert.Throws<FormatException>(() => BrokerUris.Parse("amqp://u:p@a:1/,amqp://a:1/,amqp://v:p@a:1/"));
+
+        Assert.Contains("URI 2, 'amqp://a:1/', differs from the first, 'amqp://a:1/', in its user or password", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Check_EmptyList_Throws()
     {
         var error = Assert.Throws<FormatException>(() => BrokerUris.Check([]));

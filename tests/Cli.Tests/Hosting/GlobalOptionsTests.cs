@@ -114,7 +114,7 @@ public sealed class GlobalOptionsTests(BrokerFixture broker, ITestOutputHelper o
         var result = (await RunRawAsync(null, ["--amqp", "amqp://u:p@127.0.0.1:5681/,amqp://u:q@127.0.0.1:5682/", "health"])).ExpectExit(2);
 
         Assert.Contains("--amqp must name the nodes of one cluster", result.Stderr);
-        Assert.Contains("'amqp://127.0.0.1:5682/' differs from the first, 'amqp://127.0.0.1:5681/', in its user or password", result.Stderr);
+        Assert.Contains("URI 2, 'amqp://127.0.0.1:5682/', differs from the first, 'amqp://127.0.0.1:5681/', in its user or password", result.Stderr);
         Assert.DoesNotContain("u:q", result.Stderr);
     }
 

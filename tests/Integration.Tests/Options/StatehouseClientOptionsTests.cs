@@ -49,7 +49,7 @@ public sealed class StatehouseClientOptionsTests
 
         Assert.Equal(nameof(StatehouseClientOptions.Uris), error.ParamName);
         Assert.StartsWith("Uris must name the nodes of one cluster", error.Message, StringComparison.Ordinal);
-        Assert.Contains("'amqp://b:5682/other' differs from the first, 'amqp://a:5681/', in its virtual host", error.Message, StringComparison.Ordinal);
+        Assert.Contains("URI 2, 'amqp://b:5682/other', differs from the first, 'amqp://a:5681/', in its virtual host", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -116,7 +116,7 @@ public sealed class SettingsCheckTests
 
     [Theory]
     [InlineData("amqp://u:p@a:5681/,amqp://u:q@b:5682/",
-        "Statehouse:Broker:Uri must name the nodes of one cluster, all with the same scheme, user, password and virtual host; 'amqp://b:5682/' differs from the first, 'amqp://a:5681/', in its user or password.")]
+        "Statehouse:Broker:Uri must name the nodes of one cluster, all with the same scheme, user, password and virtual host; URI 2, 'amqp://b:5682/', differs from the first, 'amqp://a:5681/', in its user or password.")]
     [InlineData("amqp://u:p@a:5681/,http://b:5682/",
         "Statehouse:Broker:Uri must be an absolute amqp:// or amqps:// URI, or several separated by commas (the nodes of one cluster); 'http://b:5682/' is not one.")]
     [InlineData("amqp://u:p@a:5681/,",
