@@ -153,6 +153,11 @@ internal sealed class EnvelopeValidator(LimitOptions limits, TimeSpan inboxReten
             return agentFailure;
         }
 
+        if (operation.Kind == OperationKind.Fork)
+        {
+            return ValidateForkOperation(operation, index);
+        }
+
         if (CheckName($"operation {index} key", operation.Key, limits.MaxKeyBytes) is { } keyFailure)
         {
             return keyFailure;
@@ -178,8 +183,6 @@ internal sealed class EnvelopeValidator(LimitOptions limits, TimeSpan inboxReten
 
                 expectations[record] = operation.ExpectedVersion;
                 return null;
-            case OperationKind.Fork:
-                return ValidateForkOperation(operation, index);
             default:
                 return Invalid($"operation {index} has unknown kind {(int)operation.Kind}");
         }
