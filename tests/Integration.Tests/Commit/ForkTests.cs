@@ -1,5 +1,6 @@
 using Statehouse.Client.Exceptions;
 using Statehouse.Contracts;
+using Statehouse.Integration.Tests.Replication;
 using Xunit.Abstractions;
 
 namespace Statehouse.Integration.Tests.Commit;
@@ -56,6 +57,29 @@ public sealed class ForkTests(BrokerFixture broker, ITestOutputHelper output) : 
         Assert.False((await client.GetStateAsync<string>("run-2", "own", ct: Ct)).Exists);
         Assert.Equal(1, (await client.GetStateAsync<int>("run-2", "step", ct: Ct)).Value);
         Assert.Equal([ForkNote.ReservedKey, "step"], await client.ListKeysAsync("run-2", ct: Ct).ToListAsync(Ct));
+    }
+
+    [Fact]
+    public async Task ForkAsync_WithReplication_TheReplicaEndsWithThePrimarysBytesInEveryFamily()
+    {
+        (string, string)[] replicated = [("Statehouse:Replication:Enabled", "true"), ("Logging:LogLevel:Statehouse.Worker.Replication.LogFollower", "Debug")];
+        var primary = await Scope.StartWorkerAsync(replicated);
+        var replicaStore = Scope.OtherDataDirectory("replica");
+        var replica = await Scope.StartWorkerAsync([.. replicated, ("Statehouse:Storage:Path", replicaStore)]);
+        var client = await Scope.ConnectClientAsync();
+        var forkAt = (await CommitAsync(client, tx => tx.Write("run-1", "step", 1).Write("run-1", "plan", "p"))).CommitTs;
+        await CommitAsync(client, tx => tx.Write("run-1", "step", 2).Delete("run-1", "plan").Write("run-2", "own", 0));
+
+        await client.ForkAsync("run-1", forkAt, "run-2", replace: true, ct: Ct);
+        var last = (await client.ForkAsync("run-1", forkAt + 1, "run-3", ct: Ct)).CommitTs;
+
+        await replica.WaitForLogAsync($"last commit_ts {last}", Patience, Ct);
+        Assert.Equal(0, await primary.StopAsync());
+        Assert.Equal(0, await replica.StopAsync());
+        var (onPrimary, onReplica) = (StoreContents.Read(Scope.DataDirectory), StoreContents.Read(replicaStore));
+        Assert.Equal(4, onReplica.LastCommitTs);
+        Assert.Equal(onPrimary.Log, onReplica.Log);
+        Assert.Equal(onPrimary.Digests, onReplica.Digests);
     }
 
     [Fact]
