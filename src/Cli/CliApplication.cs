@@ -31,6 +31,7 @@ internal static class CliApplication
             PutCommand.Create(globals),
             DeleteCommand.Create(globals),
             CommitCommand.Create(globals),
+            ForkCommand.Create(globals),
             DeadLettersCommand.Create(globals),
             StatsCommand.Create(globals),
             BackupCommand.Create(globals),

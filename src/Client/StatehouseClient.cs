@@ -240,6 +240,87 @@ public sealed class StatehouseClient : IAsyncDisposable
         return new ReplayPage(events, reply.NextStartTs);
     }
 
+    /// <summary>
+    /// Forks <paramref name="sourceAgentId"/> at <paramref name="atCommitTs"/> into <paramref name="targetAgentId"/>, in one
+    /// transaction that the worker decides: the target gets every live key of the source as it was right after that
+    /// commit_ts (values byte-identical, each a new version of the target's record) and the provenance note
+    /// <see cref="ForkNote.ReservedKey"/> (<see cref="GetForkNoteAsync"/>). The source is not changed; replay of a new
+    /// target starts with the fork. The target must have no live keys, unless <paramref name="replace"/>: then the client
+    /// reads the target's live keys and their versions first, and the fork deletes exactly those (CONFLICT when the
+    /// target changed in between; read again and retry). Both agents are in <paramref name="namespace"/>.
+    /// </summary>
+    /// <returns>The fork's commit_ts and the new version of every target record it wrote or deleted.</returns>
+    /// <exception cref="ArgumentException">An agent id is empty, or both are the same.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="atCommitTs"/> is not positive.</exception>
+    /// <exception cref="StatehouseConflictException">The target has live keys (or, with <paramref name="replace"/>, other
+    /// ones than were read); nothing was written.</exception>
+    /// <exception cref="StatehouseInvalidRequestException"><paramref name="atCommitTs"/> is beyond the last commit_ts, or the
+    /// fork would write more records than a transaction may (the worker's <c>Statehouse:Limits:MaxOperations</c>).</exception>
+    /// <exception cref="StatehousePayloadTooLargeException">The source's values exceed the worker's <c>MaxMessageBytes</c>.</exception>
+    public async Task<CommitResult> ForkAsync(
+        string sourceAgentId, long atCommitTs, string targetAgentId, bool replace = false, string? @namespace = null, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sourceAgentId);
+        ArgumentException.ThrowIfNullOrEmpty(targetAgentId);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(atCommitTs);
+        if (sourceAgentId == targetAgentId)
+        {
+            throw new ArgumentException($"An agent cannot be forked into itself ('{sourceAgentId}'); name another target.", nameof(targetAgentId));
+        }
+
+        var ns = Namespace(@namespace);
+        var operations = new List<Operation>();
+        if (replace)
+        {
+            string? afterKey = null;
+            do
+            {
+                var reply = await ReadAsync(
+                    new ReadRequest(WireFormat.SchemaVersion, ReadKind.ScanPrefix, ns, targetAgentId, AfterKey: afterKey), ct).ConfigureAwait(false);
+                ThrowIfError(reply);
+                operations.AddRange((reply.Records ?? []).Select(r => Operation.Expect(targetAgentId, r.Key, r.Version)));
+                afterKey = NextPageKey(afterKey, reply.NextKey);
+            }
+            while (afterKey is not null);
+        }
+
+        operations.Add(Operation.Fork(targetAgentId, sourceAgentId, atCommitTs));
+        return await CommitAsync(ns, Guid.NewGuid().ToString("N"), operations, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Where the agent's state was forked from: the note its last fork wrote under <see cref="ForkNote.ReservedKey"/>, or
+    /// null when it has none (never forked, or the note was deleted).
+    /// </summary>
+    /// <exception cref="StatehouseException">The value under the reserved key is not a fork note (INTERNAL_ERROR).</exception>
+    public async Task<ForkNote?> GetForkNoteAsync(string agentId, string? @namespace = null, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(agentId);
+        var reply = await ReadAsync(
+            new ReadRequest(WireFormat.SchemaVersion, ReadKind.Get, Namespace(@namespace), agentId, ForkNote.ReservedKey), ct).ConfigureAwait(false);
+        if (reply.ErrorCode == ErrorCode.KeyNotFound)
+        {
+            return null;
+        }
+
+        ThrowIfError(reply);
+        var record = RequireRecordIn(reply);
+        if (!record.Exists || record.Value is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return WireFormat.Deserialize<ForkNote>(record.Value);
+        }
+        catch (MessagePackSerializationException e)
+        {
+            throw new StatehouseException(ErrorCode.InternalError,
+                $"The value of '{ForkNote.ReservedKey}' of agent '{agentId}' is not a fork note: {e.Message}", null, e);
+        }
+    }
+
     /// <summary>The worker's health: whether it can commit, its last commit_ts, and why not when unhealthy.</summary>
     public async Task<HealthReport> HealthAsync(CancellationToken ct = default)
     {

@@ -178,7 +178,56 @@ internal sealed class CommitEngine(
                 CommitReply.Rejected(txnId, ErrorCode.Conflict, "expected versions do not hold: " + message, conflicts), null);
         }
 
+        if (envelope.Operations.FirstOrDefault(o => o.Kind == OperationKind.Fork) is { } fork)
+        {
+            var (operations, refusal) = PlanFork(envelope, fork, group);
+            if (refusal is not null)
+            {
+                var reason = refusal.Code == ErrorCode.Conflict ? null : refusal.Message;
+                return group.Record(envelope, digest, CommitReply.Rejected(txnId, refusal.Code, refusal.Message), reason);
+            }
+
+            return group.Record(envelope, digest, Commit(envelope with { Operations = operations! }, group), null);
+        }
+
         return group.Record(envelope, digest, Commit(envelope, group), null);
+    }
+
+    /// <summary>
+    /// Reads what a fork needs as this group sees the store (earlier transactions of the group included): the target's
+    /// live records now and the source's as of the fork's commit_ts, each bounded by the operation limit, and hands them
+    /// to <see cref="ForkPlanner"/>. The commit_ts must be one already committed and readable exactly.
+    /// </summary>
+    private (IReadOnlyList<Operation>? Operations, ValidationFailure? Failure) PlanFork(CommitEnvelope envelope, Operation fork, GroupState group)
+    {
+        var atCommitTs = fork.ExpectedVersion;
+        if (atCommitTs > group.LastCommitTs)
+        {
+            return (null, new ValidationFailure(ErrorCode.InvalidRequest,
+                $"the fork is at commit_ts {atCommitTs}, beyond the last commit_ts {group.LastCommitTs}; the state as of a later one could still change"));
+        }
+
+        if (CheckReadableAsOf(envelope.Namespace, atCommitTs) is { } unreadable)
+        {
+            return (null, unreadable);
+        }
+
+        var target = group.LiveRecords(envelope.Namespace, fork.AgentId, long.MaxValue, limits.MaxOperations);
+        var source = group.LiveRecords(envelope.Namespace, fork.Key, atCommitTs, limits.MaxOperations);
+        return ForkPlanner.Plan(envelope, fork, target, source, limits);
+    }
+
+    /// <summary>
+    /// HOOK (issue 13, bounded history): whether the namespace's state as of <paramref name="commitTs"/> can be read
+    /// exactly. Null when it can; else the refusal a fork answers (HISTORY_PRUNED with the horizon, once history can be
+    /// pruned). Every version is kept today, so every committed commit_ts is readable. A fork must never copy a state
+    /// that lacks versions pruned below the horizon.
+    /// </summary>
+    private static ValidationFailure? CheckReadableAsOf(string ns, long commitTs)
+    {
+        _ = ns;
+        _ = commitTs;
+        return null;
     }
 
     private static List<RecordVersion> FindConflicts(CommitEnvelope envelope, GroupState group)
@@ -271,6 +320,7 @@ internal sealed class CommitEngine(
     {
         private readonly Dictionary<RecordKey, RecordVersionCache.Entry> _pending = [];
         private readonly Dictionary<string, (CommitOutcome Outcome, string? Namespace, byte[]? Digest)> _replies = new(StringComparer.Ordinal);
+        private readonly long _storeLastCommitTs = lastCommitTs;
 
         public DateTimeOffset Now { get; } = now;
 
@@ -306,6 +356,45 @@ internal sealed class CommitEngine(
             var current = new RecordVersionCache.Entry(stored.Version, stored.Deleted);
             versions.Set(record, current);
             return current;
+        }
+
+        /// <summary>
+        /// The agent's live records as of <paramref name="asOfCommitTs"/> (long.MaxValue: now) as this group sees them: the
+        /// store's, then the group's own earlier changes with a commit_ts at or before it. Null when the agent has more
+        /// than <paramref name="limit"/> live records (reading stops soon after).
+        /// </summary>
+        public IReadOnlyList<(string Key, StoredRecord Record)>? LiveRecords(string ns, string agentId, long asOfCommitTs, int limit)
+        {
+            var pending = Changes.Items
+                .Where(c => c.Kind == StoreChangeKind.PutRecord && c.Namespace == ns && c.AgentId == agentId && c.Record!.CommitTs <= asOfCommitTs)
+                .ToList();
+            var stored = asOfCommitTs >= _storeLastCommitTs
+                ? reader.ScanKeys(ns, agentId, "", null)
+                : reader.ScanAgentAsOf(ns, agentId, asOfCommitTs);
+            var records = new SortedDictionary<string, StoredRecord>(StringComparer.Ordinal);
+            // The group's changes can take away at most one stored record each: more than that many beyond the limit is too many.
+            foreach (var (key, record) in stored)
+            {
+                records[key] = record;
+                if (records.Count > limit + pending.Count)
+                {
+                    return null;
+                }
+            }
+
+            foreach (var change in pending)
+            {
+                if (change.Record!.Deleted)
+                {
+                    records.Remove(change.Key!);
+                }
+                else
+                {
+                    records[change.Key!] = change.Record;
+                }
+            }
+
+            return records.Count > limit ? null : [.. records.Select(r => (r.Key, r.Value))];
         }
 
         public void Put(string ns, string agentId, string key, RecordKey record, StoredRecord stored)

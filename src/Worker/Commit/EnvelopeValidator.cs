@@ -61,13 +61,54 @@ internal sealed class EnvelopeValidator(LimitOptions limits, TimeSpan inboxReten
                 return failure;
             }
 
-            if (operations[i].Kind is OperationKind.Write or OperationKind.Delete)
+            if (operations[i].Kind is OperationKind.Write or OperationKind.Delete or OperationKind.Fork)
             {
                 changes++;
             }
         }
 
-        return changes == 0 ? Invalid("the transaction writes or deletes nothing (expect-version operations alone commit nothing)") : null;
+        if (changes == 0)
+        {
+            return Invalid("the transaction writes or deletes nothing (expect-version operations alone commit nothing)");
+        }
+
+        return ValidateFork(operations);
+    }
+
+    /// <summary>
+    /// A fork is decided whole by the engine: its transaction holds one fork operation and, beside it, only the
+    /// expected versions of the target's live keys (a replace), each positive.
+    /// </summary>
+    private static ValidationFailure? ValidateFork(IReadOnlyList<Operation> operations)
+    {
+        var forks = operations.Count(o => o.Kind == OperationKind.Fork);
+        if (forks == 0)
+        {
+            return null;
+        }
+
+        if (forks > 1)
+        {
+            return Invalid($"the transaction has {forks} fork operations; a fork transaction holds exactly one");
+        }
+
+        var fork = operations.First(o => o.Kind == OperationKind.Fork);
+        for (var i = 0; i < operations.Count; i++)
+        {
+            var operation = operations[i];
+            if (operation.Kind == OperationKind.Fork)
+            {
+                continue;
+            }
+
+            if (operation.Kind != OperationKind.ExpectVersion || operation.AgentId != fork.AgentId || operation.ExpectedVersion == 0)
+            {
+                return Invalid($"operation {i} is a {operation.Kind} on '{operation.AgentId}'/'{operation.Key}'; beside its fork operation a fork "
+                    + $"transaction holds only the expected versions (positive) of the live keys of its target '{fork.AgentId}'");
+            }
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -112,6 +153,11 @@ internal sealed class EnvelopeValidator(LimitOptions limits, TimeSpan inboxReten
             return agentFailure;
         }
 
+        if (operation.Kind == OperationKind.Fork)
+        {
+            return ValidateForkOperation(operation, index);
+        }
+
         if (CheckName($"operation {index} key", operation.Key, limits.MaxKeyBytes) is { } keyFailure)
         {
             return keyFailure;
@@ -140,6 +186,27 @@ internal sealed class EnvelopeValidator(LimitOptions limits, TimeSpan inboxReten
             default:
                 return Invalid($"operation {index} has unknown kind {(int)operation.Kind}");
         }
+    }
+
+    /// <summary>A fork operation carries the source agent in its key and the commit_ts in its expected version.</summary>
+    private ValidationFailure? ValidateForkOperation(Operation operation, int index)
+    {
+        if (CheckName($"operation {index} (fork) source agent_id", operation.Key, limits.MaxAgentIdBytes) is { } sourceFailure)
+        {
+            return sourceFailure;
+        }
+
+        if (operation.Key == operation.AgentId)
+        {
+            return Invalid($"operation {index} forks agent '{operation.AgentId}' into itself; the source and the target must differ");
+        }
+
+        if (operation.ExpectedVersion <= 0)
+        {
+            return Invalid($"operation {index} forks at commit_ts {operation.ExpectedVersion}; a fork needs a commit_ts of 1 or more");
+        }
+
+        return operation.Value is null ? null : Invalid($"operation {index} is a fork and carries a value; a fork's values come from its source");
     }
 
     private ValidationFailure? ValidateValue(byte[]? value, int index)

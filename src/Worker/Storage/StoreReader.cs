@@ -79,6 +79,16 @@ internal sealed class StoreReader : IDisposable
         Translated(ReadKeys(ns, agentId, keyPrefix, afterKey));
 
     /// <summary>
+    /// The agent's live records as they were right after commit_ts <paramref name="commitTs"/> (for each key its newest
+    /// version committed at or before it, when that is not a tombstone), in bytewise order of their keys. Every key an
+    /// agent ever wrote stays in the state column family (a tombstone after a delete), so one pass over the agent's
+    /// state entries finds them; keys changed after <paramref name="commitTs"/> are looked up in history. Assumes the
+    /// history at <paramref name="commitTs"/> is complete. Lazy.
+    /// </summary>
+    public IEnumerable<(string Key, StoredRecord Record)> ScanAgentAsOf(string ns, string agentId, long commitTs) =>
+        Translated(ReadAgentAsOf(ns, agentId, commitTs));
+
+    /// <summary>
     /// The agent's transactions with <paramref name="startTs"/> ≤ commit_ts ≤ <paramref name="endTs"/>, in commit order,
     /// each with only that agent's operations (values are in history: <see cref="GetHistory"/>). Lazy.
     /// </summary>
@@ -171,6 +181,22 @@ internal sealed class StoreReader : IDisposable
             if (!record.Deleted)
             {
                 yield return (KeyCodec.DecodeKey(iterator.GetKeySpan(), agentPrefixLength), record);
+            }
+        }
+    }
+
+    private IEnumerable<(string Key, StoredRecord Record)> ReadAgentAsOf(string ns, string agentId, long commitTs)
+    {
+        var prefix = KeyCodec.AgentPrefix(ns, agentId);
+        using var iterator = OpenIterator(_store.Handles.State);
+        for (iterator.Seek(prefix); iterator.Valid() && KeyCodec.HasPrefix(iterator.GetKeySpan(), prefix); iterator.Next())
+        {
+            var key = KeyCodec.DecodeKey(iterator.GetKeySpan(), prefix.Length);
+            var latest = StorageFormat.Deserialize<StoredRecord>(iterator.Value());
+            var asOf = latest.CommitTs <= commitTs ? latest : ReadRecordAsOf(ns, agentId, key, commitTs);
+            if (asOf is { Deleted: false })
+            {
+                yield return (key, asOf);
             }
         }
     }

@@ -33,6 +33,14 @@ public class EnvelopeValidatorTests
         { "expect only", Envelope(Operation.Expect("a", "k", 1)), ErrorCode.InvalidRequest },
         { "contradicting expects", Envelope(Operation.Expect("a", "k", 1), Operation.Expect("a", "k", 2), Operation.Delete("a", "k")), ErrorCode.InvalidRequest },
         { "negative expect", Envelope(Operation.Expect("a", "k", -1), Operation.Delete("a", "k")), ErrorCode.InvalidRequest },
+        { "fork into itself", Envelope(Operation.Fork("a", "a", 1)), ErrorCode.InvalidRequest },
+        { "fork at 0", Envelope(Operation.Fork("b", "a", 0)), ErrorCode.InvalidRequest },
+        { "fork without source", Envelope(Operation.Fork("b", "", 1)), ErrorCode.InvalidRequest },
+        { "fork with a value", Envelope(Operation.Fork("b", "a", 1) with { Value = Value(1) }), ErrorCode.InvalidRequest },
+        { "two forks", Envelope(Operation.Fork("b", "a", 1), Operation.Fork("c", "a", 1)), ErrorCode.InvalidRequest },
+        { "write beside a fork", Envelope(Operation.Fork("b", "a", 1), Operation.Write("b", "k", Value(1))), ErrorCode.InvalidRequest },
+        { "expect on another agent beside a fork", Envelope(Operation.Expect("a", "k", 1), Operation.Fork("b", "a", 1)), ErrorCode.InvalidRequest },
+        { "expect absence beside a fork", Envelope(Operation.Expect("b", "k", 0), Operation.Fork("b", "a", 1)), ErrorCode.InvalidRequest },
         { "expired", Envelope(Operation.Write("a", "k", Value(1))) with { DeadlineUnixMs = s_now.AddMilliseconds(-1).ToUnixTimeMilliseconds() }, ErrorCode.TxnExpired },
         { "no deadline", Envelope(Operation.Write("a", "k", Value(1))) with { DeadlineUnixMs = 0 }, ErrorCode.InvalidRequest },
         { "negative deadline", Envelope(Operation.Write("a", "k", Value(1))) with { DeadlineUnixMs = -5 }, ErrorCode.InvalidRequest },
@@ -48,6 +56,14 @@ public class EnvelopeValidatorTests
 
         Assert.True(failure is not null, name);
         Assert.Equal(expected, failure.Code);
+    }
+
+    [Fact]
+    public void Validate_ForkWithExpectedVersionsOfItsTarget_IsValid()
+    {
+        var envelope = Envelope(Operation.Expect("target-agent", "k", 2), Operation.Fork("target-agent", "source-agent-longer-than-a-key", 7));
+
+        Assert.Null(_validator.Validate(envelope, s_now));
     }
 
     [Fact]

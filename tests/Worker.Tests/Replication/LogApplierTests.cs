@@ -15,6 +15,7 @@ public sealed class LogApplierTests : IDisposable
     private static readonly Guid s_storeId = Guid.NewGuid();
     private readonly TempStore _primary = new();
     private readonly TempStore _replica = new();
+    private long _seq;
 
     public void Dispose()
     {
@@ -56,18 +57,6 @@ public sealed class LogApplierTests : IDisposable
     [Fact]
     public void Apply_GroupRecordsFromTheLog_GiveTheReplicaThePrimarysBytesInEveryFamily()
     {
-        var seq = 0L;
-        void Replicate(params CommitEnvelope[] envelopes)
-        {
-            var decided = _primary.Engine.Decide([.. envelopes.Select(Request)]);
-            var record = new LogRecord(LogRecordKind.Group, 1, ++seq, decided.FirstCommitTs, decided.LastCommitTs, s_storeId, "test",
-                Guid.Empty, decided.Changes.Items);
-            var sent = record.Serialize();
-            var position = new ReplicationPosition(1, seq, 0, 1, 0);
-            _primary.Engine.Write(decided, position);
-            new LogApplier(_replica.Store).Apply([LogRecord.Deserialize(sent)], position);
-        }
-
         var reused = EnvelopeWithId("reused", Operation.Write("agent", "x", Value(1)));
         Replicate(
             Envelope(Operation.Write("agent", "a", Value(1)), Operation.Write("other", "b", Value(new { n = 2 }))),
@@ -93,6 +82,25 @@ public sealed class LogApplierTests : IDisposable
         var (read, replicaRead) = (_primary.Get("agent", "a"), _replica.Get("agent", "a"));
         Assert.Equal((read.Version, read.CommitTs), (replicaRead.Version, replicaRead.CommitTs));
         Assert.Equal(read.Value, replicaRead.Value);
+    }
+
+    [Fact]
+    public void Apply_AForkGroupFromTheLog_GivesTheReplicaThePrimarysBytes()
+    {
+        Replicate(
+            Envelope(Operation.Write("run-1", "a", Value(1)), Operation.Write("run-1", "b", Value("two"))),
+            Envelope(Operation.Write("run-2", "x", Value(3))));
+        Replicate(
+            Envelope(Operation.Delete("run-1", "a")),
+            Envelope(Operation.Expect("run-2", "x", 1), Operation.Fork("run-2", "run-1", 1)));
+
+        Assert.Equal(4, _replica.Store.LastCommitTs);
+        Assert.True(_replica.Get("run-2", "a").Exists);
+        Assert.False(_replica.Get("run-2", "x").Exists);
+        foreach (var family in new[] { ColumnFamilyNames.State, ColumnFamilyNames.History, ColumnFamilyNames.Log, ColumnFamilyNames.AgentLog, ColumnFamilyNames.Inbox })
+        {
+            Assert.Equal(Contents(_primary.Store, family), Contents(_replica.Store, family));
+        }
     }
 
     [Fact]
@@ -142,6 +150,18 @@ public sealed class LogApplierTests : IDisposable
         var marker = new LogRecord(LogRecordKind.Marker, 2, 0, 0, 0, s_storeId, "test", Guid.NewGuid(), null);
 
         Assert.Throws<InvalidOperationException>(() => new LogApplier(_replica.Store).Apply([marker], ReplicationPosition.None));
+    }
+
+    /// <summary>Decides a group on the primary, sends its record through the log's bytes, writes it there and applies it on the replica.</summary>
+    private void Replicate(params CommitEnvelope[] envelopes)
+    {
+        var decided = _primary.Engine.Decide([.. envelopes.Select(Request)]);
+        var record = new LogRecord(LogRecordKind.Group, 1, ++_seq, decided.FirstCommitTs, decided.LastCommitTs, s_storeId, "test",
+            Guid.Empty, decided.Changes.Items);
+        var sent = record.Serialize();
+        var position = new ReplicationPosition(1, _seq, 0, 1, 0);
+        _primary.Engine.Write(decided, position);
+        new LogApplier(_replica.Store).Apply([LogRecord.Deserialize(sent)], position);
     }
 
     private static List<(string Key, string Value)> Contents(StateStore store, string family)
