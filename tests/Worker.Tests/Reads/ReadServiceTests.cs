@@ -98,6 +98,40 @@ public sealed class ReadServiceTests : IDisposable
     }
 
     [Fact]
+    public void ListAgents_AgentsAroundTombstonesAndOtherNamespaces_ListsAgentsWithLiveRecordsPagedInOrder()
+    {
+        _store.Commit(
+            Operation.Write("b", "k", Value(1)),
+            Operation.Write("b:c", "k", Value(2)),
+            Operation.Write("b\0", "k", Value(3)),
+            Operation.Write("a", "gone", Value(4)),
+            Operation.Write("a", "kept", Value(5)),
+            Operation.Write("emptied", "k", Value(6)),
+            Operation.Write("c", "k", Value(7)));
+        _store.Commit(Operation.Delete("a", "gone"), Operation.Delete("emptied", "k"));
+        _store.Apply(Envelope(Operation.Write("elsewhere", "k", Value(8))) with { Namespace = "other" });
+
+        var seen = new List<string>();
+        string? after = null;
+        var pages = 0;
+        do
+        {
+            var reply = Ok(_store.Read(Request(ReadKind.ListAgents, agent: "") with { Limit = 2, AfterKey = after }));
+            seen.AddRange(reply.Keys!);
+            after = reply.NextKey;
+            pages++;
+        }
+        while (after is not null);
+
+        Assert.Equal(["a", "b", "b\0", "b:c", "c"], seen);
+        Assert.Equal(3, pages);
+        Assert.Equal(["b", "b\0", "b:c"], Ok(_store.Read(Request(ReadKind.ListAgents, agent: "") with { Prefix = "b" })).Keys!);
+        Assert.Equal(["b:c"], Ok(_store.Read(Request(ReadKind.ListAgents, agent: "") with { Prefix = "b:" })).Keys!);
+        Assert.Equal(["elsewhere"], Ok(_store.Read(Request(ReadKind.ListAgents, agent: "") with { Namespace = "other" })).Keys!);
+        Assert.Empty(Ok(_store.Read(Request(ReadKind.ListAgents, agent: "") with { Namespace = "none" })).Keys!);
+    }
+
+    [Fact]
     public void ScanPrefix_MatchingKeysOnly_WithValuesAndPaging()
     {
         _store.Commit(
