@@ -1,34 +1,51 @@
 using System.CommandLine;
 using System.Text;
 using System.Text.Json.Nodes;
+using Statehouse.Cli.Dumps;
 using Statehouse.Cli.Hosting;
 using Statehouse.Cli.Output;
 
 namespace Statehouse.Cli.Commands;
 
 /// <summary>
-/// <c>dump AGENT [-o FILE] [--format json|text]</c>: every current record of the agent with its value and version.
+/// <c>dump [AGENT] [-o FILE] [--format json|text|jsonl]</c>: every current record of the agent with its value and
+/// version; without AGENT, of every agent of the namespace, as JSON lines (the form <c>import</c> reads).
 /// Pages are read one after another: a dump taken while commits run is not one point in time (a backup is).
 /// </summary>
 internal static class DumpCommand
 {
     public static Command Create(GlobalOptions globals)
     {
-        var agent = Arguments.Agent();
+        var agent = Arguments.NonEmpty(new Argument<string>("AGENT")
+        {
+            Description = "The agent id (default: every agent of the namespace, as JSON lines)",
+            Arity = ArgumentArity.ZeroOrOne,
+        });
         var file = new Option<FileInfo>("--output", "-o") { Description = "Write the dump to FILE instead of stdout", HelpName = "FILE" };
         var format = new Option<string>("--format")
         {
-            Description = "json or text (default: from the -o file's extension, .json or .txt; else json with --json, else text)",
+            Description = "json, text or jsonl (default: jsonl without AGENT; else from the -o file's extension, .json, .txt or .jsonl; else json with --json, else text)",
             HelpName = "FORMAT",
         };
-        format.AcceptOnlyFromAmong("json", "text");
+        format.AcceptOnlyFromAmong("json", "text", "jsonl");
         var minCommitTs = Arguments.MinCommitTs();
-        var command = new Command("dump", "Dump every current record of the agent (key, version, commit_ts, value)") { agent, file, format, minCommitTs };
+        var command = new Command("dump", "Dump every current record of the agent, or of the namespace as JSON lines (key, version, commit_ts, value)") { agent, file, format, minCommitTs };
         command.SetBody(globals, async (context, parse, ct) =>
         {
-            var agentId = parse.GetRequiredValue(agent);
+            var agentId = parse.GetValue(agent);
             var target = parse.GetValue(file);
-            var asJson = (parse.GetValue(format) ?? FormatOf(target) ?? (context.Output.Json ? "json" : "text")) == "json";
+            var chosen = parse.GetValue(format) ?? FormatOf(target) ?? (agentId is null ? "jsonl" : context.Output.Json ? "json" : "text");
+            if (chosen == "jsonl")
+            {
+                return await WriteLinesAsync(context, agentId, target, parse.GetValue(minCommitTs), ct).ConfigureAwait(false);
+            }
+
+            if (agentId is null)
+            {
+                throw CliException.Usage($"A dump of every agent is JSON lines (--format jsonl); give AGENT for --format {chosen}.");
+            }
+
+            var asJson = chosen == "json";
             var entries = await ScanCommand.ReadAllAsync(context, agentId, "", parse.GetValue(minCommitTs), ct).ConfigureAwait(false);
             var document = new JsonObject
             {
@@ -78,8 +95,52 @@ internal static class DumpCommand
     {
         ".json" => "json",
         ".txt" or ".text" => "text",
+        ".jsonl" or ".ndjson" => "jsonl",
         _ => null,
     };
+
+    /// <summary>The JSON-lines form (<see cref="DumpWriter"/>), to stdout or to <paramref name="target"/>.</summary>
+    private static async Task<int> WriteLinesAsync(CliContext context, string? agentId, FileInfo? target, long? minCommitTs, CancellationToken ct)
+    {
+        var client = await context.ClientAsync(ct, minCommitTs).ConfigureAwait(false);
+        var what = agentId is null ? $"namespace '{context.Namespace}'" : $"agent '{agentId}'";
+        if (target is null)
+        {
+            await context.Output.WithProgressAsync($"dumping {what}", report =>
+                DumpWriter.WriteAsync(client, context.Namespace, agentId, context.Output, flushEachLine: true, report, ct)).ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }
+
+        (int Agents, long Records) written;
+        try
+        {
+            await using var writer = new StreamWriter(target.FullName, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+            written = await context.Output.WithProgressAsync($"dumping {what}", report =>
+                DumpWriter.WriteAsync(client, context.Namespace, agentId, context.Output.To(writer), flushEachLine: false, report, ct)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw CliException.Usage($"Cannot write {target.FullName}: {e.Message}");
+        }
+
+        if (context.Output.Json)
+        {
+            context.Output.WriteJson(new JsonObject
+            {
+                ["namespace"] = context.Namespace,
+                ["agent"] = agentId,
+                ["file"] = target.FullName,
+                ["agents"] = written.Agents,
+                ["records"] = written.Records,
+            });
+        }
+        else
+        {
+            context.Output.Note($"wrote {written.Records} records of {(agentId is null ? $"{written.Agents} agents of " : "")}{what} to {target.FullName}");
+        }
+
+        return ExitCodes.Ok;
+    }
 
     private static void Write(CliOutput output, JsonObject document, List<Client.ScanEntry<Values.Undecoded>> entries, bool asJson)
     {
