@@ -51,7 +51,13 @@ internal static class DumpFileReader
 
             return new DumpLine(number, null, DumpRecord.FromJson(json));
         }
-        catch (Exception e) when (e is FormatException or JsonException)
+        catch (JsonException e)
+        {
+            // Its message ends with a position within a one-line document ("LineNumber: 0 | ..."): the file's line says more.
+            var message = e.Message.Split(" LineNumber:", 2)[0];
+            throw CliException.Usage($"{path}, line {number}: it is not valid JSON (at character {e.BytePositionInLine + 1}): {message}");
+        }
+        catch (FormatException e)
         {
             throw CliException.Usage($"{path}, line {number}: {e.Message}");
         }

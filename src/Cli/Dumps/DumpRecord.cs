@@ -6,8 +6,10 @@ namespace Statehouse.Cli.Dumps;
 /// <summary>
 /// One line of a JSON-lines dump: a live record, <c>{"agent", "key", "version", "commit_ts", "value"}</c>. The value is
 /// JSON when that JSON converts back to exactly the stored MessagePack bytes (<see cref="JsonValues.TryToExactNode"/>),
-/// else <c>"value_msgpack"</c>: the bytes in base64. Either way an import writes the same bytes. <see cref="Version"/>
-/// and <see cref="CommitTs"/> are the source's (an import gives the records new ones).
+/// else <c>"value_msgpack"</c>: the bytes in base64, with <c>"value_text"</c> beside it, the value as the CLI shows it
+/// elsewhere (JSON that would not give those bytes back, e.g. an integer a .NET client wrote as int32 that JSON would make
+/// a fixint; import ignores it). Either way an import writes the same bytes. <see cref="Version"/> and
+/// <see cref="CommitTs"/> are the source's (an import gives the records new ones).
 /// </summary>
 internal sealed record DumpRecord(string Agent, string Key, long Version, long CommitTs, byte[] Value)
 {
@@ -28,6 +30,7 @@ internal sealed record DumpRecord(string Agent, string Key, long Version, long C
         else
         {
             line["value_msgpack"] = System.Convert.ToBase64String(Value);
+            line["value_text"] = JsonValues.ToText(Value);
         }
 
         return line;
@@ -35,7 +38,7 @@ internal sealed record DumpRecord(string Agent, string Key, long Version, long C
 
     /// <summary>
     /// The record of a parsed line; a line that is not one says what is wrong, as <see cref="FormatException"/>
-    /// (the caller adds the line number). Fields other than these are ignored.
+    /// (the caller adds the line number). Fields other than these (<c>value_text</c> among them) are ignored.
     /// </summary>
     public static DumpRecord FromJson(JsonObject line)
     {
