@@ -54,38 +54,11 @@ internal static class DumpCommand
                 ["records"] = new JsonArray(entries.Select(e => (JsonNode)Views.RecordJson(e.Key, e.State)).ToArray()),
             };
 
-            if (target is null)
+            return await EmitAsync(context, target, output =>
             {
-                Write(context.Output, document, entries, asJson);
-                return ExitCodes.Ok;
-            }
-
-            try
-            {
-                await using var writer = new StreamWriter(target.FullName, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-                Write(context.Output.To(writer), document, entries, asJson);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw CliException.Usage($"Cannot write {target.FullName}: {e.Message}");
-            }
-
-            if (context.Output.Json)
-            {
-                context.Output.WriteJson(new JsonObject
-                {
-                    ["namespace"] = context.Namespace,
-                    ["agent"] = agentId,
-                    ["file"] = target.FullName,
-                    ["records"] = entries.Count,
-                });
-            }
-            else
-            {
-                context.Output.Note($"wrote {entries.Count} records of agent '{agentId}' to {target.FullName}");
-            }
-
-            return ExitCodes.Ok;
+                Write(output, document, entries, asJson);
+                return Task.FromResult((new JsonObject { ["records"] = entries.Count }, $"wrote {entries.Count} records of agent '{agentId}'"));
+            }, agentId).ConfigureAwait(false);
         });
         return command;
     }
@@ -104,19 +77,33 @@ internal static class DumpCommand
     {
         var client = await context.ClientAsync(ct, minCommitTs).ConfigureAwait(false);
         var what = agentId is null ? $"namespace '{context.Namespace}'" : $"agent '{agentId}'";
+        return await EmitAsync(context, target, async output =>
+        {
+            var (agents, records) = await context.Output.WithProgressAsync($"dumping {what}", report =>
+                DumpWriter.WriteAsync(client, context.Namespace, agentId, output, flushEachLine: target is null, report, ct)).ConfigureAwait(false);
+            return (new JsonObject { ["agents"] = agents, ["records"] = records },
+                $"wrote {records} records of {(agentId is null ? $"{agents} agents of " : "")}{what}");
+        }, agentId).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="write"/> on stdout, or on <paramref name="target"/> and then reports it: the summary's fields
+    /// with namespace, agent and file as JSON under <c>--json</c>, else its note and the file on stderr.
+    /// </summary>
+    private static async Task<int> EmitAsync(
+        CliContext context, FileInfo? target, Func<CliOutput, Task<(JsonObject Fields, string Note)>> write, string? agentId)
+    {
         if (target is null)
         {
-            await context.Output.WithProgressAsync($"dumping {what}", report =>
-                DumpWriter.WriteAsync(client, context.Namespace, agentId, context.Output, flushEachLine: true, report, ct)).ConfigureAwait(false);
+            await write(context.Output).ConfigureAwait(false);
             return ExitCodes.Ok;
         }
 
-        (int Agents, long Records) written;
+        (JsonObject Fields, string Note) summary;
         try
         {
             await using var writer = new StreamWriter(target.FullName, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-            written = await context.Output.WithProgressAsync($"dumping {what}", report =>
-                DumpWriter.WriteAsync(client, context.Namespace, agentId, context.Output.To(writer), flushEachLine: false, report, ct)).ConfigureAwait(false);
+            summary = await write(context.Output.To(writer)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -125,18 +112,18 @@ internal static class DumpCommand
 
         if (context.Output.Json)
         {
-            context.Output.WriteJson(new JsonObject
+            var fields = new JsonObject { ["namespace"] = context.Namespace, ["agent"] = agentId, ["file"] = target.FullName };
+            foreach (var (name, value) in summary.Fields.ToList())
             {
-                ["namespace"] = context.Namespace,
-                ["agent"] = agentId,
-                ["file"] = target.FullName,
-                ["agents"] = written.Agents,
-                ["records"] = written.Records,
-            });
+                summary.Fields.Remove(name);
+                fields[name] = value;
+            }
+
+            context.Output.WriteJson(fields);
         }
         else
         {
-            context.Output.Note($"wrote {written.Records} records of {(agentId is null ? $"{written.Agents} agents of " : "")}{what} to {target.FullName}");
+            context.Output.Note($"{summary.Note} to {target.FullName}");
         }
 
         return ExitCodes.Ok;

@@ -55,7 +55,7 @@ internal static class DumpFileReader
         {
             // Its message ends with a position within a one-line document ("LineNumber: 0 | ..."): the file's line says more.
             var message = e.Message.Split(" LineNumber:", 2)[0];
-            throw CliException.Usage($"{path}, line {number}: it is not valid JSON (at character {e.BytePositionInLine + 1}): {message}");
+            throw CliException.Usage($"{path}, line {number}: it is not valid JSON (at byte offset {e.BytePositionInLine}): {message}");
         }
         catch (FormatException e)
         {

@@ -142,7 +142,7 @@ public sealed class DumpImportTests(BrokerFixture broker, ITestOutputHelper outp
     }
 
     [Theory]
-    [InlineData("not json", "line 4: it is not valid JSON (at character 2)")]
+    [InlineData("not json", "line 4: it is not valid JSON (at byte offset 1)")]
     [InlineData("[1, 2]", "line 4: it is not a JSON object")]
     [InlineData("""{"agent": "a", "value": 1}""", "line 4: \"key\" is missing or not a non-empty string")]
     [InlineData("""{"agent": "a", "key": "k"}""", "line 4: it has neither \"value\" nor \"value_msgpack\"")]
