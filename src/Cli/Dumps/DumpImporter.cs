@@ -57,7 +57,7 @@ internal sealed class DumpImporter(StatehouseClient client, string @namespace, s
     /// run; a transaction answered with a commit_ts at or below it was committed by an earlier run (skipped).
     /// <paramref name="progress"/> gets the number of records done (committed or skipped) after each transaction.
     /// </summary>
-    /// <exception cref="CliException">A record exists with a different value (rejected), or the file changed since <see cref="PlanAsync"/>.</exception>
+    /// <exception cref="CliException">A record exists with a different value (rejected), or the file changed since <see cref="PlanAsync"/> (checked at the end: its hash).</exception>
     public async Task<ImportCounts> RunAsync(ImportPlan plan, long startCommitTs, Action<long> progress, Action<string> note, CancellationToken ct)
     {
         var counts = new ImportCounts(plan.Records, 0, 0, 0, 0, 0);
@@ -67,9 +67,10 @@ internal sealed class DumpImporter(StatehouseClient client, string @namespace, s
             progress(counts.Committed + counts.Skipped);
         }
 
-        if (counts.Committed + counts.Skipped != plan.Records)
+        if (counts.Committed + counts.Skipped != plan.Records || !(await HashAsync(ct).ConfigureAwait(false)).AsSpan().SequenceEqual(plan.FileHash))
         {
-            throw CliException.Usage($"{path} changed while it was imported ({plan.Records} records when checked, {counts.Committed + counts.Skipped} now); run the import again");
+            throw CliException.Usage($"{path} changed while it was imported ({plan.Records} records when checked, {counts.Committed + counts.Skipped} imported or skipped); " +
+                "run the import again: what is there already is kept or skipped, never overwritten");
         }
 
         return counts;
