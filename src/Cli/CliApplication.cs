@@ -28,6 +28,7 @@ internal static class CliApplication
             ReplayCommand.Create(globals),
             TailCommand.Create(globals),
             DumpCommand.Create(globals),
+            ImportCommand.Create(globals),
             PutCommand.Create(globals),
             DeleteCommand.Create(globals),
             CommitCommand.Create(globals),

@@ -156,6 +156,45 @@ public sealed class StatehouseClient : IAsyncDisposable
         return new KeyPage(reply.Keys ?? [], reply.NextKey);
     }
 
+    /// <summary>
+    /// Every agent of <paramref name="namespace"/> (default: the client's) that has at least one existing record and whose
+    /// id starts with <paramref name="prefix"/>, in the order of the ids' UTF-8 bytes, read page by page
+    /// (<paramref name="pageSize"/> agents per request, 0 = the worker's default). Pages are read one after another, not
+    /// from one snapshot: an agent created or emptied meanwhile may or may not be listed.
+    /// </summary>
+    public async IAsyncEnumerable<string> ListAgentsAsync(
+        string prefix = "", int pageSize = 0, string? @namespace = null, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        string? afterAgent = null;
+        do
+        {
+            var page = await ListAgentsPageAsync(prefix, afterAgent, pageSize, @namespace, ct).ConfigureAwait(false);
+            foreach (var agentId in page.Keys)
+            {
+                yield return agentId;
+            }
+
+            afterAgent = NextPageKey(afterAgent, page.NextKey);
+        }
+        while (afterAgent is not null);
+    }
+
+    /// <summary>
+    /// One page of <see cref="ListAgentsAsync"/>: agent ids after <paramref name="afterAgent"/> (null: from the start) in
+    /// <see cref="KeyPage.Keys"/>, and the agent to continue after in <see cref="KeyPage.NextKey"/> (null: no more).
+    /// </summary>
+    public async Task<KeyPage> ListAgentsPageAsync(
+        string prefix = "", string? afterAgent = null, int limit = 0, string? @namespace = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        var reply = await ReadAsync(
+            new ReadRequest(WireFormat.SchemaVersion, ReadKind.ListAgents, Namespace(@namespace), Prefix: prefix, AfterKey: afterAgent, Limit: limit),
+            ct).ConfigureAwait(false);
+        ThrowIfError(reply);
+        return new KeyPage(reply.Keys ?? [], reply.NextKey);
+    }
+
     /// <summary>Every existing record of the agent whose key starts with <paramref name="prefix"/>, in key order, read page by page.</summary>
     public async IAsyncEnumerable<ScanEntry<T>> ScanPrefixAsync<T>(
         string agentId, string prefix = "", int pageSize = 0, string? @namespace = null, [EnumeratorCancellation] CancellationToken ct = default)

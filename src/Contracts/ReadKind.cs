@@ -15,4 +15,12 @@ public enum ReadKind : byte
 
     /// <summary>Admin: take an online backup (checkpoint) named <see cref="ReadRequest.Key"/> (optional).</summary>
     Backup = 10,
+
+    /// <summary>
+    /// The agents of <see cref="ReadRequest.Namespace"/> that have at least one live record, in the order of their ids'
+    /// UTF-8 bytes, paged like ListKeys: <see cref="ReadRequest.Prefix"/> filters agent ids, <see cref="ReadRequest.AfterKey"/>
+    /// continues after that agent, <see cref="ReadRequest.Limit"/> caps the page; the reply's <see cref="ReadReply.Keys"/>
+    /// holds the agent ids and <see cref="ReadReply.NextKey"/> the continuation. <see cref="ReadRequest.AgentId"/> is ignored.
+    /// </summary>
+    ListAgents = 11,
 }

@@ -4,9 +4,9 @@ namespace Statehouse.Contracts;
 
 /// <summary>
 /// The answer to a <see cref="ReadRequest"/>. <see cref="ErrorCode"/> is <see cref="ErrorCode.None"/> on success.
-/// Get kinds fill <see cref="Record"/>; ListKeys fills <see cref="Keys"/>; ScanPrefix fills <see cref="Records"/>;
+/// Get kinds fill <see cref="Record"/>; ListKeys fills <see cref="Keys"/> (ListAgents too, with agent ids); ScanPrefix fills <see cref="Records"/>;
 /// Replay fills <see cref="Events"/>; Health and Version fill <see cref="Health"/>; Stats fills <see cref="Stats"/>; Backup fills <see cref="Backup"/>.
-/// Paged kinds set <see cref="NextKey"/> (ListKeys/ScanPrefix) or <see cref="NextStartTs"/> (Replay) when more remains.
+/// Paged kinds set <see cref="NextKey"/> (ListKeys/ScanPrefix/ListAgents) or <see cref="NextStartTs"/> (Replay) when more remains.
 /// </summary>
 [MessagePackObject]
 public sealed record ReadReply(

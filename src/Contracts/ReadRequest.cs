@@ -7,6 +7,7 @@ namespace Statehouse.Contracts;
 /// <see cref="Kind"/>:
 /// Get (AgentId, Key); GetAtVersion (+ Version); GetAsOf (+ CommitTs: the state as of that commit);
 /// ListKeys and ScanPrefix (AgentId, Prefix, AfterKey = continue after this key, Limit);
+/// ListAgents (Prefix of agent ids, AfterKey = continue after this agent, Limit; no AgentId);
 /// Replay (AgentId, StartTs and EndTs inclusive, 0 = open, Limit = events per page).
 /// <see cref="MinCommitTs"/> (read-your-writes): a worker whose store has applied less than this commit_ts waits for it
 /// (at most its <c>Statehouse:Reads:CatchUpWaitMilliseconds</c>) and then answers, or replies

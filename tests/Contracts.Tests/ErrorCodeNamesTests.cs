@@ -59,10 +59,11 @@ public sealed class ErrorCodeNamesTests
     {
         Assert.Equal([1, 2], Enum.GetValues<CommitStatus>().Select(v => (int)v));
         Assert.Equal([1, 2, 3, 4], Enum.GetValues<OperationKind>().Select(v => (int)v));
-        Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], Enum.GetValues<ReadKind>().Select(v => (int)v));
+        Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], Enum.GetValues<ReadKind>().Select(v => (int)v));
         Assert.Equal(OperationKind.ExpectVersion, (OperationKind)3);
         Assert.Equal(OperationKind.Fork, (OperationKind)4);
         Assert.Equal(ReadKind.Replay, (ReadKind)6);
         Assert.Equal(ReadKind.Backup, (ReadKind)10);
+        Assert.Equal(ReadKind.ListAgents, (ReadKind)11);
     }
 }

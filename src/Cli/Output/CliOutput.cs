@@ -53,11 +53,17 @@ internal sealed class CliOutput
     /// <summary>One JSON document (object or array), indented.</summary>
     public void WriteJson(JsonNode? node) => _out.WriteLine(node?.ToJsonString(s_indented) ?? "null");
 
-    /// <summary>One JSON document on one line (JSON Lines, for streamed results).</summary>
-    public void WriteJsonLine(JsonNode? node)
+    /// <summary>
+    /// One JSON document on one line (JSON Lines, for streamed results), flushed unless <paramref name="flush"/> is false
+    /// (a file written line after line: its writer flushes when disposed).
+    /// </summary>
+    public void WriteJsonLine(JsonNode? node, bool flush = true)
     {
         _out.WriteLine(node?.ToJsonString(s_compact) ?? "null");
-        _out.Flush();
+        if (flush)
+        {
+            _out.Flush();
+        }
     }
 
     /// <summary>One object: as JSON, or as a table of field and value (strings bare, other values as JSON).</summary>
@@ -125,6 +131,38 @@ internal sealed class CliOutput
         }
 
         return await _errorConsole.Status().StartAsync(label, context => work(status => context.Status = status)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/>, which reports how many of <paramref name="total"/> units are done through its argument:
+    /// on a terminal a progress bar on stderr; otherwise plain lines on stderr (<c>label: done/total (p%)</c>), the first
+    /// report's, then at most one a second, and the last one (done = total).
+    /// </summary>
+    public async Task<T> WithProgressBarAsync<T>(string label, long total, Func<Action<long>, Task<T>> work)
+    {
+        if (ShowsProgress)
+        {
+            return await _errorConsole.Progress().StartAsync(async context =>
+            {
+                var task = context.AddTask(label, maxValue: Math.Max(total, 1));
+                return await work(done => task.Value = done).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+        }
+
+        long? lastLine = null;
+        return await work(done =>
+        {
+            var now = Environment.TickCount64;
+            if (lastLine is { } last && now - last < 1000 && done < total)
+            {
+                return;
+            }
+
+            lastLine = now;
+            var percent = total == 0 ? 100 : done * 100 / total;
+            _error.WriteLine($"{label}: {done}/{total} ({percent}%)");
+            _error.Flush();
+        }).ConfigureAwait(false);
     }
 
     private static IAnsiConsole CreateConsole(TextWriter writer, bool redirected)

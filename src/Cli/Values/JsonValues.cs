@@ -57,6 +57,30 @@ internal static class JsonValues
         }
     }
 
+    /// <summary>
+    /// The value as JSON only when that JSON converts back (<see cref="FromNode"/>) to exactly <paramref name="value"/>'s
+    /// bytes: true with the node (null for a stored nil), false for a value JSON cannot carry byte for byte (binary,
+    /// extension types, 32-bit floats, integers in a wider encoding than needed, non-string map keys, bytes that are not
+    /// MessagePack). A dump writes the latter as base64 of the bytes instead.
+    /// </summary>
+    public static bool TryToExactNode(ReadOnlyMemory<byte> value, out JsonNode? node)
+    {
+        node = null;
+        try
+        {
+            node = JsonNode.Parse(MessagePackSerializer.ConvertToJson(value, s_convertOptions));
+            return FromNode(node).AsSpan().SequenceEqual(value.Span);
+        }
+        catch (Exception e) when (e is MessagePackSerializationException or JsonException or EndOfStreamException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A JSON node (null: JSON null) as MessagePack bytes, as <see cref="FromJson"/> converts its text.</summary>
+    public static byte[] FromNode(JsonNode? node) =>
+        MessagePackSerializer.ConvertFromJson(node?.ToJsonString() ?? "null", s_convertOptions);
+
     /// <summary>One JSON value (any kind) as MessagePack bytes; malformed JSON is a usage error.</summary>
     public static byte[] FromJson(string json, string what)
     {

@@ -80,7 +80,7 @@ internal sealed class ReadService(
                 ReadKind.Stats => new ReadReply(ErrorCode.None, Stats: Stats()),
                 ReadKind.Backup => Backup(request),
                 _ when Missing(request.Namespace, "namespace") is { } e => e,
-                _ when Missing(request.AgentId, "agent_id") is { } e => e,
+                _ when request.Kind != ReadKind.ListAgents && Missing(request.AgentId, "agent_id") is { } e => e,
                 ReadKind.Get or ReadKind.GetAtVersion or ReadKind.GetAsOf when Missing(request.Key, "key") is { } e => e,
                 _ when request.MinCommitTs < 0 => ReadReply.Error(ErrorCode.InvalidRequest, $"min_commit_ts {request.MinCommitTs} is negative"),
                 _ when NotCaughtUp(request.MinCommitTs) is { } e => e,
@@ -89,6 +89,7 @@ internal sealed class ReadService(
                 ReadKind.GetAsOf => GetAsOf(request),
                 ReadKind.ListKeys => List(request, withValues: false),
                 ReadKind.ScanPrefix => List(request, withValues: true),
+                ReadKind.ListAgents => ListAgents(request),
                 ReadKind.Replay => Replay(request),
                 _ => ReadReply.Error(ErrorCode.InvalidRequest, $"unknown read kind {(int)request.Kind}"),
             };
@@ -250,6 +251,27 @@ internal sealed class ReadService(
         return withValues
             ? new ReadReply(ErrorCode.None, Records: records, NextKey: nextKey)
             : new ReadReply(ErrorCode.None, Keys: keys, NextKey: nextKey);
+    }
+
+    private ReadReply ListAgents(ReadRequest request)
+    {
+        var limit = PageSize(request.Limit);
+        var agents = new List<string>();
+        string? nextKey = null;
+
+        using var reader = StoreReader.OpenSnapshot(store);
+        foreach (var agentId in reader.ListAgents(request.Namespace, request.Prefix ?? "", request.AfterKey))
+        {
+            if (agents.Count == limit)
+            {
+                nextKey = agents[^1];
+                break;
+            }
+
+            agents.Add(agentId);
+        }
+
+        return new ReadReply(ErrorCode.None, Keys: agents, NextKey: nextKey);
     }
 
     private ReadReply Replay(ReadRequest request)

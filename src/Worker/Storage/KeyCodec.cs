@@ -24,6 +24,23 @@ internal static class KeyCodec
         return key;
     }
 
+    /// <summary><c>ns</c>: the prefix of every state, history and agent_log key of one namespace.</summary>
+    public static byte[] NamespacePrefix(string ns)
+    {
+        var key = new byte[ComponentLength(ns)];
+        WriteComponent(key, 0, ns);
+        return key;
+    }
+
+    /// <summary>Prefix of every state key of a namespace whose agent id starts with <paramref name="agentPrefix"/> (no terminator).</summary>
+    public static byte[] AgentIdPrefix(string ns, string agentPrefix)
+    {
+        var key = new byte[ComponentLength(ns) + ComponentLength(agentPrefix) - 2];
+        var at = WriteComponent(key, 0, ns);
+        WriteEscaped(key, at, agentPrefix);
+        return key;
+    }
+
     /// <summary><c>ns ‖ agent ‖ key</c>: a record's identity, the key of the state column family.</summary>
     public static byte[] StateKey(string ns, string agentId, string key)
     {
@@ -67,7 +84,10 @@ internal static class KeyCodec
 
     public static long ReadInt64(ReadOnlySpan<byte> bytes) => BinaryPrimitives.ReadInt64BigEndian(bytes);
 
-    /// <summary>Decodes the record key (third component) from a state key whose agent prefix has <paramref name="agentPrefixLength"/> bytes.</summary>
+    /// <summary>
+    /// Decodes the record key (third component) from a state key whose agent prefix has <paramref name="agentPrefixLength"/>
+    /// bytes; given the namespace prefix's length instead, the agent id (it stops at the component's terminator).
+    /// </summary>
     public static string DecodeKey(ReadOnlySpan<byte> stateKey, int agentPrefixLength)
     {
         var rest = stateKey[agentPrefixLength..];

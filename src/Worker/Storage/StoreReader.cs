@@ -89,6 +89,15 @@ internal sealed class StoreReader : IDisposable
         Translated(ReadAgentAsOf(ns, agentId, commitTs));
 
     /// <summary>
+    /// The agents of namespace <paramref name="ns"/> that have at least one live record (an agent whose every key is
+    /// deleted is left out, as its keys leave listings), whose agent id starts with <paramref name="agentPrefix"/>, in
+    /// bytewise order of their ids' UTF-8 bytes, starting strictly after <paramref name="afterAgent"/> when given. Each
+    /// agent costs one seek past its keys once a live one is found; tombstones before it are stepped over. Lazy.
+    /// </summary>
+    public IEnumerable<string> ListAgents(string ns, string agentPrefix, string? afterAgent) =>
+        Translated(ReadAgents(ns, agentPrefix, afterAgent));
+
+    /// <summary>
     /// The agent's transactions with <paramref name="startTs"/> ≤ commit_ts ≤ <paramref name="endTs"/>, in commit order,
     /// each with only that agent's operations (values are in history: <see cref="GetHistory"/>). Lazy.
     /// </summary>
@@ -197,6 +206,37 @@ internal sealed class StoreReader : IDisposable
             if (asOf is { Deleted: false })
             {
                 yield return (key, asOf);
+            }
+        }
+    }
+
+    private IEnumerable<string> ReadAgents(string ns, string agentPrefix, string? afterAgent)
+    {
+        var namespaceLength = KeyCodec.NamespacePrefix(ns).Length;
+        var prefix = KeyCodec.AgentIdPrefix(ns, agentPrefix);
+        using var iterator = OpenIterator(_store.Handles.State);
+        var start = afterAgent is null ? null : KeyCodec.PrefixUpperBound(KeyCodec.AgentPrefix(ns, afterAgent));
+        iterator.Seek(start is not null && start.AsSpan().SequenceCompareTo(prefix) > 0 ? start : prefix);
+        while (iterator.Valid() && KeyCodec.HasPrefix(iterator.GetKeySpan(), prefix))
+        {
+            var agentId = KeyCodec.DecodeKey(iterator.GetKeySpan(), namespaceLength);
+            var agentKeys = KeyCodec.AgentPrefix(ns, agentId);
+            var live = false;
+            for (; iterator.Valid() && KeyCodec.HasPrefix(iterator.GetKeySpan(), agentKeys); iterator.Next())
+            {
+                if (!StorageFormat.Deserialize<StoredRecord>(iterator.Value()).Deleted)
+                {
+                    live = true;
+                    break;
+                }
+            }
+
+            if (live)
+            {
+                yield return agentId;
+
+                // An agent prefix ends with its terminator 00 01, so its upper bound is never null.
+                iterator.Seek(KeyCodec.PrefixUpperBound(agentKeys)!);
             }
         }
     }

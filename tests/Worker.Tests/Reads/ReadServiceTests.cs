@@ -13,6 +13,24 @@ public sealed class ReadServiceTests : IDisposable
     private static ReadRequest Request(ReadKind kind, string agent = "agent", string key = "") =>
         new(WireFormat.SchemaVersion, kind, "default", agent, key);
 
+    /// <summary>Every key (or agent) of a paged listing, following NextKey from <paramref name="first"/>, and the number of pages.</summary>
+    private (List<string> Keys, int Pages) ReadKeyPages(ReadRequest first)
+    {
+        var keys = new List<string>();
+        string? after = null;
+        var pages = 0;
+        do
+        {
+            var reply = Ok(_store.Read(first with { AfterKey = after }));
+            keys.AddRange(reply.Keys!);
+            after = reply.NextKey;
+            pages++;
+        }
+        while (after is not null);
+
+        return (keys, pages);
+    }
+
     [Fact]
     public void Handle_DamagedTableFile_RepliesStorageErrorWithRocksDbsMessage()
     {
@@ -65,17 +83,7 @@ public sealed class ReadServiceTests : IDisposable
             _store.Commit([.. chunk.Select(k => Operation.Write("agent", k, Value(k)))]);
         }
 
-        var seen = new List<string>();
-        string? after = null;
-        var pages = 0;
-        do
-        {
-            var reply = Ok(_store.Read(Request(ReadKind.ListKeys) with { Limit = 100, AfterKey = after }));
-            seen.AddRange(reply.Keys!);
-            after = reply.NextKey;
-            pages++;
-        }
-        while (after is not null);
+        var (seen, pages) = ReadKeyPages(Request(ReadKind.ListKeys) with { Limit = 100 });
 
         Assert.Equal(keys.Order(StringComparer.Ordinal), seen);
         Assert.Equal(3, pages);
@@ -95,6 +103,30 @@ public sealed class ReadServiceTests : IDisposable
         Assert.Equal(["d"], Ok(_store.Read(Request(ReadKind.ListKeys, "b:c"))).Keys!);
         Assert.Equal(Value(1), _store.Get("b", "c:d").Value);
         Assert.Equal(Value(2), _store.Get("b:c", "d").Value);
+    }
+
+    [Fact]
+    public void ListAgents_AgentsAroundTombstonesAndOtherNamespaces_ListsAgentsWithLiveRecordsPagedInOrder()
+    {
+        _store.Commit(
+            Operation.Write("b", "k", Value(1)),
+            Operation.Write("b:c", "k", Value(2)),
+            Operation.Write("b\0", "k", Value(3)),
+            Operation.Write("a", "gone", Value(4)),
+            Operation.Write("a", "kept", Value(5)),
+            Operation.Write("emptied", "k", Value(6)),
+            Operation.Write("c", "k", Value(7)));
+        _store.Commit(Operation.Delete("a", "gone"), Operation.Delete("emptied", "k"));
+        _store.Apply(Envelope(Operation.Write("elsewhere", "k", Value(8))) with { Namespace = "other" });
+
+        var (seen, pages) = ReadKeyPages(Request(ReadKind.ListAgents, agent: "") with { Limit = 2 });
+
+        Assert.Equal(["a", "b", "b\0", "b:c", "c"], seen);
+        Assert.Equal(3, pages);
+        Assert.Equal(["b", "b\0", "b:c"], Ok(_store.Read(Request(ReadKind.ListAgents, agent: "") with { Prefix = "b" })).Keys!);
+        Assert.Equal(["b:c"], Ok(_store.Read(Request(ReadKind.ListAgents, agent: "") with { Prefix = "b:" })).Keys!);
+        Assert.Equal(["elsewhere"], Ok(_store.Read(Request(ReadKind.ListAgents, agent: "") with { Namespace = "other" })).Keys!);
+        Assert.Empty(Ok(_store.Read(Request(ReadKind.ListAgents, agent: "") with { Namespace = "none" })).Keys!);
     }
 
     [Fact]
