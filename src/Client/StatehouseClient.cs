@@ -192,30 +192,28 @@ public sealed class StatehouseClient : IAsyncDisposable
     /// The agent's history in commit order: every committed transaction with <paramref name="startTs"/> ≤ commit_ts ≤
     /// <paramref name="endTs"/> (0 = unbounded) that touched the agent, with only that agent's operations; read page by page.
     /// </summary>
-    public async IAsyncEnumerable<ReplayEvent> ReplayAsync(
-        string agentId, long startTs = 0, long endTs = 0, int pageSize = 0, string? @namespace = null, [EnumeratorCancellation] CancellationToken ct = default)
+    public IAsyncEnumerable<ReplayEvent> ReplayAsync(
+        string agentId, long startTs = 0, long endTs = 0, int pageSize = 0, string? @namespace = null, CancellationToken ct = default)
     {
-        var from = startTs;
-        while (true)
-        {
-            var page = await ReplayPageAsync(agentId, from, endTs, pageSize, @namespace, ct).ConfigureAwait(false);
-            foreach (var replayed in page.Events)
-            {
-                yield return replayed;
-            }
+        ArgumentException.ThrowIfNullOrEmpty(agentId);
+        return ReplayPagesAsync(from => ReplayPageAsync(agentId, from, endTs, pageSize, @namespace, ct), startTs, ct);
+    }
 
-            if (page.NextStartTs == 0)
-            {
-                yield break;
-            }
-
-            if (page.NextStartTs <= from)
-            {
-                throw new StatehouseException(ErrorCode.InternalError, $"The worker's replay page did not advance (next start {page.NextStartTs} after start {from}).");
-            }
-
-            from = page.NextStartTs;
-        }
+    /// <summary>
+    /// The namespace's history in commit order: every committed transaction of <paramref name="namespace"/> (null: the
+    /// client's) with <paramref name="startTs"/> ≤ commit_ts ≤ <paramref name="endTs"/> (0 = unbounded), with all its
+    /// operations, each naming its agent (<see cref="ReplayOperation.AgentId"/>; <see cref="ReplayEvent.AgentId"/> is
+    /// empty); read page by page (a page also ends after the worker looked at 10,000 transactions of other namespaces).
+    /// </summary>
+    /// <exception cref="StatehouseInvalidRequestException">A worker that predates the namespace-wide replay (agent_id missing).</exception>
+    public IAsyncEnumerable<ReplayEvent> ReplayNamespaceAsync(
+        long startTs = 0, long endTs = 0, int pageSize = 0, string? @namespace = null, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(startTs);
+        ArgumentOutOfRangeException.ThrowIfNegative(endTs);
+        ArgumentOutOfRangeException.ThrowIfNegative(pageSize);
+        var ns = Namespace(@namespace);
+        return ReplayPagesAsync(from => ReadReplayPageAsync(ns, "", from, endTs, pageSize, 0, ct), startTs, ct);
     }
 
     /// <summary>One page of <see cref="ReplayAsync"/>; <paramref name="limit"/> = events per page (0 = the worker's default).</summary>
@@ -297,6 +295,34 @@ public sealed class StatehouseClient : IAsyncDisposable
 
     /// <summary>Closes the connection; requests still waiting fail with <see cref="ObjectDisposedException"/>.</summary>
     public ValueTask DisposeAsync() => _link.DisposeAsync();
+
+    /// <summary>Replay pages from <paramref name="startTs"/> on, following each page's next start until none.</summary>
+    private static async IAsyncEnumerable<ReplayEvent> ReplayPagesAsync(
+        Func<long, Task<ReplayPage>> readPage, long startTs, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var from = startTs;
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            var page = await readPage(from).ConfigureAwait(false);
+            foreach (var replayed in page.Events)
+            {
+                yield return replayed;
+            }
+
+            if (page.NextStartTs == 0)
+            {
+                yield break;
+            }
+
+            if (page.NextStartTs <= from)
+            {
+                throw new StatehouseException(ErrorCode.InternalError, $"The worker's replay page did not advance (next start {page.NextStartTs} after start {from}).");
+            }
+
+            from = page.NextStartTs;
+        }
+    }
 
     private async IAsyncEnumerable<ReplayEvent> FollowCoreAsync(FollowFilter filter, long afterCommitTs, [EnumeratorCancellation] CancellationToken ct)
     {
