@@ -444,20 +444,7 @@ public sealed class StatehouseClient : IAsyncDisposable
         }
     }
 
-    private void Raise(long commitTs)
-    {
-        var seen = Interlocked.Read(ref _highestSeenCommitTs);
-        while (commitTs > seen)
-        {
-            var before = Interlocked.CompareExchange(ref _highestSeenCommitTs, commitTs, seen);
-            if (before == seen)
-            {
-                return;
-            }
-
-            seen = before;
-        }
-    }
+    private void Raise(long commitTs) => Monotonic.Raise(ref _highestSeenCommitTs, commitTs);
 
     private static T Decode<T>(byte[] body, string? txnId)
     {

@@ -21,18 +21,7 @@ internal sealed class FollowWakeups(TimeProvider time)
     /// <summary>A commit at <paramref name="commitTs"/> that may touch the filter was announced.</summary>
     public void Announced(long commitTs)
     {
-        var seen = Interlocked.Read(ref _highestAnnounced);
-        while (commitTs > seen)
-        {
-            var before = Interlocked.CompareExchange(ref _highestAnnounced, commitTs, seen);
-            if (before == seen)
-            {
-                break;
-            }
-
-            seen = before;
-        }
-
+        Monotonic.Raise(ref _highestAnnounced, commitTs);
         Wake();
     }
 
