@@ -48,8 +48,17 @@ internal sealed class CommitAnnouncements : IAsyncDisposable
         BrokerLink link, string exchange, string? agentId, FollowWakeups wakeups, ILogger logger, TimeSpan pollInterval, CancellationToken ct)
     {
         var announcements = new CommitAnnouncements(link, exchange, agentId, wakeups, logger, pollInterval);
-        await announcements.SubscribeAsync(first: true, ct).ConfigureAwait(false);
-        return announcements;
+        try
+        {
+            await announcements.SubscribeAsync(first: true, ct).ConfigureAwait(false);
+            return announcements;
+        }
+        catch
+        {
+            // Cancelled, or the client was disposed: nothing of it may outlive this call.
+            await announcements.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <summary>Subscribes again when the channel is gone while the connection is up (recovery handles a lost connection).</summary>
