@@ -31,4 +31,13 @@ internal static partial class Log
 
     [LoggerMessage(9, LogLevel.Debug, "Read {CorrelationId} answered NOT_CAUGHT_UP ({Reason}); asking again")]
     public static partial void NotCaughtUp(ILogger logger, string correlationId, string? reason);
+
+    [LoggerMessage(10, LogLevel.Warning, "Following {Filter}: the replay read from commit_ts {FromCommitTs} failed ({Kind}: {Reason}); reading again after a wake-up or {PollSeconds} s")]
+    public static partial void FollowReadFailed(ILogger logger, string filter, long fromCommitTs, string kind, string reason, double pollSeconds);
+
+    [LoggerMessage(11, LogLevel.Warning, "Following commits: subscribing to the announcements on '{Exchange}' failed ({Reason}); polling every {PollSeconds} s, subscribing again before the next wait")]
+    public static partial void AnnouncementsUnsubscribed(ILogger logger, string exchange, string reason, double pollSeconds);
+
+    [LoggerMessage(12, LogLevel.Information, "Following commits: subscribed again to the announcements on '{Exchange}' (queue '{Queue}')")]
+    public static partial void AnnouncementsResubscribed(ILogger logger, string exchange, string queue);
 }

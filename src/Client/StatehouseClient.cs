@@ -3,6 +3,7 @@ using MessagePack;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Statehouse.Client.Exceptions;
+using Statehouse.Client.Following;
 using Statehouse.Client.Messaging;
 using Statehouse.Contracts;
 
@@ -230,53 +231,67 @@ public sealed class StatehouseClient : IAsyncDisposable
     /// The agent's history in commit order: every committed transaction with <paramref name="startTs"/> ≤ commit_ts ≤
     /// <paramref name="endTs"/> (0 = unbounded) that touched the agent, with only that agent's operations; read page by page.
     /// </summary>
-    public async IAsyncEnumerable<ReplayEvent> ReplayAsync(
-        string agentId, long startTs = 0, long endTs = 0, int pageSize = 0, string? @namespace = null, [EnumeratorCancellation] CancellationToken ct = default)
+    public IAsyncEnumerable<ReplayEvent> ReplayAsync(
+        string agentId, long startTs = 0, long endTs = 0, int pageSize = 0, string? @namespace = null, CancellationToken ct = default)
     {
-        var from = startTs;
-        while (true)
-        {
-            var page = await ReplayPageAsync(agentId, from, endTs, pageSize, @namespace, ct).ConfigureAwait(false);
-            foreach (var replayed in page.Events)
-            {
-                yield return replayed;
-            }
+        ArgumentException.ThrowIfNullOrEmpty(agentId);
+        return ReplayPagesAsync(from => ReplayPageAsync(agentId, from, endTs, pageSize, @namespace, ct), startTs, ct);
+    }
 
-            if (page.NextStartTs == 0)
-            {
-                yield break;
-            }
-
-            if (page.NextStartTs <= from)
-            {
-                throw new StatehouseException(ErrorCode.InternalError, $"The worker's replay page did not advance (next start {page.NextStartTs} after start {from}).");
-            }
-
-            from = page.NextStartTs;
-        }
+    /// <summary>
+    /// The namespace's history in commit order: every committed transaction of <paramref name="namespace"/> (null: the
+    /// client's) with <paramref name="startTs"/> ≤ commit_ts ≤ <paramref name="endTs"/> (0 = unbounded), with all its
+    /// operations, each naming its agent (<see cref="ReplayOperation.AgentId"/>; <see cref="ReplayEvent.AgentId"/> is
+    /// empty); read page by page (a page also ends after the worker looked at 10,000 transactions of other namespaces).
+    /// </summary>
+    /// <exception cref="StatehouseInvalidRequestException">A worker that predates the namespace-wide replay (agent_id missing).</exception>
+    public IAsyncEnumerable<ReplayEvent> ReplayNamespaceAsync(
+        long startTs = 0, long endTs = 0, int pageSize = 0, string? @namespace = null, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(startTs);
+        ArgumentOutOfRangeException.ThrowIfNegative(endTs);
+        ArgumentOutOfRangeException.ThrowIfNegative(pageSize);
+        var ns = Namespace(@namespace);
+        return ReplayPagesAsync(from => ReadReplayPageAsync(ns, "", from, endTs, pageSize, 0, ct), startTs, ct);
     }
 
     /// <summary>One page of <see cref="ReplayAsync"/>; <paramref name="limit"/> = events per page (0 = the worker's default).</summary>
-    public async Task<ReplayPage> ReplayPageAsync(
+    public Task<ReplayPage> ReplayPageAsync(
         string agentId, long startTs = 0, long endTs = 0, int limit = 0, string? @namespace = null, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(agentId);
         ArgumentOutOfRangeException.ThrowIfNegative(startTs);
         ArgumentOutOfRangeException.ThrowIfNegative(endTs);
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
-        var reply = await ReadAsync(
-            new ReadRequest(WireFormat.SchemaVersion, ReadKind.Replay, Namespace(@namespace), agentId, Limit: limit, StartTs: startTs, EndTs: endTs),
-            ct).ConfigureAwait(false);
-        ThrowIfError(reply);
-        var valueOptions = _options.ValueSerializerOptions;
-        var events = (reply.Events ?? [])
-            .Select(e => new ReplayEvent(
-                e.TxnId,
-                e.CommitTs,
-                e.AgentId,
-                e.Operations.Select(o => new ReplayOperation(o.Key, o.Kind, o.Version, AsMemory(o.Value), valueOptions)).ToList()))
-            .ToList();
-        return new ReplayPage(events, reply.NextStartTs);
+        return ReadReplayPageAsync(Namespace(@namespace), agentId, startTs, endTs, limit, 0, ct);
+    }
+
+    /// <summary>
+    /// Follows the commits of <paramref name="filter"/> (one agent, or a whole namespace): every committed transaction
+    /// with commit_ts &gt; <paramref name="afterCommitTs"/> (exclusive; 0 = from the first commit), first those already
+    /// in the store, then each new one as it commits, in commit_ts order, each exactly once, until
+    /// <paramref name="ct"/> is cancelled (the enumeration then throws <see cref="OperationCanceledException"/>) or the
+    /// caller stops enumerating. An agent's events hold only its operations (as <see cref="ReplayAsync"/>); a namespace's
+    /// hold every operation, each naming its agent (<see cref="ReplayOperation.AgentId"/>), and an empty
+    /// <see cref="ReplayEvent.AgentId"/>. To resume after a crash, pass the last delivered <see cref="ReplayEvent.CommitTs"/>.
+    /// <para>
+    /// The events come from the worker's replay reads only (each page one snapshot, a consistent prefix of history); the
+    /// commit announcements on <c>&lt;prefix&gt;.commits</c> only wake the follower, and without one it reads again
+    /// every <see cref="StatehouseClientOptions.FollowPollInterval"/>, so a lost announcement delays a commit, never drops
+    /// it. A broker connection loss (the client recovers it and subscribes again) and a worker failover (reads go to
+    /// whichever worker answers; a replica waits until it has the highest commit_ts announced) are waited out: reads that
+    /// time out, NOT_CAUGHT_UP and STORAGE_ERROR are tried again, logged as warnings.
+    /// </para>
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="filter"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="afterCommitTs"/> is negative.</exception>
+    /// <exception cref="StatehouseException">While enumerating: a read refused for good (INVALID_REQUEST, UNAUTHORIZED, and
+    /// <see cref="StatehouseUnavailableException"/> when the broker has no read queue under the prefix).</exception>
+    public IAsyncEnumerable<ReplayEvent> FollowAsync(FollowFilter filter, long afterCommitTs = 0, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        ArgumentOutOfRangeException.ThrowIfNegative(afterCommitTs);
+        return FollowCoreAsync(filter, afterCommitTs, ct);
     }
 
     /// <summary>
@@ -401,6 +416,72 @@ public sealed class StatehouseClient : IAsyncDisposable
     /// <summary>Closes the connection; requests still waiting fail with <see cref="ObjectDisposedException"/>.</summary>
     public ValueTask DisposeAsync() => _link.DisposeAsync();
 
+    /// <summary>Replay pages from <paramref name="startTs"/> on, following each page's next start until none.</summary>
+    private static async IAsyncEnumerable<ReplayEvent> ReplayPagesAsync(
+        Func<long, Task<ReplayPage>> readPage, long startTs, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var from = startTs;
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            var page = await readPage(from).ConfigureAwait(false);
+            foreach (var replayed in page.Events)
+            {
+                yield return replayed;
+            }
+
+            if (page.NextStartTs == 0)
+            {
+                yield break;
+            }
+
+            if (page.NextStartTs <= from)
+            {
+                throw new StatehouseException(ErrorCode.InternalError, $"The worker's replay page did not advance (next start {page.NextStartTs} after start {from}).");
+            }
+
+            from = page.NextStartTs;
+        }
+    }
+
+    private async IAsyncEnumerable<ReplayEvent> FollowCoreAsync(FollowFilter filter, long afterCommitTs, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var ns = Namespace(filter.Namespace);
+        var wakeups = new FollowWakeups(_options.TimeProvider);
+        var pollInterval = _options.FollowPollInterval;
+        // Subscribed before the first read, so no commit after that read goes unannounced to this follower.
+        await using var announcements = await CommitAnnouncements.StartAsync(
+            _link, _names.CommitsExchange, filter.AgentId, wakeups, _logger, pollInterval, ct).ConfigureAwait(false);
+        var loop = new FollowLoop(
+            async (from, minCommitTs, readCt) =>
+            {
+                await announcements.EnsureSubscribedAsync(readCt).ConfigureAwait(false);
+                return await ReadReplayPageAsync(ns, filter.AgentId ?? "", from, 0, 0, minCommitTs, readCt).ConfigureAwait(false);
+            },
+            wakeups, pollInterval, _logger, filter.ToString());
+        await foreach (var followed in loop.RunAsync(afterCommitTs, ct).ConfigureAwait(false))
+        {
+            yield return followed;
+        }
+    }
+
+    /// <summary>A replay page of <paramref name="agentId"/>, or of the whole namespace when it is empty, read with at least <paramref name="minCommitTs"/>.</summary>
+    private async Task<ReplayPage> ReadReplayPageAsync(string ns, string agentId, long startTs, long endTs, int limit, long minCommitTs, CancellationToken ct)
+    {
+        var reply = await ReadAsync(
+            new ReadRequest(WireFormat.SchemaVersion, ReadKind.Replay, ns, agentId, Limit: limit, StartTs: startTs, EndTs: endTs), ct, minCommitTs).ConfigureAwait(false);
+        ThrowIfError(reply);
+        var valueOptions = _options.ValueSerializerOptions;
+        var events = (reply.Events ?? [])
+            .Select(e => new ReplayEvent(
+                e.TxnId,
+                e.CommitTs,
+                e.AgentId,
+                e.Operations.Select(o => new ReplayOperation(o.AgentId ?? e.AgentId, o.Key, o.Kind, o.Version, AsMemory(o.Value), valueOptions)).ToList()))
+            .ToList();
+        return new ReplayPage(events, reply.NextStartTs);
+    }
+
     internal async Task<CommitResult> CommitAsync(string @namespace, string txnId, IReadOnlyList<Operation> operations, CancellationToken ct)
     {
         var deadline = _options.TimeProvider.GetUtcNow().Add(_options.EffectiveCommitDeadline()).ToUnixTimeMilliseconds();
@@ -429,15 +510,16 @@ public sealed class StatehouseClient : IAsyncDisposable
     }
 
     /// <summary>
-    /// Sends <paramref name="read"/>, a record read with <see cref="HighestSeenCommitTs"/> as its min_commit_ts, and
+    /// Sends <paramref name="read"/>, a record read with <see cref="HighestSeenCommitTs"/> (or <paramref name="minCommitTs"/>
+    /// when higher) as its min_commit_ts, and
     /// returns the reply. NOT_CAUGHT_UP (the worker had not applied that far) is asked again, by a new request that any
     /// worker may take, until <see cref="StatehouseClientOptions.ReadTimeout"/> × <see cref="StatehouseClientOptions.MaxReadAttempts"/>
     /// have passed since the first; then it throws <see cref="StatehouseNotCaughtUpException"/>.
     /// </summary>
-    private async Task<ReadReply> ReadAsync(ReadRequest read, CancellationToken ct)
+    private async Task<ReadReply> ReadAsync(ReadRequest read, CancellationToken ct, long minCommitTs = 0)
     {
         var workerWide = read.Kind is ReadKind.Health or ReadKind.Version or ReadKind.Stats or ReadKind.Backup;
-        var body = WireFormat.Serialize(workerWide ? read : read with { MinCommitTs = HighestSeenCommitTs });
+        var body = WireFormat.Serialize(workerWide ? read : read with { MinCommitTs = Math.Max(HighestSeenCommitTs, minCommitTs) });
         var time = _options.TimeProvider;
         var started = time.GetTimestamp();
         var budget = _options.ReadTimeout * _options.MaxReadAttempts;
@@ -482,20 +564,7 @@ public sealed class StatehouseClient : IAsyncDisposable
         }
     }
 
-    private void Raise(long commitTs)
-    {
-        var seen = Interlocked.Read(ref _highestSeenCommitTs);
-        while (commitTs > seen)
-        {
-            var before = Interlocked.CompareExchange(ref _highestSeenCommitTs, commitTs, seen);
-            if (before == seen)
-            {
-                return;
-            }
-
-            seen = before;
-        }
-    }
+    private void Raise(long commitTs) => Monotonic.Raise(ref _highestSeenCommitTs, commitTs);
 
     private static T Decode<T>(byte[] body, string? txnId)
     {

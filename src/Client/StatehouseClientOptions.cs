@@ -74,6 +74,13 @@ public sealed partial class StatehouseClientOptions
     public int MaxReadAttempts { get; set; } = 2;
 
     /// <summary>
+    /// How long <see cref="StatehouseClient.FollowAsync"/>, caught up, waits for a commit announcement before it reads the
+    /// history again anyway (default 1 s): announcements are best effort, so a lost one costs at most this much latency,
+    /// never a commit. Between 10 ms and 1 day.
+    /// </summary>
+    public TimeSpan FollowPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// Read-your-writes (default on): the client keeps the highest commit_ts it has seen (its commits, and the records
     /// and events its reads return) and sends it as every record read's min_commit_ts, so whichever worker answers
     /// (a replica too) shows at least the client's own last commit. A worker that has not got there waits
@@ -136,6 +143,11 @@ public sealed partial class StatehouseClientOptions
         RequireTimeout(CommitTimeout, nameof(CommitTimeout));
         RequireTimeout(ReadTimeout, nameof(ReadTimeout));
         RequireTimeout(ReconnectInterval, nameof(ReconnectInterval));
+        if (FollowPollInterval < TimeSpan.FromMilliseconds(10) || FollowPollInterval > s_maxTimeout)
+        {
+            throw new ArgumentException($"FollowPollInterval must be between 10 ms and {s_maxTimeout.TotalDays} day, got {FollowPollInterval}.", nameof(FollowPollInterval));
+        }
+
         RequireAttempts(MaxCommitAttempts, nameof(MaxCommitAttempts));
         RequireAttempts(MaxReadAttempts, nameof(MaxReadAttempts));
 

@@ -6,7 +6,9 @@ namespace Statehouse.Contracts;
 /// The answer to a <see cref="ReadRequest"/>. <see cref="ErrorCode"/> is <see cref="ErrorCode.None"/> on success.
 /// Get kinds fill <see cref="Record"/>; ListKeys fills <see cref="Keys"/> (ListAgents too, with agent ids); ScanPrefix fills <see cref="Records"/>;
 /// Replay fills <see cref="Events"/>; Health and Version fill <see cref="Health"/>; Stats fills <see cref="Stats"/>; Backup fills <see cref="Backup"/>.
-/// Paged kinds set <see cref="NextKey"/> (ListKeys/ScanPrefix/ListAgents) or <see cref="NextStartTs"/> (Replay) when more remains.
+/// Paged kinds set <see cref="NextKey"/> (ListKeys/ScanPrefix/ListAgents) or <see cref="NextStartTs"/> (Replay) when more remains;
+/// a namespace-wide replay page may hold no event and still set <see cref="NextStartTs"/> (it scanned other namespaces'
+/// transactions up to its bound): continue from there.
 /// </summary>
 [MessagePackObject]
 public sealed record ReadReply(

@@ -8,7 +8,9 @@ namespace Statehouse.Contracts;
 /// Get (AgentId, Key); GetAtVersion (+ Version); GetAsOf (+ CommitTs: the state as of that commit);
 /// ListKeys and ScanPrefix (AgentId, Prefix, AfterKey = continue after this key, Limit);
 /// ListAgents (Prefix of agent ids, AfterKey = continue after this agent, Limit; no AgentId);
-/// Replay (AgentId, StartTs and EndTs inclusive, 0 = open, Limit = events per page).
+/// Replay (AgentId, StartTs and EndTs inclusive, 0 = open, Limit = events per page); Replay with an empty AgentId is the
+/// namespace-wide replay: every transaction of the namespace with all its operations (a worker that predates it answers
+/// INVALID_REQUEST, agent_id missing). A replay page is read under one snapshot, so it is a consistent prefix of history.
 /// <see cref="MinCommitTs"/> (read-your-writes): a worker whose store has applied less than this commit_ts waits for it
 /// (at most its <c>Statehouse:Reads:CatchUpWaitMilliseconds</c>) and then answers, or replies
 /// <see cref="ErrorCode.NotCaughtUp"/>; 0 = answer at once. Health, Version, Stats and Backup ignore it. Key 12 came

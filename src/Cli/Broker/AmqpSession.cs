@@ -76,20 +76,6 @@ internal sealed class AmqpSession : IAsyncDisposable
         }
     }
 
-    /// <summary>Like <see cref="RequireQueueAsync"/>, for an exchange.</summary>
-    public async Task RequireExchangeAsync(string exchange, string prefix, CancellationToken ct)
-    {
-        await using var probe = await ChannelAsync(confirms: false, ct).ConfigureAwait(false);
-        try
-        {
-            await probe.ExchangeDeclarePassiveAsync(exchange, ct).ConfigureAwait(false);
-        }
-        catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == Constants.NotFound)
-        {
-            throw Missing("exchange", exchange, prefix, e);
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
         try

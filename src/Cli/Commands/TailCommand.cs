@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Statehouse.Cli.Broker;
 using Statehouse.Cli.Hosting;
 using Statehouse.Cli.Output;
 using Statehouse.Cli.Values;
@@ -10,8 +9,9 @@ using Statehouse.Client;
 namespace Statehouse.Cli.Commands;
 
 /// <summary>
-/// <c>tail AGENT [-n N] [-f]</c>: the agent's last N transactions; with <c>-f</c> then every new one as it commits,
-/// until Ctrl-C, SIGTERM or <c>--max-events</c>.
+/// <c>tail AGENT [-n N] [-f]</c> and <c>tail --all [-n N] [-f]</c>: the last N transactions of the agent (or of the whole
+/// namespace); with <c>-f</c> then every new one as it commits (<see cref="StatehouseClient.FollowAsync"/>: gapless,
+/// each once, across broker reconnects and worker failovers), until Ctrl-C, SIGTERM or <c>--max-events</c>.
 /// </summary>
 internal static class TailCommand
 {
@@ -21,6 +21,8 @@ internal static class TailCommand
     public static Command Create(GlobalOptions globals)
     {
         var agent = Arguments.Agent();
+        agent.Arity = ArgumentArity.ZeroOrOne;
+        var all = new Option<bool>("--all") { Description = "Every agent of the namespace instead of one: each operation names its agent" };
         var lines = new Option<int>("--lines", "-n") { Description = "How many of the last transactions to show first", HelpName = "N", DefaultValueFactory = _ => 10 };
         lines.Validators.Add(result =>
         {
@@ -29,11 +31,11 @@ internal static class TailCommand
                 result.AddError("--lines must be 0 or more.");
             }
         });
-        var follow = new Option<bool>("--follow", "-f") { Description = "Then follow: show each new transaction of the agent as it commits" };
+        var follow = new Option<bool>("--follow", "-f") { Description = "Then follow: show each new transaction as it commits" };
         var maxEvents = Arguments.AtLeast("--max-events", 1, "With -f: exit after N new transactions were shown", "N");
-        var command = new Command("tail", "Show the agent's last transactions (operations and values); -f follows new commits")
+        var command = new Command("tail", "Show the last transactions of an agent (or with --all of the namespace), operations and values; -f follows new commits")
         {
-            agent, lines, follow, maxEvents,
+            agent, all, lines, follow, maxEvents,
         };
         command.Validators.Add(result =>
         {
@@ -41,71 +43,63 @@ internal static class TailCommand
             {
                 result.AddError("--max-events only goes with -f.");
             }
+
+            var named = !string.IsNullOrEmpty(result.GetValue(agent));
+            if (named == result.GetValue(all))
+            {
+                result.AddError(named ? "Name an AGENT or give --all, not both." : "Name an AGENT, or give --all for every agent of the namespace.");
+            }
         });
 
         command.SetBody(globals, async (context, parse, ct) =>
         {
-            var agentId = parse.GetRequiredValue(agent);
+            var agentId = parse.GetValue(all) ? null : parse.GetRequiredValue(agent);
             var client = await context.ClientAsync(ct).ConfigureAwait(false);
-            var printer = new EventPrinter(context.Output, streaming: parse.GetValue(follow));
+            var printer = new EventPrinter(context.Output, streaming: parse.GetValue(follow), withAgent: agentId is null);
+            var shown = (await client.HealthAsync(ct).ConfigureAwait(false)).LastCommitTs;
+            printer.Print(await LastEventsAsync(client, agentId, parse.GetValue(lines), shown, ct).ConfigureAwait(false));
             if (!parse.GetValue(follow))
             {
-                var health = await client.HealthAsync(ct).ConfigureAwait(false);
-                printer.Print(await LastEventsAsync(client, agentId, parse.GetValue(lines), health.LastCommitTs, ct).ConfigureAwait(false));
                 printer.Finish();
                 return ExitCodes.Ok;
             }
 
-            // Bound before the last commit_ts is read, so that no commit falls between the tail and the follow.
-            await using var follower = await CommitFollower.StartAsync(await context.AmqpAsync(ct).ConfigureAwait(false), context.Names, ct).ConfigureAwait(false);
-            var shown = (await client.HealthAsync(ct).ConfigureAwait(false)).LastCommitTs;
-            printer.Print(await LastEventsAsync(client, agentId, parse.GetValue(lines), shown, ct).ConfigureAwait(false));
-            context.Output.Note($"following commits of agent '{agentId}' in namespace '{context.Namespace}' after commit_ts {shown} (Ctrl-C to stop)");
-            return await FollowAsync(client, follower, agentId, shown, parse.GetValue(maxEvents) ?? long.MaxValue, printer, ct).ConfigureAwait(false);
+            var filter = agentId is null ? FollowFilter.ForNamespace() : FollowFilter.ForAgent(agentId);
+            var what = agentId is null ? "every agent" : $"agent '{agentId}'";
+            context.Output.Note($"following commits of {what} in namespace '{context.Namespace}' after commit_ts {shown} (Ctrl-C to stop)");
+            return await FollowAsync(client, filter, shown, parse.GetValue(maxEvents) ?? long.MaxValue, printer, ct).ConfigureAwait(false);
         });
         return command;
     }
 
-    private static async Task<int> FollowAsync(
-        StatehouseClient client, CommitFollower follower, string agentId, long shown, long maxEvents, EventPrinter printer, CancellationToken ct)
+    private static async Task<int> FollowAsync(StatehouseClient client, FollowFilter filter, long shown, long maxEvents, EventPrinter printer, CancellationToken ct)
     {
         long followed = 0;
         try
         {
-            await foreach (var announcement in follower.ReadAllAsync(ct).ConfigureAwait(false))
+            await foreach (var replayed in client.FollowAsync(filter, shown, ct).ConfigureAwait(false))
             {
-                if (announcement.CommitTs <= shown || !announcement.Versions.Any(v => v.AgentId == agentId))
+                printer.Print([replayed]);
+                if (++followed >= maxEvents)
                 {
-                    continue;
+                    return ExitCodes.Ok;
                 }
-
-                // From the last shown commit on, not just this one: an announcement lost on the way is caught up here.
-                await foreach (var replayed in client.ReplayAsync(agentId, shown + 1, announcement.CommitTs, ct: ct).ConfigureAwait(false))
-                {
-                    printer.Print([replayed]);
-                    if (++followed >= maxEvents)
-                    {
-                        return ExitCodes.Ok;
-                    }
-                }
-
-                shown = announcement.CommitTs;
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             // Ctrl-C or SIGTERM: the normal end of following.
-            return ExitCodes.Ok;
         }
 
-        throw CliException.Unavailable("The commit announcements stopped.");
+        return ExitCodes.Ok;
     }
 
     /// <summary>
-    /// The agent's last <paramref name="count"/> transactions up to <paramref name="lastTs"/>: replay reads forwards,
-    /// so windows of commit_ts are read backwards, each twice as wide as the one before, until enough are found.
+    /// The last <paramref name="count"/> transactions of <paramref name="agentId"/> (null: of the namespace) up to
+    /// <paramref name="lastTs"/>: replay reads forwards, so windows of commit_ts are read backwards, each twice as wide
+    /// as the one before, until enough are found.
     /// </summary>
-    private static async Task<List<ReplayEvent>> LastEventsAsync(StatehouseClient client, string agentId, int count, long lastTs, CancellationToken ct)
+    private static async Task<List<ReplayEvent>> LastEventsAsync(StatehouseClient client, string? agentId, int count, long lastTs, CancellationToken ct)
     {
         var found = new List<ReplayEvent>();
         var high = lastTs;
@@ -114,7 +108,8 @@ internal static class TailCommand
         {
             var low = Math.Max(1, high - window + 1);
             var chunk = new List<ReplayEvent>();
-            await foreach (var replayed in client.ReplayAsync(agentId, low, high, ct: ct).ConfigureAwait(false))
+            var events = agentId is null ? client.ReplayNamespaceAsync(low, high, ct: ct) : client.ReplayAsync(agentId, low, high, ct: ct);
+            await foreach (var replayed in events.ConfigureAwait(false))
             {
                 chunk.Add(replayed);
             }
@@ -128,10 +123,11 @@ internal static class TailCommand
     }
 
     /// <summary>
-    /// Prints transactions one operation a line in fixed-width columns (a table cannot be streamed), or as JSON: an
-    /// array when not following, one object a line (JSON Lines) when following.
+    /// Prints transactions one operation a line in fixed-width columns (a table cannot be streamed; with
+    /// <paramref name="withAgent"/> an AGENT column too), or as JSON: an array when not following, one object a line
+    /// (JSON Lines) when following.
     /// </summary>
-    private sealed class EventPrinter(CliOutput output, bool streaming)
+    private sealed class EventPrinter(CliOutput output, bool streaming, bool withAgent)
     {
         private readonly List<ReplayEvent> _collected = [];
         private bool _headerWritten;
@@ -157,7 +153,7 @@ internal static class TailCommand
 
             if (!_headerWritten)
             {
-                output.WriteLine(Line("COMMIT_TS", "TXN_ID", "OP", "KEY", "VERSION", "VALUE"));
+                output.WriteLine(Line("COMMIT_TS", "TXN_ID", "OP", "AGENT", "KEY", "VERSION", "VALUE"));
                 _headerWritten = true;
             }
 
@@ -165,7 +161,7 @@ internal static class TailCommand
             {
                 foreach (var operation in replayed.Operations)
                 {
-                    output.WriteLine(Line(Views.Number(replayed.CommitTs), replayed.TxnId, Views.OperationName(operation.Kind), operation.Key,
+                    output.WriteLine(Line(Views.Number(replayed.CommitTs), replayed.TxnId, Views.OperationName(operation.Kind), operation.AgentId, operation.Key,
                         Views.Number(operation.Version), JsonValues.ToText(operation.Value)));
                 }
             }
@@ -179,7 +175,8 @@ internal static class TailCommand
             }
         }
 
-        private static string Line(string commitTs, string txnId, string op, string key, string version, string value) =>
-            string.Format(CultureInfo.InvariantCulture, "{0,-10} {1,-32} {2,-6} {3,-20} {4,-7} {5}", commitTs, txnId, op, key, version, value).TrimEnd();
+        private string Line(string commitTs, string txnId, string op, string agent, string key, string version, string value) => (withAgent
+            ? string.Format(CultureInfo.InvariantCulture, "{0,-10} {1,-32} {2,-6} {3,-20} {4,-20} {5,-7} {6}", commitTs, txnId, op, agent, key, version, value)
+            : string.Format(CultureInfo.InvariantCulture, "{0,-10} {1,-32} {2,-6} {3,-20} {4,-7} {5}", commitTs, txnId, op, key, version, value)).TrimEnd();
     }
 }

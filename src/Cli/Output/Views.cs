@@ -43,19 +43,34 @@ internal static class Views
         return table;
     }
 
-    public static JsonObject EventJson(ReplayEvent replayed) => new()
+    /// <summary>
+    /// An event as JSON: commit_ts, txn_id, agent, operations. A namespace's event (empty <see cref="ReplayEvent.AgentId"/>)
+    /// has no top-level agent; each operation names its own instead.
+    /// </summary>
+    public static JsonObject EventJson(ReplayEvent replayed)
     {
-        ["commit_ts"] = replayed.CommitTs,
-        ["txn_id"] = replayed.TxnId,
-        ["agent"] = replayed.AgentId,
-        ["operations"] = new JsonArray(replayed.Operations.Select(o => (JsonNode)new JsonObject
+        var wholeNamespace = replayed.AgentId.Length == 0;
+        var json = new JsonObject { ["commit_ts"] = replayed.CommitTs, ["txn_id"] = replayed.TxnId };
+        if (!wholeNamespace)
         {
-            ["op"] = OperationName(o.Kind),
-            ["key"] = o.Key,
-            ["version"] = o.Version,
-            ["value"] = JsonValues.ToNode(o.Value),
-        }).ToArray()),
-    };
+            json["agent"] = replayed.AgentId;
+        }
+
+        json["operations"] = new JsonArray(replayed.Operations.Select(o =>
+        {
+            var operation = new JsonObject { ["op"] = OperationName(o.Kind) };
+            if (wholeNamespace)
+            {
+                operation["agent"] = o.AgentId;
+            }
+
+            operation["key"] = o.Key;
+            operation["version"] = o.Version;
+            operation["value"] = JsonValues.ToNode(o.Value);
+            return (JsonNode)operation;
+        }).ToArray());
+        return json;
+    }
 
     /// <summary>
     /// One row per event (its operations summarized), or with <paramref name="verbose"/> one row per operation with

@@ -62,6 +62,9 @@ internal sealed class BrokerLink : IAsyncDisposable
     /// <summary>Whether the connection is up (false while automatic recovery is reconnecting).</summary>
     public bool IsOpen => _connection.IsOpen;
 
+    /// <summary>Completes the next time automatic recovery restored the connection.</summary>
+    public Task NextRecovery => Volatile.Read(ref _recovered).Task;
+
     /// <summary>The connection name the broker shows.</summary>
     public string ClientName => _connection.ClientProvidedName ?? string.Empty;
 
@@ -174,6 +177,16 @@ internal sealed class BrokerLink : IAsyncDisposable
         {
             _pending.TryRemove(KeyValuePair.Create(request.CorrelationId, reply));
         }
+    }
+
+    /// <summary>
+    /// A new channel on the link's connection, recovered with it (with what was declared and consumed on it), for a
+    /// subscription of the caller's (<see cref="CommitAnnouncements"/>); the caller closes and disposes it.
+    /// </summary>
+    public Task<IChannel> CreateChannelAsync(CancellationToken ct)
+    {
+        ThrowIfDisposed();
+        return _connection.CreateChannelAsync(cancellationToken: ct);
     }
 
     public async ValueTask DisposeAsync()

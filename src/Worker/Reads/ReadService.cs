@@ -21,6 +21,12 @@ internal sealed class ReadService(
     StateStore store, ReadServiceOptions options, WorkerHealth health, NamespaceAuthorizer authorizer, WorkerCounters counters,
     BackupService? backups = null, TimeProvider? time = null)
 {
+    /// <summary>
+    /// Transactions a namespace-wide replay page looks at, at most: the log holds every namespace's, so a page of a quiet
+    /// namespace ends here (with its next start) instead of reading the whole log in one request.
+    /// </summary>
+    internal const int NamespaceScanLimit = 10_000;
+
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     /// <summary>
@@ -80,7 +86,8 @@ internal sealed class ReadService(
                 ReadKind.Stats => new ReadReply(ErrorCode.None, Stats: Stats()),
                 ReadKind.Backup => Backup(request),
                 _ when Missing(request.Namespace, "namespace") is { } e => e,
-                _ when request.Kind != ReadKind.ListAgents && Missing(request.AgentId, "agent_id") is { } e => e,
+                // An empty agent_id in a replay asks for the whole namespace; ListAgents takes none.
+                not (ReadKind.Replay or ReadKind.ListAgents) when Missing(request.AgentId, "agent_id") is { } e => e,
                 ReadKind.Get or ReadKind.GetAtVersion or ReadKind.GetAsOf when Missing(request.Key, "key") is { } e => e,
                 _ when request.MinCommitTs < 0 => ReadReply.Error(ErrorCode.InvalidRequest, $"min_commit_ts {request.MinCommitTs} is negative"),
                 _ when NotCaughtUp(request.MinCommitTs) is { } e => e,
@@ -274,6 +281,10 @@ internal sealed class ReadService(
         return new ReadReply(ErrorCode.None, Keys: agents, NextKey: nextKey);
     }
 
+    /// <summary>
+    /// An agent's replay (agent_log) or, with an empty agent_id, the namespace's (the log, filtered by namespace), one
+    /// page read under one snapshot: the page is a consistent prefix of the history from its start.
+    /// </summary>
     private ReadReply Replay(ReadRequest request)
     {
         if (request.StartTs < 0 || request.EndTs < 0 || (request.EndTs > 0 && request.EndTs < request.StartTs))
@@ -287,29 +298,41 @@ internal sealed class ReadService(
         long nextStartTs = 0;
         long bytes = 0;
 
+        var wholeNamespace = string.IsNullOrEmpty(request.AgentId);
+        var scanned = 0;
         using var reader = StoreReader.OpenSnapshot(store);
-        foreach (var (commitTs, entry) in reader.ReadAgentLog(request.Namespace, request.AgentId, request.StartTs, endTs))
+        var entries = wholeNamespace
+            ? reader.ReadLog(request.StartTs, endTs)
+            : reader.ReadAgentLog(request.Namespace, request.AgentId, request.StartTs, endTs);
+        foreach (var (commitTs, entry) in entries)
         {
-            if (events.Count == limit || (events.Count > 0 && bytes > options.MaxPageBytes))
+            // A namespace's page also ends after NamespaceScanLimit transactions of other namespaces, events or not.
+            if (events.Count == limit || (events.Count > 0 && bytes > options.MaxPageBytes) || (wholeNamespace && scanned == NamespaceScanLimit))
             {
                 nextStartTs = commitTs;
                 break;
             }
 
-            var operations = entry.Operations.Select(o => ToEventOperation(request.Namespace, o, reader)).ToList();
+            scanned++;
+            if (wholeNamespace && entry.Namespace != request.Namespace)
+            {
+                continue;
+            }
+
+            var operations = entry.Operations.Select(o => ToEventOperation(request.Namespace, o, reader, wholeNamespace)).ToList();
             bytes += operations.Sum(o => (long)(o.Value?.Length ?? 0));
-            events.Add(new CommitEvent(entry.TxnId, commitTs, request.AgentId, operations));
+            events.Add(new CommitEvent(entry.TxnId, commitTs, request.AgentId ?? "", operations));
         }
 
         return new ReadReply(ErrorCode.None, Events: events, NextStartTs: nextStartTs);
     }
 
-    private static CommitEventOperation ToEventOperation(string ns, LoggedOperation operation, StoreReader reader)
+    private static CommitEventOperation ToEventOperation(string ns, LoggedOperation operation, StoreReader reader, bool withAgent)
     {
         var value = operation.Kind == OperationKind.Write
             ? reader.GetHistory(ns, operation.AgentId, operation.Key, operation.Version)?.Value
             : null;
-        return new CommitEventOperation(operation.Key, operation.Kind, operation.Version, value);
+        return new CommitEventOperation(operation.Key, operation.Kind, operation.Version, value, withAgent ? operation.AgentId : null);
     }
 
     private int PageSize(int requested) => requested <= 0 ? options.DefaultPageSize : Math.Min(requested, options.MaxPageSize);

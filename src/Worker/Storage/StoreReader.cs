@@ -4,7 +4,7 @@ namespace Statehouse.Worker.Storage;
 
 /// <summary>
 /// Reads the store in its own terms (records, history, log entries, inbox entries): the only reader of the state,
-/// history, agent_log and inbox column families, so it decodes exactly what <see cref="StoreBatch"/> encodes
+/// history, log (but for <see cref="StoreMeta"/>'s checks at open), agent_log and inbox column families, so it decodes exactly what <see cref="StoreBatch"/> encodes
 /// (docs/storage.md). Opened either over a RocksDB snapshot (<see cref="OpenSnapshot"/>: every read sees the store as it
 /// was at that moment) or over the latest writes (<see cref="OpenLatest"/>). Readers other than the commit loop hold a
 /// <see cref="ReadLease"/> (<see cref="StateStore.EnterRead"/>) while they use it. Not thread-safe; dispose after use.
@@ -103,6 +103,13 @@ internal sealed class StoreReader : IDisposable
     /// </summary>
     public IEnumerable<(long CommitTs, LogEntry Entry)> ReadAgentLog(string ns, string agentId, long startTs, long endTs) =>
         Translated(ReadAgentEntries(ns, agentId, startTs, endTs));
+
+    /// <summary>
+    /// Every transaction with <paramref name="startTs"/> ≤ commit_ts ≤ <paramref name="endTs"/>, of every namespace, in
+    /// commit order, with all its operations (the log column family; values are in history: <see cref="GetHistory"/>).
+    /// Lazy: read as far as enumerated.
+    /// </summary>
+    public IEnumerable<(long CommitTs, LogEntry Entry)> ReadLog(long startTs, long endTs) => Translated(ReadLogEntries(startTs, endTs));
 
     /// <summary>The reply stored for <paramref name="txnId"/> in the inbox, or null when there is none (never seen, or pruned).</summary>
     public InboxEntry? FindReply(string txnId) => Get(_store.Handles.Inbox, KeyCodec.InboxKey(txnId)) is { } bytes
@@ -254,6 +261,21 @@ internal sealed class StoreReader : IDisposable
             }
 
             var commitTs = KeyCodec.ReadInt64(key[agentPrefix.Length..]);
+            if (commitTs > endTs)
+            {
+                yield break;
+            }
+
+            yield return (commitTs, StorageFormat.Deserialize<LogEntry>(iterator.Value()));
+        }
+    }
+
+    private IEnumerable<(long CommitTs, LogEntry Entry)> ReadLogEntries(long startTs, long endTs)
+    {
+        using var iterator = OpenIterator(_store.Handles.Log);
+        for (iterator.Seek(KeyCodec.LogKey(startTs)); iterator.Valid(); iterator.Next())
+        {
+            var commitTs = KeyCodec.ReadInt64(iterator.GetKeySpan());
             if (commitTs > endTs)
             {
                 yield break;

@@ -94,6 +94,57 @@ public sealed class ReplayTailTests(BrokerFixture broker, ITestOutputHelper outp
         Assert.Contains(tail.Stdout.Split('\n'), l => l.StartsWith("1 ", StringComparison.Ordinal) && l.TrimEnd().EndsWith(" 42", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task TailAllFollow_NamespaceCommits_PrintsEachWholeWithItsAgentsAndSkipsOtherNamespaces()
+    {
+        await CommitHistoryAsync();
+        var tail = StartCli("tail", "--all", "-n", "2", "-f", "--max-events", "2", "--json");
+        await tail.WaitForLineAsync("following commits of every agent in namespace 'default' after commit_ts 4", Patience);
+
+        (await RunAsync("put", "agent-c", "elsewhere", "1", "--namespace", "other")).ExpectExit(0);
+        await File.WriteAllTextAsync(Path.Combine(DataDirectory, "both.json"), """
+            {"operations": [
+              {"op": "write", "agent": "agent-a", "key": "x", "value": "a"},
+              {"op": "write", "agent": "agent-b", "key": "y", "value": "b"}
+            ]}
+            """);
+        (await RunAsync("commit", Path.Combine(DataDirectory, "both.json"))).ExpectExit(0);
+        (await RunAsync("delete", "agent-b", "status")).ExpectExit(0);
+
+        Assert.Equal(0, await tail.WaitForExitAsync(Patience));
+        Output.WriteLine($"tail stdout:\n{tail.Stdout}\ntail stderr:\n{tail.Stderr}");
+        var events = tail.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+        // The last two of the history (3 and 4), then the two new ones of the namespace; 5 was in another namespace.
+        Assert.Equal(new long[] { 3, 4, 6, 7 }, events.Select(e => (long)e["commit_ts"]!));
+        Assert.All(events, e => Assert.Null(e["agent"]));
+        Assert.Equal([("agent-a", "x"), ("agent-b", "y")],
+            events[2]["operations"]!.AsArray().Select(o => ((string)o!["agent"]!, (string)o["key"]!)));
+        var deleted = Assert.Single(events[3]["operations"]!.AsArray())!;
+        Assert.Equal(("delete", "agent-b"), ((string)deleted["op"]!, (string)deleted["agent"]!));
+    }
+
+    [Fact]
+    public async Task TailAll_Human_ShowsAnAgentColumn()
+    {
+        await CommitHistoryAsync();
+
+        var human = (await RunAsync("tail", "--all", "-n", "2")).ExpectExit(0);
+
+        Assert.Equal(["COMMIT_TS", "TXN_ID", "OP", "AGENT", "KEY", "VERSION", "VALUE"], human.Lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(human.Lines, l => l.StartsWith("3 ", StringComparison.Ordinal) && l.Contains(" agent-a ", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("agent-a", "--all")]
+    [InlineData]
+    public async Task Tail_AgentAndAllTogetherOrNeither_IsAUsageError(params string[] arguments)
+    {
+        var result = await RunAsync(["tail", .. arguments]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--all", result.Stderr, StringComparison.Ordinal);
+    }
+
     /// <summary>commit_ts 1: agent-a status, scratch; 2: agent-b only; 3: agent-a status; 4: agent-a status, delete scratch.</summary>
     private async Task CommitHistoryAsync()
     {

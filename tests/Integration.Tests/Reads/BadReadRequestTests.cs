@@ -15,7 +15,9 @@ public sealed class BadReadRequestTests(BrokerFixture broker, ITestOutputHelper 
         ("get without agent", WireFormat.Serialize(new ReadRequest(WireFormat.SchemaVersion, ReadKind.Get, "default", "", "k"))),
         ("get without key", WireFormat.Serialize(new ReadRequest(WireFormat.SchemaVersion, ReadKind.Get, "default", "agent", ""))),
         ("null namespace", WireFormat.Serialize(new ReadRequest(WireFormat.SchemaVersion, ReadKind.Get, null!, "agent", "k"))),
-        ("replay without agent", WireFormat.Serialize(new ReadRequest(WireFormat.SchemaVersion, ReadKind.Replay, "default"))),
+        // A replay without agent is the namespace-wide replay (FollowTests); a listing without agent stays invalid.
+        ("list keys without agent", WireFormat.Serialize(new ReadRequest(WireFormat.SchemaVersion, ReadKind.ListKeys, "default"))),
+        ("replay of an inverted range", WireFormat.Serialize(new ReadRequest(WireFormat.SchemaVersion, ReadKind.Replay, "default", StartTs: 9, EndTs: 3))),
     ];
 
     [Fact]

@@ -166,7 +166,7 @@ public sealed partial class ClusterFixture : IAsyncLifetime
     public async Task<QueueReplicas?> QueueReplicasAsync(string queue, CancellationToken ct, params int[] askVia)
     {
         var output = await CtlAnyAsync(["list_queues", "name", "type", "leader", "members", "online", "--formatter", "json"], askVia, ct);
-        foreach (var row in ParseJsonRows(output))
+        foreach (var row in RabbitCtlJson.ParseRows(output))
         {
             if (row.GetProperty("name").GetString() == queue)
             {
@@ -224,7 +224,7 @@ public sealed partial class ClusterFixture : IAsyncLifetime
     /// </summary>
     public async Task<string?> ActiveConsumerAsync(string queue, CancellationToken ct, params int[] askVia)
     {
-        var consumers = ParseJsonRows(await CtlAnyAsync(["list_consumers", "queue_name", "channel_pid", "active", "--formatter", "json"], askVia, ct));
+        var consumers = RabbitCtlJson.ParseRows(await CtlAnyAsync(["list_consumers", "queue_name", "channel_pid", "active", "--formatter", "json"], askVia, ct));
         var channel = consumers
             .Where(c => c.GetProperty("queue_name").GetString() == queue && c.GetProperty("active").ValueKind == JsonValueKind.True)
             .Select(c => c.GetProperty("channel_pid").GetString())
@@ -234,16 +234,16 @@ public sealed partial class ClusterFixture : IAsyncLifetime
             return null;
         }
 
-        var channels = ParseJsonRows(await CtlAnyAsync(["list_channels", "pid", "connection", "--formatter", "json"], askVia, ct));
+        var channels = RabbitCtlJson.ParseRows(await CtlAnyAsync(["list_channels", "pid", "connection", "--formatter", "json"], askVia, ct));
         var connection = channels.Where(c => c.GetProperty("pid").GetString() == channel).Select(c => c.GetProperty("connection").GetString()).FirstOrDefault();
         if (connection is null)
         {
             return null;
         }
 
-        var connections = ParseJsonRows(await CtlAnyAsync(["list_connections", "pid", "client_properties", "--formatter", "json"], askVia, ct));
+        var connections = RabbitCtlJson.ParseRows(await CtlAnyAsync(["list_connections", "pid", "client_properties", "--formatter", "json"], askVia, ct));
         var properties = connections.Where(c => c.GetProperty("pid").GetString() == connection).Select(c => c.GetProperty("client_properties")).FirstOrDefault();
-        return properties.ValueKind == JsonValueKind.Undefined ? null : ConnectionName(properties);
+        return properties.ValueKind == JsonValueKind.Undefined ? null : RabbitCtlJson.ConnectionName(properties);
     }
 
     /// <summary>
@@ -257,7 +257,7 @@ public sealed partial class ClusterFixture : IAsyncLifetime
         var text = new System.Text.StringBuilder();
         try
         {
-            foreach (var row in ParseJsonRows(await CtlAnyAsync(
+            foreach (var row in RabbitCtlJson.ParseRows(await CtlAnyAsync(
                 ["list_queues", "name", "type", "leader", "online", "messages_ready", "messages_unacknowledged", "consumers", "--formatter", "json"], [], ct)))
             {
                 if (row.GetProperty("name").GetString() is { } name && name.StartsWith(prefix, StringComparison.Ordinal))
@@ -267,9 +267,9 @@ public sealed partial class ClusterFixture : IAsyncLifetime
                 }
             }
 
-            var names = ParseJsonRows(await CtlAnyAsync(["list_connections", "pid", "client_properties", "--formatter", "json"], [], ct))
-                .ToDictionary(c => c.GetProperty("pid").GetString() ?? "", c => ConnectionName(c.GetProperty("client_properties")) ?? "?");
-            foreach (var row in ParseJsonRows(await CtlAnyAsync(
+            var names = RabbitCtlJson.ParseRows(await CtlAnyAsync(["list_connections", "pid", "client_properties", "--formatter", "json"], [], ct))
+                .ToDictionary(c => c.GetProperty("pid").GetString() ?? "", c => RabbitCtlJson.ConnectionName(c.GetProperty("client_properties")) ?? "?");
+            foreach (var row in RabbitCtlJson.ParseRows(await CtlAnyAsync(
                 ["list_channels", "connection", "number", "confirm", "messages_unconfirmed", "messages_unacknowledged", "consumer_count", "--formatter", "json"], [], ct)))
             {
                 if (names.TryGetValue(row.GetProperty("connection").GetString() ?? "", out var connection) && connection.StartsWith("statehouse-worker", StringComparison.Ordinal))
@@ -358,48 +358,10 @@ public sealed partial class ClusterFixture : IAsyncLifetime
         throw new InvalidOperationException($"No node answered rabbitmqctl {string.Join(' ', arguments)}: {string.Join(" | ", failures)}");
     }
 
-    /// <summary>rabbitmqctl's JSON rows (<c>--formatter json</c>: an array of objects, possibly split over several lines).</summary>
-    private static List<JsonElement> ParseJsonRows(string output)
-    {
-        var start = output.IndexOf('[', StringComparison.Ordinal);
-        if (start < 0)
-        {
-            return [];
-        }
-
-        using var document = JsonDocument.Parse(output[start..]);
-        return [.. document.RootElement.EnumerateArray().Select(row => row.Clone())];
-    }
-
     private static IEnumerable<string> Strings(JsonElement row, string property) =>
         row.TryGetProperty(property, out var array) && array.ValueKind == JsonValueKind.Array
             ? array.EnumerateArray().Select(e => e.GetString() ?? "")
             : [];
-
-    /// <summary>
-    /// <c>connection_name</c> from rabbitmqctl's JSON of client properties: an object, or a list of
-    /// <c>[name, type, value]</c> triples, depending on the version.
-    /// </summary>
-    private static string? ConnectionName(JsonElement properties)
-    {
-        if (properties.ValueKind == JsonValueKind.Object)
-        {
-            return properties.TryGetProperty("connection_name", out var name) ? name.GetString() : null;
-        }
-
-        if (properties.ValueKind == JsonValueKind.Array)
-        {
-            foreach (var entry in properties.EnumerateArray())
-            {
-                if (entry.ValueKind == JsonValueKind.Array && entry.GetArrayLength() == 3 && entry[0].GetString() == "connection_name")
-                {
-                    return entry[2].GetString();
-                }
-            }
-        }
-
-        return null;
-    }
 
     [GeneratedRegex(@"^up:\s+(?<node>\S+@\S+)\s+amqp://\S*?:(?<port>\d+)/", RegexOptions.Multiline)]
     private static partial Regex StatusLine();

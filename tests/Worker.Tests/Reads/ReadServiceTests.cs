@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Statehouse.Contracts;
+using Statehouse.Worker.Reads;
 using static Statehouse.Worker.Tests.TempStore;
 
 namespace Statehouse.Worker.Tests.Reads;
@@ -215,6 +216,49 @@ public sealed class ReadServiceTests : IDisposable
         Assert.Equal(5, page.NextStartTs);
         var rest = Ok(_store.Read(Request(ReadKind.Replay, "odd") with { StartTs = page.NextStartTs }));
         Assert.Equal([5L, 7L, 9L], rest.Events!.Select(e => e.CommitTs));
+        Assert.Equal(0, rest.NextStartTs);
+    }
+
+    [Fact]
+    public void Replay_EmptyAgent_ShowsTheNamespacesTransactionsWholeWithTheirAgentsOnly()
+    {
+        _store.Commit(Operation.Write("alice", "x", Value(1)), Operation.Write("bob", "y", Value(2)));
+        _store.Apply(Envelope(Operation.Write("carol", "other", Value(9))) with { Namespace = "elsewhere" });
+        _store.Commit(Operation.Delete("alice", "x"));
+
+        var reply = Ok(_store.Read(Request(ReadKind.Replay, agent: "")));
+
+        Assert.Equal([1L, 3L], reply.Events!.Select(e => e.CommitTs));
+        Assert.All(reply.Events!, e => Assert.Equal("", e.AgentId));
+        Assert.Equal([("alice", "x", OperationKind.Write), ("bob", "y", OperationKind.Write)],
+            reply.Events![0].Operations.Select(o => (o.AgentId, o.Key, o.Kind)));
+        Assert.Equal(Value(2), reply.Events![0].Operations[1].Value);
+        var deleted = Assert.Single(reply.Events![1].Operations);
+        Assert.Equal(("alice", OperationKind.Delete, 2L), (deleted.AgentId, deleted.Kind, deleted.Version));
+        Assert.Null(deleted.Value);
+        // An agent's replay leaves the operations' agent out: it is the agent asked for.
+        Assert.All(Ok(_store.Read(Request(ReadKind.Replay, "alice"))).Events!, e => Assert.All(e.Operations, o => Assert.Null(o.AgentId)));
+    }
+
+    [Fact]
+    public void Replay_EmptyAgentOverManyOtherNamespaces_EndsAPageAtTheScanLimitAndContinuesWithoutLoss()
+    {
+        var others = Enumerable.Range(0, ReadService.NamespaceScanLimit + 5)
+            .Select(i => Envelope(Operation.Write("agent", "k" + (i % 50), Value(i))) with { Namespace = "busy" })
+            .Chunk(500);
+        _store.Commit(Operation.Write("agent", "first", Value(1)));
+        foreach (var chunk in others)
+        {
+            _store.Apply(chunk);
+        }
+
+        var last = _store.Commit(Operation.Write("agent", "last", Value(2))).CommitTs;
+
+        var first = Ok(_store.Read(Request(ReadKind.Replay, agent: "") with { Limit = 10 }));
+        Assert.Equal([1L], first.Events!.Select(e => e.CommitTs));
+        Assert.Equal(ReadService.NamespaceScanLimit + 1, first.NextStartTs);
+        var rest = Ok(_store.Read(Request(ReadKind.Replay, agent: "") with { StartTs = first.NextStartTs, Limit = 10 }));
+        Assert.Equal([last], rest.Events!.Select(e => e.CommitTs));
         Assert.Equal(0, rest.NextStartTs);
     }
 
