@@ -101,6 +101,7 @@ public sealed class StatehouseClient : IAsyncDisposable
 
     /// <summary>The record as it was at <paramref name="version"/> (a deleted version reads as not existing).</summary>
     /// <exception cref="StatehouseNotFoundException">The record never had that version (VERSION_NOT_FOUND).</exception>
+    /// <exception cref="StatehouseHistoryPrunedException">The version existed but retention pruned it (HISTORY_PRUNED, with the horizon).</exception>
     public async Task<StateResult<T>> GetStateAtVersionAsync<T>(string agentId, string key, long version, string? @namespace = null, CancellationToken ct = default)
     {
         Guard.Record(agentId, key);
@@ -117,6 +118,9 @@ public sealed class StatehouseClient : IAsyncDisposable
     /// still change.
     /// </summary>
     /// <exception cref="StatehouseInvalidRequestException"><paramref name="commitTs"/> is beyond the last commit_ts (INVALID_REQUEST).</exception>
+    /// <exception cref="StatehouseHistoryPrunedException">
+    /// The versions that would answer it were pruned by retention (HISTORY_PRUNED, with the horizon): never a later version instead.
+    /// </exception>
     public async Task<StateResult<T>> GetStateAsOfAsync<T>(string agentId, string key, long commitTs, string? @namespace = null, CancellationToken ct = default)
     {
         Guard.Record(agentId, key);
@@ -191,6 +195,10 @@ public sealed class StatehouseClient : IAsyncDisposable
     /// The agent's history in commit order: every committed transaction with <paramref name="startTs"/> ≤ commit_ts ≤
     /// <paramref name="endTs"/> (0 = unbounded) that touched the agent, with only that agent's operations; read page by page.
     /// </summary>
+    /// <exception cref="StatehouseHistoryPrunedException">
+    /// A page starts below the namespace's history horizon (HISTORY_PRUNED, with the horizon): retention pruned part of the
+    /// range, so the replay stops rather than silently starting later. Replay from <see cref="StatehouseHistoryPrunedException.Horizon"/>.
+    /// </exception>
     public async IAsyncEnumerable<ReplayEvent> ReplayAsync(
         string agentId, long startTs = 0, long endTs = 0, int pageSize = 0, string? @namespace = null, [EnumeratorCancellation] CancellationToken ct = default)
     {
@@ -424,7 +432,7 @@ public sealed class StatehouseClient : IAsyncDisposable
     {
         if (reply.ErrorCode != ErrorCode.None)
         {
-            throw StatehouseErrors.FromReply(reply.ErrorCode, reply.ErrorMessage);
+            throw StatehouseErrors.FromReply(reply.ErrorCode, reply.ErrorMessage, horizon: reply.Horizon);
         }
     }
 

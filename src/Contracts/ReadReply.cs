@@ -7,6 +7,8 @@ namespace Statehouse.Contracts;
 /// Get kinds fill <see cref="Record"/>; ListKeys fills <see cref="Keys"/>; ScanPrefix fills <see cref="Records"/>;
 /// Replay fills <see cref="Events"/>; Health and Version fill <see cref="Health"/>; Stats fills <see cref="Stats"/>; Backup fills <see cref="Backup"/>.
 /// Paged kinds set <see cref="NextKey"/> (ListKeys/ScanPrefix) or <see cref="NextStartTs"/> (Replay) when more remains.
+/// A <see cref="ErrorCode.HistoryPruned"/> reply sets <see cref="Horizon"/>: the namespace's history horizon on the
+/// worker that answered (a commit_ts; every version and log entry at or above it is kept), 0 otherwise.
 /// </summary>
 [MessagePackObject]
 public sealed record ReadReply(
@@ -20,7 +22,8 @@ public sealed record ReadReply(
     [property: Key(7)] long NextStartTs = 0,
     [property: Key(8)] HealthReport? Health = null,
     [property: Key(9)] WorkerStats? Stats = null,
-    [property: Key(10)] BackupInfo? Backup = null)
+    [property: Key(10)] BackupInfo? Backup = null,
+    [property: Key(11)] long Horizon = 0)
 {
     public static ReadReply Error(ErrorCode code, string message) => new(code, message);
 }

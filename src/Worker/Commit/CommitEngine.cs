@@ -239,7 +239,7 @@ internal sealed class CommitEngine(
             versions.Add(new RecordVersion(record.Agent, record.Key, version));
         }
 
-        group.Log(commitTs, new LogEntry(envelope.TxnId, envelope.Namespace, logged));
+        group.Log(commitTs, new LogEntry(envelope.TxnId, envelope.Namespace, logged, group.Now.ToUnixTimeMilliseconds()));
         return CommitReply.Committed(envelope.TxnId, commitTs, versions);
     }
 
