@@ -153,6 +153,46 @@ public sealed class HistoryPrunerTests : IDisposable
     }
 
     [Fact]
+    public async Task PruneOnce_BesideCommits_KeepsEverythingAtOrAboveTheHorizon()
+    {
+        // Commits and pruning passes at once, as in the worker: a pass decides on its snapshot while groups commit.
+        var pruner = Pruner(new HistoryRetention { KeepVersions = 3 });
+        var commits = Task.Run(() =>
+        {
+            for (var group = 0; group < 100; group++)
+            {
+                _store.Apply([.. Enumerable.Range(0, 20).Select(i => Envelope(Operation.Write("a", $"k{i % 5}", Value((group * 20) + i))))]);
+            }
+        });
+        var passes = Task.Run(() =>
+        {
+            var count = 0;
+            while (!commits.IsCompleted)
+            {
+                pruner.PruneOnce();
+                count++;
+            }
+
+            return count;
+        });
+        await commits;
+        Assert.True(await passes > 0, "no pruning pass ran beside the commits");
+        pruner.PruneOnce();
+
+        // Each record keeps v398..v400; the newest pruned version, k4's v397, is 11 commits before k0's v400: H is one above it.
+        var horizon = Ok(_store.Read(AtVersion("k0", 400))).Record!.CommitTs - 10;
+        var replayed = Ok(_store.Read(Replay(horizon) with { Limit = 1000 })).Events!;
+        Assert.Equal(Enumerable.Range((int)horizon, 2000 - (int)horizon + 1).Select(c => (long)c), replayed.Select(e => e.CommitTs));
+        Assert.All(replayed, e => Assert.Equal(Value((int)e.CommitTs - 1), Assert.Single(e.Operations).Value));
+        AssertPruned(_store.Read(Replay(horizon - 1)), horizon);
+        foreach (var key in Enumerable.Range(0, 5).Select(i => $"k{i}"))
+        {
+            Assert.Equal(400, _store.Get("a", key).Version);
+            Assert.Equal(ErrorCode.HistoryPruned, _store.Read(AtVersion(key, 397)).ErrorCode);
+        }
+    }
+
+    [Fact]
     public void PruneOnce_ManyVersions_CompactsSoTheTableFilesShrink()
     {
         var value = new byte[200];
