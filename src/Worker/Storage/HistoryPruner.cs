@@ -95,12 +95,13 @@ internal sealed class HistoryPruner(StateStore store, HistoryOptions options, Ti
     {
         var current = reader.GetHorizon(ns);
         // KeepNewerThan: everything from the first commit within T on is kept (the last commit's log entry always: the
-        // store's open check reads it), everything before it may go but for each record's latest version.
+        // store's open check reads it), everything before it may go but for each record's latest version. Read in the
+        // pass's snapshot, so commits made since never count as older than T.
         long? byAge = null;
         if (retention.KeepNewerThan is { } keepNewerThan)
         {
             var cutoff = (time.GetUtcNow() - keepNewerThan).ToUnixTimeMilliseconds();
-            byAge = reader.FindFirstCommitSince(Math.Max(current, 1), cutoff) ?? store.LastCommitTs;
+            byAge = reader.FindFirstCommitSince(Math.Max(current, 1), cutoff);
         }
 
         var keep = retention.KeepVersions;

@@ -189,8 +189,10 @@ internal sealed class StoreReader : IDisposable
 
     /// <summary>
     /// The first commit_ts at or after <paramref name="fromCommitTs"/> committed at or after <paramref name="cutoffUnixMs"/>
-    /// by the log entries' commit time, or null when none is. Entries without a time (written by schema-1 workers) count
-    /// as committed no later than the first timed entry after them: a run of them ends the search when that entry does.
+    /// by the log entries' commit time; when none is, the last commit_ts in this view (the log's last entry is always
+    /// kept); null when the log holds nothing from <paramref name="fromCommitTs"/> on. Entries without a time (written by
+    /// schema-1 workers) count as committed no later than the first timed entry after them: a run of them ends the search
+    /// when that entry does.
     /// </summary>
     public long? FindFirstCommitSince(long fromCommitTs, long cutoffUnixMs)
     {
@@ -198,9 +200,11 @@ internal sealed class StoreReader : IDisposable
         {
             using var iterator = OpenIterator(_store.Handles.Log);
             long? untimedRun = null;
+            long? last = null;
             for (iterator.Seek(KeyCodec.LogKey(fromCommitTs)); iterator.Valid(); iterator.Next())
             {
                 var commitTs = KeyCodec.ReadInt64(iterator.GetKeySpan());
+                last = commitTs;
                 var committedAt = StorageFormat.Deserialize<LogEntry>(iterator.Value()).CommittedAtUnixMs;
                 if (committedAt == 0)
                 {
@@ -216,7 +220,7 @@ internal sealed class StoreReader : IDisposable
                 }
             }
 
-            return untimedRun;
+            return untimedRun ?? last;
         }
         catch (RocksDbException e)
         {

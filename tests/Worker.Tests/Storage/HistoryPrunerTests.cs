@@ -117,6 +117,23 @@ public sealed class HistoryPrunerTests : IDisposable
     }
 
     [Fact]
+    public void PruneOnce_KeepNewerThanAndNothingThatNew_KeepsTheLastCommitAndEveryLatestVersion()
+    {
+        CommitNow(Operation.Write("a", "k", Value(1)));
+        CommitNow(Operation.Write("a", "other", Value("other")));
+        var last = CommitNow(Operation.Write("a", "k", Value(2)));
+        _store.Time.Advance(TimeSpan.FromDays(30));
+
+        var pass = Assert.Single(Pruner(new HistoryRetention { KeepNewerThan = TimeSpan.FromDays(1) }).PruneOnce());
+
+        Assert.Equal((last, 1L, 2L), (pass.Horizon, pass.Versions, pass.LogEntries));
+        Assert.Equal(last, Assert.Single(Ok(_store.Read(Replay(last))).Events!).CommitTs);
+        Assert.Equal(Value("other"), _store.Get("a", "other").Value);
+        _store.Reopen();
+        Assert.Equal(last, _store.Store.LastCommitTs);
+    }
+
+    [Fact]
     public void PruneOnce_PerNamespaceRule_OtherNamespacesKeepEverything()
     {
         foreach (var i in Enumerable.Range(1, 4))
