@@ -102,6 +102,7 @@ public sealed class StatehouseClient : IAsyncDisposable
 
     /// <summary>The record as it was at <paramref name="version"/> (a deleted version reads as not existing).</summary>
     /// <exception cref="StatehouseNotFoundException">The record never had that version (VERSION_NOT_FOUND).</exception>
+    /// <exception cref="StatehouseHistoryPrunedException">The version existed but retention pruned it (HISTORY_PRUNED, with the horizon).</exception>
     public async Task<StateResult<T>> GetStateAtVersionAsync<T>(string agentId, string key, long version, string? @namespace = null, CancellationToken ct = default)
     {
         Guard.Record(agentId, key);
@@ -118,6 +119,9 @@ public sealed class StatehouseClient : IAsyncDisposable
     /// still change.
     /// </summary>
     /// <exception cref="StatehouseInvalidRequestException"><paramref name="commitTs"/> is beyond the last commit_ts (INVALID_REQUEST).</exception>
+    /// <exception cref="StatehouseHistoryPrunedException">
+    /// The versions that would answer it were pruned by retention (HISTORY_PRUNED, with the horizon): never a later version instead.
+    /// </exception>
     public async Task<StateResult<T>> GetStateAsOfAsync<T>(string agentId, string key, long commitTs, string? @namespace = null, CancellationToken ct = default)
     {
         Guard.Record(agentId, key);
@@ -231,6 +235,10 @@ public sealed class StatehouseClient : IAsyncDisposable
     /// The agent's history in commit order: every committed transaction with <paramref name="startTs"/> ≤ commit_ts ≤
     /// <paramref name="endTs"/> (0 = unbounded) that touched the agent, with only that agent's operations; read page by page.
     /// </summary>
+    /// <exception cref="StatehouseHistoryPrunedException">
+    /// A page starts below the namespace's history horizon (HISTORY_PRUNED, with the horizon): retention pruned part of the
+    /// range, so the replay stops rather than silently starting later. Replay from <see cref="StatehouseHistoryPrunedException.Horizon"/>.
+    /// </exception>
     public IAsyncEnumerable<ReplayEvent> ReplayAsync(
         string agentId, long startTs = 0, long endTs = 0, int pageSize = 0, string? @namespace = null, CancellationToken ct = default)
     {
@@ -287,6 +295,9 @@ public sealed class StatehouseClient : IAsyncDisposable
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="afterCommitTs"/> is negative.</exception>
     /// <exception cref="StatehouseException">While enumerating: a read refused for good (INVALID_REQUEST, UNAUTHORIZED, and
     /// <see cref="StatehouseUnavailableException"/> when the broker has no read queue under the prefix).</exception>
+    /// <exception cref="StatehouseHistoryPrunedException">While enumerating: the next commit to deliver lies below the namespace's
+    /// history horizon (retention pruned it; the follower fell that far behind or started there): it stops rather than
+    /// skip commits; <see cref="StatehouseHistoryPrunedException.Horizon"/> says where history is complete again.</exception>
     public IAsyncEnumerable<ReplayEvent> FollowAsync(FollowFilter filter, long afterCommitTs = 0, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(filter);
@@ -311,6 +322,10 @@ public sealed class StatehouseClient : IAsyncDisposable
     /// <exception cref="StatehouseInvalidRequestException"><paramref name="atCommitTs"/> is beyond the last commit_ts, or the
     /// fork would write more records than a transaction may (the worker's <c>Statehouse:Limits:MaxOperations</c>).</exception>
     /// <exception cref="StatehousePayloadTooLargeException">The source's values exceed the worker's <c>MaxMessageBytes</c>.</exception>
+    /// <exception cref="StatehouseHistoryPrunedException">
+    /// History retention pruned a version the source's state as of <paramref name="atCommitTs"/> needs (HISTORY_PRUNED;
+    /// the message names the horizon, <see cref="StatehouseHistoryPrunedException.Horizon"/> is 0 for a commit reply).
+    /// </exception>
     public async Task<CommitResult> ForkAsync(
         string sourceAgentId, long atCommitTs, string targetAgentId, bool replace = false, string? @namespace = null, CancellationToken ct = default)
     {
@@ -613,7 +628,7 @@ public sealed class StatehouseClient : IAsyncDisposable
     {
         if (reply.ErrorCode != ErrorCode.None)
         {
-            throw StatehouseErrors.FromReply(reply.ErrorCode, reply.ErrorMessage);
+            throw StatehouseErrors.FromReply(reply.ErrorCode, reply.ErrorMessage, horizon: reply.Horizon);
         }
     }
 

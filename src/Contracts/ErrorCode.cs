@@ -19,4 +19,12 @@ public enum ErrorCode
     /// behind the log). Retryable: another worker, or this one a moment later, may answer.
     /// </summary>
     NotCaughtUp = 10,
+
+    /// <summary>
+    /// The read asks for history below the namespace's history horizon on this worker (a version, an as-of state or a
+    /// replay range that retention pruned; docs/guarantees.md, "Bounded history"). The reply's
+    /// <see cref="ReadReply.Horizon"/> is the lowest commit_ts from which everything is kept. Not retryable: ask at or
+    /// above the horizon.
+    /// </summary>
+    HistoryPruned = 11,
 }

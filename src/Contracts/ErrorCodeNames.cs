@@ -16,6 +16,7 @@ public static class ErrorCodeNames
         ErrorCode.StorageError => "STORAGE_ERROR",
         ErrorCode.InternalError => "INTERNAL_ERROR",
         ErrorCode.NotCaughtUp => "NOT_CAUGHT_UP",
+        ErrorCode.HistoryPruned => "HISTORY_PRUNED",
         _ => "UNKNOWN_" + ((int)code).ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 }

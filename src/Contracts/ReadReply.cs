@@ -9,6 +9,8 @@ namespace Statehouse.Contracts;
 /// Paged kinds set <see cref="NextKey"/> (ListKeys/ScanPrefix/ListAgents) or <see cref="NextStartTs"/> (Replay) when more remains;
 /// a namespace-wide replay page may hold no event and still set <see cref="NextStartTs"/> (it scanned other namespaces'
 /// transactions up to its bound): continue from there.
+/// A <see cref="ErrorCode.HistoryPruned"/> reply sets <see cref="Horizon"/>: the namespace's history horizon on the
+/// worker that answered (a commit_ts; every version and log entry at or above it is kept), 0 otherwise.
 /// </summary>
 [MessagePackObject]
 public sealed record ReadReply(
@@ -22,7 +24,8 @@ public sealed record ReadReply(
     [property: Key(7)] long NextStartTs = 0,
     [property: Key(8)] HealthReport? Health = null,
     [property: Key(9)] WorkerStats? Stats = null,
-    [property: Key(10)] BackupInfo? Backup = null)
+    [property: Key(10)] BackupInfo? Backup = null,
+    [property: Key(11)] long Horizon = 0)
 {
     public static ReadReply Error(ErrorCode code, string message) => new(code, message);
 }

@@ -116,6 +116,13 @@ internal static partial class Log
     [LoggerMessage(55, LogLevel.Warning, "Inbox pruning failed: {Reason}; trying again later")]
     public static partial void InboxPruneFailed(this ILogger logger, string reason);
 
+    [LoggerMessage(57, LogLevel.Information,
+        "Pruned history of namespace '{Namespace}': {Versions} versions, {LogEntries} log entries below its history horizon, commit_ts {Horizon} (compacted: {Compacted})")]
+    public static partial void HistoryPruned(this ILogger logger, string @namespace, long versions, long logEntries, long horizon, bool compacted);
+
+    [LoggerMessage(58, LogLevel.Warning, "History pruning failed: {Reason}; trying again later")]
+    public static partial void HistoryPruneFailed(this ILogger logger, string reason);
+
     // Reads.
     [LoggerMessage(60, LogLevel.Error, "A read request failed inside the worker")]
     public static partial void ReadFailed(this ILogger logger, Exception exception);

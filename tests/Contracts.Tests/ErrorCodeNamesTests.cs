@@ -16,6 +16,7 @@ public sealed class ErrorCodeNamesTests
     [InlineData(ErrorCode.StorageError, "STORAGE_ERROR")]
     [InlineData(ErrorCode.InternalError, "INTERNAL_ERROR")]
     [InlineData(ErrorCode.NotCaughtUp, "NOT_CAUGHT_UP")]
+    [InlineData(ErrorCode.HistoryPruned, "HISTORY_PRUNED")]
     public void ToWireName_DocumentedCode_ReturnsDocumentedName(ErrorCode code, string expected)
     {
         Assert.Equal(expected, code.ToWireName());
@@ -48,6 +49,7 @@ public sealed class ErrorCodeNamesTests
     [InlineData(ErrorCode.StorageError, 8)]
     [InlineData(ErrorCode.InternalError, 9)]
     [InlineData(ErrorCode.NotCaughtUp, 10)]
+    [InlineData(ErrorCode.HistoryPruned, 11)]
     public void ErrorCode_NumericValue_IsPinned(ErrorCode code, int wireValue)
     {
         // The number, not the name, travels in replies: renumbering breaks every deployed client.

@@ -181,6 +181,26 @@ public sealed class WireFormatRoundTripTests
     }
 
     [Fact]
+    public void ReadReply_HistoryPrunedWithHorizon_RoundTrips()
+    {
+        var reply = new ReadReply(ErrorCode.HistoryPruned, "below the horizon", Horizon: 960_001);
+
+        Assert.Equal(reply, RoundTrip(reply));
+    }
+
+    [Fact]
+    public void ReadReply_WithoutHorizon_DecodesWithZero()
+    {
+        // The eleven fields a worker sent before the horizon (key 11) existed.
+        object?[] older = [(int)ErrorCode.VersionNotFound, "no version 9", null, null, null, null, null, 0L, null, null, null];
+
+        var reply = WireFormat.Deserialize<ReadReply>(MessagePackSerializer.Serialize(older, WireFormat.Options));
+
+        Assert.Equal(ReadReply.Error(ErrorCode.VersionNotFound, "no version 9"), reply);
+        Assert.Equal(0, reply.Horizon);
+    }
+
+    [Fact]
     public void StateRecord_Tombstone_RoundTrips()
     {
         var record = new StateRecord("k", false, null, 5, 99);

@@ -36,6 +36,11 @@ internal static class StorageBench
             new ReplayBenchmark(args, output, progress).Run();
         }
 
+        if (args.RunsHistory)
+        {
+            new HistoryBenchmark(args, output, progress).Run();
+        }
+
         output.WriteLine($"Load average at end (1, 5, 15 min): {MachineProbe.LoadAverage()}");
         return 0;
     }

@@ -5,7 +5,7 @@ using Statehouse.Bench.Processes;
 namespace Statehouse.Bench.Storage;
 
 /// <summary>
-/// <c>storage commit|replay|all</c>: the storage benchmarks, in process, on synced on-disk stores. Every option is
+/// <c>storage commit|replay|all|history</c>: the storage benchmarks, in process, on synced on-disk stores. Every option is
 /// accepted after any of the three (they are recursive), as the former Statehouse.Bench.Storage tool accepted them.
 /// </summary>
 internal static class StorageCommand
@@ -24,12 +24,15 @@ internal static class StorageCommand
     private static readonly Option<int> s_valueBytes = Int("--value-bytes", 200, 3, 257, "Bytes per value (a MessagePack binary, header included)");
     private static readonly Option<int> s_keys = Int("--keys", 8, 1, 1_000_000, "Keys per agent (each transaction writes --ops of them, rotating)");
     private static readonly Option<string?> s_dir = new("--dir") { Description = "Root of the stores (default: <repo>/.state/bench-storage)", Recursive = true };
+    private static readonly Option<int> s_transactions = Int("--transactions", 1_000_000, 1000, 100_000_000, "history: transactions committed into each of the two stores");
+    private static readonly Option<int> s_keepVersions = Int("--keep-versions", 10, 1, 1_000_000, "history: N of the store with retention (KeepVersions)");
+    private static readonly Option<int> s_pruneEvery = Int("--prune-every", 100_000, 1000, 100_000_000, "history: transactions between pruning passes");
     private static readonly Option<bool> s_keep = new("--keep") { Description = "Leave the stores on disk (default: delete them when done)", Recursive = true };
 
     public static Command Create()
     {
         var command = new Command("storage", "Storage benchmarks: the commit engine alone on a synced on-disk store, and replay scaling; Markdown tables on stdout.");
-        foreach (var option in new Option[] { s_groups, s_seconds, s_reps, s_agents, s_noProbe, s_stores, s_buildGroup, s_runs, s_coldRuns, s_reuse, s_ops, s_valueBytes, s_keys, s_dir, s_keep })
+        foreach (var option in new Option[] { s_groups, s_seconds, s_reps, s_agents, s_noProbe, s_stores, s_buildGroup, s_runs, s_coldRuns, s_reuse, s_ops, s_valueBytes, s_keys, s_dir, s_keep, s_transactions, s_keepVersions, s_pruneEvery })
         {
             command.Options.Add(option);
         }
@@ -37,6 +40,7 @@ internal static class StorageCommand
         command.Subcommands.Add(Run("commit", "tx/s of CommitEngine.Apply on a synced on-disk store per group size, and the raw synced-write rate (--groups, --seconds, --reps, --agents, --no-probe)"));
         command.Subcommands.Add(Run("replay", "Time to replay, list and scan one agent in stores of different total sizes (--stores, --build-group, --runs, --cold-runs, --reuse)"));
         command.Subcommands.Add(Run("all", "commit, then replay"));
+        command.Subcommands.Add(Run("history", "Store size after --transactions with and without retention KeepVersions = --keep-versions (--build-group, --prune-every, --agents, --keys, --ops)"));
         return command;
     }
 
@@ -73,7 +77,10 @@ internal static class StorageCommand
         parse.GetValue(s_keys),
         parse.GetValue(s_agents),
         parse.GetValue(s_dir) is { } dir ? Path.GetFullPath(dir) : BenchPaths.StorageDirectory(),
-        parse.GetValue(s_keep));
+        parse.GetValue(s_keep),
+        parse.GetValue(s_transactions),
+        parse.GetValue(s_keepVersions),
+        parse.GetValue(s_pruneEvery));
 
     private static Option<int> Int(string name, int fallback, int min, int max, string description) =>
         Ranged(new Option<int>(name) { Description = description, DefaultValueFactory = _ => fallback }, min, max);

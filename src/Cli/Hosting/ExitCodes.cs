@@ -23,6 +23,12 @@ internal static class ExitCodes
     /// <summary>A local store the command would change is in use: a running worker holds its lock (<c>reseed</c>).</summary>
     public const int StoreInUse = 5;
 
+    /// <summary>
+    /// The read asked for history that the worker's retention pruned (HISTORY_PRUNED: <c>get --version</c>/<c>--as-of</c>,
+    /// <c>replay</c>, <c>tail --from</c> below the namespace's history horizon); the message names the horizon.
+    /// </summary>
+    public const int HistoryPruned = 6;
+
     /// <summary>An unexpected exception: a bug in the CLI, reported with its stack trace.</summary>
     public const int InternalError = 70;
 

@@ -9,6 +9,9 @@ namespace Statehouse.Cli.Hosting;
 /// <summary>What went wrong, as an exit code, a message for people, and the same as a JSON object for <c>--json</c>.</summary>
 internal sealed record Failure(int ExitCode, string Message, ErrorCode Code = ErrorCode.None, IReadOnlyList<RecordVersion>? Conflicts = null)
 {
+    /// <summary>For HISTORY_PRUNED: the worker's history horizon (commit_ts) for the namespace; 0 otherwise.</summary>
+    public long Horizon { get; init; }
+
     /// <summary>Maps the exceptions a command can end with; null for one that is a bug (it keeps its stack trace).</summary>
     public static Failure? From(Exception exception, CliSettings? settings) => exception switch
     {
@@ -18,6 +21,7 @@ internal sealed record Failure(int ExitCode, string Message, ErrorCode Code = Er
         StatehouseTimeoutException e => new Failure(ExitCodes.Unavailable, TimeoutMessage(e, settings)),
         StatehouseUnavailableException e => new Failure(ExitCodes.Unavailable, e.Message),
         StatehouseNotCaughtUpException e => new Failure(ExitCodes.Unavailable, e.Message, e.Code),
+        StatehouseHistoryPrunedException e => new Failure(ExitCodes.HistoryPruned, e.Message, e.Code) { Horizon = e.Horizon },
         StatehouseException e => new Failure(ExitCodes.Rejected, e.Message, e.Code),
         BrokerUnreachableException or AlreadyClosedException or OperationInterruptedException or PublishException =>
             new Failure(ExitCodes.Unavailable, $"Broker failure: {exception.GetBaseException().Message}"),
@@ -33,6 +37,11 @@ internal sealed record Failure(int ExitCode, string Message, ErrorCode Code = Er
             ["code"] = Code == ErrorCode.None ? null : Code.ToWireName(),
             ["exit_code"] = ExitCode,
         };
+        if (Horizon > 0)
+        {
+            json["horizon"] = Horizon;
+        }
+
         if (Conflicts is { Count: > 0 })
         {
             json["conflicts"] = new JsonArray(Conflicts

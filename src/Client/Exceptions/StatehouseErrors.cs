@@ -5,7 +5,8 @@ namespace Statehouse.Client.Exceptions;
 /// <summary>The one place that turns a worker's error code into the matching exception type.</summary>
 internal static class StatehouseErrors
 {
-    public static StatehouseException FromReply(ErrorCode code, string? message, string? txnId = null, IReadOnlyList<RecordVersion>? conflicts = null)
+    public static StatehouseException FromReply(ErrorCode code, string? message, string? txnId = null, IReadOnlyList<RecordVersion>? conflicts = null,
+        long horizon = 0)
     {
         var text = $"{code.ToWireName()}: {(string.IsNullOrEmpty(message) ? "(no message)" : message)}";
         if (txnId is not null)
@@ -22,6 +23,7 @@ internal static class StatehouseErrors
             ErrorCode.Unauthorized => new StatehouseUnauthorizedException(text, txnId),
             ErrorCode.StorageError => new StatehouseStorageException(text, txnId),
             ErrorCode.NotCaughtUp => new StatehouseNotCaughtUpException(text),
+            ErrorCode.HistoryPruned => new StatehouseHistoryPrunedException(text, horizon),
             ErrorCode.KeyNotFound or ErrorCode.VersionNotFound => new StatehouseNotFoundException(code, text),
             _ => new StatehouseException(code, text, txnId),
         };

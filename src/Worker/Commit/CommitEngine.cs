@@ -196,7 +196,8 @@ internal sealed class CommitEngine(
     /// <summary>
     /// Reads what a fork needs as this group sees the store (earlier transactions of the group included): the target's
     /// live records now and the source's as of the fork's commit_ts, each bounded by the operation limit, and hands them
-    /// to <see cref="ForkPlanner"/>. The commit_ts must be one already committed and readable exactly.
+    /// to <see cref="ForkPlanner"/>. The commit_ts must be one already committed and readable exactly: a state history retention
+    /// pruned (<see cref="HistoryPrunedException"/>) answers HISTORY_PRUNED.
     /// </summary>
     private (IReadOnlyList<Operation>? Operations, ValidationFailure? Failure) PlanFork(CommitEnvelope envelope, Operation fork, GroupState group)
     {
@@ -207,27 +208,18 @@ internal sealed class CommitEngine(
                 $"the fork is at commit_ts {atCommitTs}, beyond the last commit_ts {group.LastCommitTs}; the state as of a later one could still change"));
         }
 
-        if (CheckReadableAsOf(envelope.Namespace, atCommitTs) is { } unreadable)
+        try
         {
-            return (null, unreadable);
+            var target = group.LiveRecords(envelope.Namespace, fork.AgentId, long.MaxValue, limits.MaxOperations);
+            var source = group.LiveRecords(envelope.Namespace, fork.Key, atCommitTs, limits.MaxOperations);
+            return ForkPlanner.Plan(envelope, fork, target, source, limits);
         }
-
-        var target = group.LiveRecords(envelope.Namespace, fork.AgentId, long.MaxValue, limits.MaxOperations);
-        var source = group.LiveRecords(envelope.Namespace, fork.Key, atCommitTs, limits.MaxOperations);
-        return ForkPlanner.Plan(envelope, fork, target, source, limits);
-    }
-
-    /// <summary>
-    /// HOOK (issue 13, bounded history): whether the namespace's state as of <paramref name="commitTs"/> can be read
-    /// exactly. Null when it can; else the refusal a fork answers (HISTORY_PRUNED with the horizon, once history can be
-    /// pruned). Every version is kept today, so every committed commit_ts is readable. A fork must never copy a state
-    /// that lacks versions pruned below the horizon.
-    /// </summary>
-    private static ValidationFailure? CheckReadableAsOf(string ns, long commitTs)
-    {
-        _ = ns;
-        _ = commitTs;
-        return null;
+        catch (HistoryPrunedException e)
+        {
+            // History retention removed a version the state as of the fork's commit_ts needs: never fork a wrong state.
+            return (null, new ValidationFailure(ErrorCode.HistoryPruned,
+                $"cannot fork '{fork.Key}' as of commit_ts {atCommitTs}: {e.Message} (history horizon of namespace '{envelope.Namespace}': commit_ts {e.Horizon})"));
+        }
     }
 
     private static List<RecordVersion> FindConflicts(CommitEnvelope envelope, GroupState group)
@@ -288,7 +280,7 @@ internal sealed class CommitEngine(
             versions.Add(new RecordVersion(record.Agent, record.Key, version));
         }
 
-        group.Log(commitTs, new LogEntry(envelope.TxnId, envelope.Namespace, logged));
+        group.Log(commitTs, new LogEntry(envelope.TxnId, envelope.Namespace, logged, group.Now.ToUnixTimeMilliseconds()));
         return CommitReply.Committed(envelope.TxnId, commitTs, versions);
     }
 

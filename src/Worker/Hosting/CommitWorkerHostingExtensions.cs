@@ -51,6 +51,7 @@ internal static class CommitWorkerHostingExtensions
         services.TryAddSingleton(sp => Settings(sp).Backup);
         services.TryAddSingleton(sp => Settings(sp).Http);
         services.TryAddSingleton(sp => Settings(sp).Replication);
+        services.TryAddSingleton(sp => Settings(sp).History);
         services.TryAddSingleton(sp => new TopologyNames(sp.GetRequiredService<BrokerOptions>().QueuePrefix));
 
         services.TryAddSingleton(TimeProvider.System);

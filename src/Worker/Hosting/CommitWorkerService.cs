@@ -15,7 +15,7 @@ namespace Statehouse.Worker.Hosting;
 /// The worker's life: open the store before anything else, then keep a broker session up (reconnecting for as long
 /// as it takes) and run the commit loop; on stop, stop consuming, finish the group in flight, close the session.
 /// Every session first checks that the store is the deployment's (<see cref="DeploymentCheck"/>); a worker with
-/// another store consumes nothing and stops with exit code 1. The inbox pruner runs beside the loop (<see cref="InboxPruner.RunAsync"/>).
+/// another store consumes nothing and stops with exit code 1. The inbox and history pruners run beside the loop (<see cref="InboxPruner.RunAsync"/>, <see cref="HistoryPruner.RunAsync"/>).
 /// The store's owner (<see cref="StoreOpener"/>) is a container singleton, so the store is disposed after this service, last.
 /// </summary>
 /// <param name="storeServices">Builds what works on the store (commit loop, reads, pruner) once it is open.</param>
@@ -103,6 +103,7 @@ internal sealed class CommitWorkerService(
         using var loopStopping = new CancellationTokenSource();
         var loopTask = RunLoopAsync(loop, loopStopping.Token);
         var pruneTask = pruner.RunAsync(_logger, stopping);
+        var historyPruneTask = built.HistoryPruner.RunAsync(_logger, stopping);
         var reconnectDelay = TimeSpan.FromSeconds(settings.Broker.ReconnectDelaySeconds);
         BrokerSession? session = null;
         // With replication: the session's log follower, which must have stopped writing before the next one starts.
@@ -202,6 +203,7 @@ internal sealed class CommitWorkerService(
             await loopStopping.CancelAsync();
             await loopTask;
             await pruneTask;
+            await historyPruneTask;
             await probeTask;
             if (session is not null)
             {

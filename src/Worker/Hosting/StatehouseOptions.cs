@@ -39,4 +39,7 @@ internal sealed class StatehouseOptions
 
     [Required, ValidateObjectMembers]
     public Replication.ReplicationOptions Replication { get; set; } = new();
+
+    [Required, ValidateObjectMembers]
+    public Storage.HistoryOptions History { get; set; } = new();
 }

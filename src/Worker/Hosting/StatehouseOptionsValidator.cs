@@ -59,6 +59,16 @@ internal sealed class StatehouseOptionsValidator : IValidateOptions<StatehouseOp
                 $"Statehouse:Reads:DefaultPageSize ({reads.DefaultPageSize}) must not exceed Statehouse:Reads:MaxPageSize ({reads.MaxPageSize}).");
         }
 
+        // Dictionary entries are not reached by the annotations walk above: each namespace's rule is checked here.
+        if (options.History?.Retention is { } retention)
+        {
+            foreach (var (ns, rule) in retention.Namespaces)
+            {
+                var key = $"Statehouse:History:Retention:Namespaces:{ns}";
+                failures.AddRange(rule is null ? [$"{key} must have KeepVersions and/or KeepNewerThan."] : SettingsCheck.AnnotationFailures(rule, key));
+            }
+        }
+
         if (options.Http is { Address: { } address } http)
         {
             if (!IPAddress.TryParse(address, out var ip))

@@ -18,7 +18,7 @@ namespace Statehouse.Worker.Hosting;
 internal sealed class StoreServiceFactory(IServiceProvider services)
 {
     /// <summary>
-    /// The engine, commit loop, read service, backups and inbox pruner on <paramref name="store"/>, and with
+    /// The engine, commit loop, read service, backups, inbox pruner and history pruner on <paramref name="store"/>, and with
     /// <c>Statehouse:Replication:Enabled</c> the replication coordinator the loop commits through; new instances on
     /// every call (the worker calls it once). Throws what resolving a setting throws (invalid settings).
     /// </summary>
@@ -35,6 +35,7 @@ internal sealed class StoreServiceFactory(IServiceProvider services)
         var backups = ActivatorUtilities.CreateInstance<BackupService>(services, store);
         var reads = ActivatorUtilities.CreateInstance<ReadService>(services, store, backups);
         var pruner = ActivatorUtilities.CreateInstance<InboxPruner>(services, store, commit.InboxRetention);
-        return new StoreServices(engine, loop, reads, backups, pruner, replication);
+        var historyPruner = ActivatorUtilities.CreateInstance<HistoryPruner>(services, store);
+        return new StoreServices(engine, loop, reads, backups, pruner, historyPruner, replication);
     }
 }

@@ -15,6 +15,8 @@ namespace Statehouse.Worker.Hosting;
 /// <param name="Reads">Answers read requests (with <paramref name="Backups"/> for Backup requests).</param>
 /// <param name="Backups">Takes checkpoints of the store on request.</param>
 /// <param name="Pruner">Removes inbox entries older than the retention, beside the loop.</param>
+/// <param name="HistoryPruner">Removes history that <c>Statehouse:History:Retention</c> lets go, beside the loop (idle without retention).</param>
 /// <param name="Replication">With replication: the coordinator the loop commits through, told of each session's log follower; else null.</param>
 internal sealed record StoreServices(
-    CommitEngine Engine, CommitLoop Loop, ReadService Reads, BackupService Backups, InboxPruner Pruner, ReplicationCoordinator? Replication = null);
+    CommitEngine Engine, CommitLoop Loop, ReadService Reads, BackupService Backups, InboxPruner Pruner, HistoryPruner HistoryPruner,
+    ReplicationCoordinator? Replication = null);

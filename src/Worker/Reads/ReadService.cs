@@ -101,6 +101,10 @@ internal sealed class ReadService(
                 _ => ReadReply.Error(ErrorCode.InvalidRequest, $"unknown read kind {(int)request.Kind}"),
             };
         }
+        catch (HistoryPrunedException e)
+        {
+            return new ReadReply(ErrorCode.HistoryPruned, e.Message, Horizon: e.Horizon);
+        }
         catch (Exception e) when (e is StorageReadException or MessagePackSerializationException or ObjectDisposedException or StorageUnavailableException)
         {
             return ReadReply.Error(ErrorCode.StorageError, "read failed: " + e.Message);
@@ -301,6 +305,15 @@ internal sealed class ReadService(
         var wholeNamespace = string.IsNullOrEmpty(request.AgentId);
         var scanned = 0;
         using var reader = StoreReader.OpenSnapshot(store);
+        // Below the horizon retention removed entries and values: say so rather than start later or leave values out.
+        var horizon = reader.GetHorizon(request.Namespace);
+        if (request.StartTs < horizon)
+        {
+            return new ReadReply(ErrorCode.HistoryPruned,
+                $"replay from commit_ts {request.StartTs} starts below the history horizon of namespace '{request.Namespace}', commit_ts {horizon}, " +
+                $"on this worker: history retention removed older entries; replay from {horizon} on", Horizon: horizon);
+        }
+
         var entries = wholeNamespace
             ? reader.ReadLog(request.StartTs, endTs)
             : reader.ReadAgentLog(request.Namespace, request.AgentId, request.StartTs, endTs);

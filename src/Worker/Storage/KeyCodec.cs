@@ -24,7 +24,7 @@ internal static class KeyCodec
         return key;
     }
 
-    /// <summary><c>ns</c>: the prefix of every state, history and agent_log key of one namespace.</summary>
+    /// <summary><c>ns</c>: the prefix of every state, history and agent_log key of one namespace (and of its history horizon's meta key).</summary>
     public static byte[] NamespacePrefix(string ns)
     {
         var key = new byte[ComponentLength(ns)];
@@ -40,6 +40,9 @@ internal static class KeyCodec
         WriteEscaped(key, at, agentPrefix);
         return key;
     }
+
+    /// <summary>The namespace (first component) of a state, history or agent_log key.</summary>
+    public static string DecodeNamespace(ReadOnlySpan<byte> key) => DecodeKey(key, 0);
 
     /// <summary><c>ns ‖ agent ‖ key</c>: a record's identity, the key of the state column family.</summary>
     public static byte[] StateKey(string ns, string agentId, string key)

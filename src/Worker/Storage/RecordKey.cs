@@ -15,6 +15,9 @@ internal readonly struct RecordKey : IEquatable<RecordKey>
 
     public static RecordKey Of(string ns, string agentId, string key) => new(KeyCodec.StateKey(ns, agentId, key));
 
+    /// <summary>The identity whose state key is <paramref name="stateKey"/> (read from the store).</summary>
+    internal static RecordKey FromStateKey(byte[] stateKey) => new(stateKey);
+
     public bool Equals(RecordKey other) => StateKey.AsSpan().SequenceEqual(other.StateKey);
 
     public override bool Equals(object? obj) => obj is RecordKey other && Equals(other);

@@ -233,6 +233,47 @@ internal sealed class StateStore : IDisposable
     }
 
     /// <summary>
+    /// Writes housekeeping changes (a history horizon, no commit data) with sync, leaving meta's last commit_ts alone, so
+    /// it may run beside the commit loop. Not counted in <see cref="SyncedWrites"/> (commits and the store's own records).
+    /// Called through <see cref="StoreBatch.WriteHousekeepingSynced"/>; throws <see cref="StorageWriteException"/>.
+    /// </summary>
+    internal void WriteHousekeepingSynced(WriteBatch batch)
+    {
+        try
+        {
+            Handles.Db.Write(batch, s_syncedWrite);
+        }
+        catch (Exception e) when (e is RocksDbException or StorageUnavailableException)
+        {
+            throw new StorageWriteException($"Synced write to '{Path}' failed: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Compacts what history pruning of <paramref name="ns"/> below <paramref name="horizon"/> deleted (RocksDB's
+    /// CompactRange on the namespace's history and agent_log ranges and on the log below the horizon), so the deleted
+    /// entries and their tombstones leave the table files and the store's size on disk falls. Blocks while RocksDB
+    /// compacts (callers run beside the commit loop, holding a <see cref="ReadLease"/>); commits continue meanwhile.
+    /// Throws <see cref="StorageWriteException"/> when RocksDB fails.
+    /// </summary>
+    public void CompactHistory(string ns, long horizon)
+    {
+        var handles = Handles;
+        var start = KeyCodec.NamespacePrefix(ns);
+        var limit = KeyCodec.PrefixUpperBound(start);
+        try
+        {
+            handles.Db.CompactRange(start, limit, handles.History);
+            handles.Db.CompactRange(start, limit, handles.AgentLog);
+            handles.Db.CompactRange(null, KeyCodec.LogKey(horizon), handles.Log);
+        }
+        catch (RocksDbException e)
+        {
+            throw new StorageWriteException($"Compaction of '{Path}' failed: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
     /// Writes a consistent checkpoint of the whole store (every column family, at one point in time) into
     /// <paramref name="directory"/>, which must not exist yet: RocksDB's own files, hard-linked where the filesystem
     /// allows, without the <see cref="AcknowledgedWatermark"/>. Commits continue meanwhile. Callers hold a <see cref="ReadLease"/>.

@@ -6,8 +6,11 @@ namespace Statehouse.Worker.Storage;
 /// <summary>MessagePack settings for the store's own values (records, log entries, inbox entries).</summary>
 internal static class StorageFormat
 {
-    /// <summary>Version of the on-disk layout, recorded in meta. A store of another version is refused at open.</summary>
-    public const int SchemaVersion = 1;
+    /// <summary>
+    /// Version of the on-disk layout, recorded in meta. A store of another version is refused at open, but for version 1,
+    /// which is upgraded (<see cref="StoreMeta"/>): version 2 added history horizons and the log entries' commit time.
+    /// </summary>
+    public const int SchemaVersion = 2;
 
     public static MessagePackSerializerOptions Options { get; } = MessagePackSerializerOptions.Standard
         .WithResolver(StandardResolverAllowPrivate.Instance);

@@ -57,6 +57,23 @@ internal sealed class StoreBatch(StateStore store) : IDisposable
     /// <summary>Removes <paramref name="txnId"/>'s reply from the inbox (pruning).</summary>
     public void DeleteReply(string txnId) => _batch.Delete(KeyCodec.InboxKey(txnId), store.Handles.Inbox);
 
+    /// <summary>Removes a record's history entry at <paramref name="version"/> (history pruning; never its latest version).</summary>
+    public void DeleteHistory(RecordKey record, long version) =>
+        _batch.Delete(KeyCodec.HistoryKey(record.StateKey, version), store.Handles.History);
+
+    /// <summary>Removes the log entry at <paramref name="commitTs"/> (history pruning; never the last commit's).</summary>
+    public void DeleteLog(long commitTs) => _batch.Delete(KeyCodec.LogKey(commitTs), store.Handles.Log);
+
+    /// <summary>Removes an agent's agent_log entry at <paramref name="commitTs"/> (history pruning).</summary>
+    public void DeleteAgentLog(string ns, string agentId, long commitTs) =>
+        _batch.Delete(KeyCodec.AgentLogKey(KeyCodec.AgentPrefix(ns, agentId), commitTs), store.Handles.AgentLog);
+
+    /// <summary>
+    /// Makes <paramref name="horizon"/> the namespace's history horizon (meta <c>history_horizon ‖ ns</c>). Written with
+    /// <see cref="WriteHousekeepingSynced"/> before any delete it covers (docs/storage.md, "History horizons").
+    /// </summary>
+    public void SetHorizon(string ns, long horizon) => StoreMeta.PutHorizon(_batch, store.Handles, ns, horizon);
+
     /// <summary>
     /// Stages <paramref name="changes"/> in order: each is the call it stands for (<see cref="StoreChange"/>), so the
     /// same changes give the same keys and bytes in any store. Throws <see cref="ArgumentException"/> for a change that
@@ -92,6 +109,12 @@ internal sealed class StoreBatch(StateStore store) : IDisposable
     /// Throws <see cref="StorageWriteException"/> when the write fails; then nothing of the batch is stored.
     /// </summary>
     public void WriteSynced(long lastCommitTs) => store.WriteSynced(_batch, lastCommitTs, _position);
+
+    /// <summary>
+    /// Writes housekeeping (a history horizon) with sync, without touching the last commit_ts: the commit loop may be
+    /// writing meanwhile. Throws <see cref="StorageWriteException"/> when the write fails.
+    /// </summary>
+    public void WriteHousekeepingSynced() => store.WriteHousekeepingSynced(_batch);
 
     /// <summary>Writes the batch without sync: housekeeping only (no commit data), harmless to lose in a crash.</summary>
     public void WriteUnsynced() => store.WriteUnsynced(_batch);

@@ -15,6 +15,7 @@ internal static class StoreMeta
     private static readonly byte[] s_storeIdKey = "store_id"u8.ToArray();
     private static readonly byte[] s_positionKey = "replication_position"u8.ToArray();
     private static readonly byte[] s_adoptedKey = "adopted_store_id"u8.ToArray();
+    private static readonly byte[] s_horizonKey = "history_horizon"u8.ToArray();
     private const int PositionLength = 5 * sizeof(long);
     private static readonly ReadOptions s_defaultRead = new();
 
@@ -67,7 +68,7 @@ internal static class StoreMeta
         }
 
         var version = BinaryPrimitives.ReadInt64BigEndian(schema);
-        if (version != StorageFormat.SchemaVersion)
+        if (version != StorageFormat.SchemaVersion && version != 1)
         {
             throw new StoreOpenException(OtherSchemaVersion(path, version));
         }
@@ -80,7 +81,18 @@ internal static class StoreMeta
                 $"The store at '{path}' is inconsistent: meta says last commit_ts {lastCommitTs} but the log ends at {logged}. Refusing to open it.");
         }
 
-        return (lastCommitTs, ReadOrAddStoreId(handles, path, writeSynced));
+        var storeId = ReadOrAddStoreId(handles, path, writeSynced);
+        if (version == 1)
+        {
+            // 1 → 2: version 2 adds history horizons (none yet: a version-1 store was never pruned) and the log entries'
+            // commit time (older entries read 0). Only the version moves, with sync, before anything is served; a version-1
+            // worker then refuses the store, so it can never answer as-of reads below a horizon it does not know.
+            using var upgrade = new WriteBatch();
+            upgrade.Put(s_schemaVersionKey, EncodeInt64(StorageFormat.SchemaVersion), handles.Meta);
+            writeSynced(upgrade);
+        }
+
+        return (lastCommitTs, storeId);
     }
 
     /// <summary>The one message for a store of another schema version than <see cref="StorageFormat.SchemaVersion"/>.</summary>
@@ -147,6 +159,24 @@ internal static class StoreMeta
             BinaryPrimitives.ReadInt64BigEndian(span[16..]), BinaryPrimitives.ReadInt64BigEndian(span[24..]),
             BinaryPrimitives.ReadInt64BigEndian(span[32..]));
     }
+
+    /// <summary>
+    /// The meta key of a namespace's history horizon: <c>history_horizon</c> ‖ the namespace as a key component
+    /// (<see cref="KeyCodec.NamespacePrefix"/>). Its value is the horizon's commit_ts, 8 bytes big-endian.
+    /// </summary>
+    public static byte[] HorizonKey(string ns) => [.. s_horizonKey, .. KeyCodec.NamespacePrefix(ns)];
+
+    /// <summary>Adds a namespace's history horizon (a commit_ts) to a batch.</summary>
+    public static void PutHorizon(WriteBatch batch, StoreHandles handles, string ns, long horizon) =>
+        batch.Put(HorizonKey(ns), EncodeInt64(horizon), handles.Meta);
+
+    /// <summary>Decodes a stored horizon; 0 (nothing pruned) for none. Throws <see cref="StorageReadException"/> for a damaged one.</summary>
+    public static long DecodeHorizon(byte[]? bytes) => bytes switch
+    {
+        null => 0,
+        { Length: 8 } => BinaryPrimitives.ReadInt64BigEndian(bytes),
+        _ => throw new StorageReadException($"a damaged history horizon ({bytes.Length} bytes instead of 8)"),
+    };
 
     /// <summary>Adds a store id to a batch (an empty store taking its deployment's id).</summary>
     public static void PutStoreId(WriteBatch batch, StoreHandles handles, Guid storeId) =>

@@ -42,22 +42,37 @@ internal sealed class StoreReader : IDisposable
     public StoredRecord? GetRecord(string ns, string agentId, string key) => GetRecord(RecordKey.Of(ns, agentId, key));
 
     /// <summary>
-    /// The record as it was at <paramref name="version"/> (1 = its first write), or null when it has no such version.
-    /// Consecutive versions of one record are read by stepping one iterator (<see cref="HistoryReader"/>).
+    /// The record as it was at <paramref name="version"/> (1 = its first write), or null when it never had that version.
+    /// Consecutive versions of one record are read by stepping one iterator (<see cref="HistoryReader"/>). Throws
+    /// <see cref="HistoryPrunedException"/> when it had it but history retention removed it.
     /// </summary>
     public StoredRecord? GetHistory(string ns, string agentId, string key, long version)
     {
+        StoredRecord? found;
         try
         {
-            return (_history ??= new HistoryReader(_store, _readOptions)).Read(ns, agentId, key, version);
+            found = (_history ??= new HistoryReader(_store, _readOptions)).Read(ns, agentId, key, version);
         }
         catch (RocksDbException e)
         {
             throw Failed(e);
         }
+
+        // History holds every version up to the latest until pruning removes older ones (never the latest).
+        if (found is null && version > 0 && GetRecord(ns, agentId, key) is { } latest && version < latest.Version)
+        {
+            throw Pruned(ns, $"version {version} of '{agentId}'/'{key}' was removed by history retention");
+        }
+
+        return found;
     }
 
-    /// <summary>The record as it was right after commit_ts <paramref name="commitTs"/>: its newest version committed at or before it, or null.</summary>
+    /// <summary>
+    /// The record as it was right after commit_ts <paramref name="commitTs"/>: its newest version committed at or before
+    /// it, or null when it did not exist then. Exact also on a pruned store: a record's kept versions are always its newest
+    /// ones, so a kept version at or before <paramref name="commitTs"/> is the answer; when none is kept but older versions
+    /// were, throws <see cref="HistoryPrunedException"/>.
+    /// </summary>
     public StoredRecord? GetRecordAsOf(string ns, string agentId, string key, long commitTs)
     {
         try
@@ -159,6 +174,7 @@ internal sealed class StoreReader : IDisposable
         var stateKey = KeyCodec.StateKey(ns, agentId, key);
         using var iterator = OpenIterator(_store.Handles.History);
         iterator.SeekForPrev(KeyCodec.HistoryKey(stateKey, long.MaxValue));
+        long oldest = 0;
         for (; iterator.Valid() && KeyCodec.HasPrefix(iterator.GetKeySpan(), stateKey); iterator.Prev())
         {
             var record = StorageFormat.Deserialize<StoredRecord>(iterator.Value());
@@ -166,9 +182,159 @@ internal sealed class StoreReader : IDisposable
             {
                 return record;
             }
+
+            oldest = record.Version;
         }
 
-        return null;
+        // Every kept version is newer than commitTs: the record did not exist then only if its first version is kept.
+        return oldest > 1
+            ? throw Pruned(ns, $"the state of '{agentId}'/'{key}' as of commit_ts {commitTs} was removed by history retention (its oldest kept version is {oldest})")
+            : null;
+    }
+
+    /// <summary>The namespace's history horizon (a commit_ts; every version and log entry at or above it is kept), 0 when nothing was pruned.</summary>
+    public long GetHorizon(string ns) => StoreMeta.DecodeHorizon(Get(_store.Handles.Meta, StoreMeta.HorizonKey(ns)));
+
+    /// <summary>Every namespace that has records, in key order. Lazy.</summary>
+    public IEnumerable<string> ReadNamespaces() => Translated(ReadNamespaceNames());
+
+    /// <summary>
+    /// The history versions of <paramref name="ns"/> that <paramref name="prune"/> selects, record by record, each
+    /// record's from its oldest kept version up: <paramref name="prune"/> gets the record's latest version and one older
+    /// version, and the first it refuses ends that record (kept versions are always each record's newest). The latest
+    /// version is never offered. Lazy.
+    /// </summary>
+    public IEnumerable<(RecordKey Record, long Version, long CommitTs)> ReadPrunableVersions(string ns, Func<long, StoredRecord, bool> prune) =>
+        Translated(ReadPrunable(ns, prune));
+
+    /// <summary>The commit_ts of every log entry of <paramref name="ns"/> below <paramref name="horizon"/>, ascending. Lazy.</summary>
+    public IEnumerable<long> ReadLogBelow(string ns, long horizon) => Translated(ReadLogEntriesBelow(ns, horizon));
+
+    /// <summary>Every agent_log entry of <paramref name="ns"/> below <paramref name="horizon"/>, agent by agent. Lazy.</summary>
+    public IEnumerable<(string AgentId, long CommitTs)> ReadAgentLogBelow(string ns, long horizon) => Translated(ReadAgentEntriesBelow(ns, horizon));
+
+    /// <summary>
+    /// The first commit_ts at or after <paramref name="fromCommitTs"/> committed at or after <paramref name="cutoffUnixMs"/>
+    /// by the log entries' commit time; when none is, the last commit_ts in this view (the log's last entry is always
+    /// kept); null when the log holds nothing from <paramref name="fromCommitTs"/> on. Entries without a time (written by
+    /// schema-1 workers) count as committed no later than the first timed entry after them: a run of them ends the search
+    /// when that entry does.
+    /// </summary>
+    public long? FindFirstCommitSince(long fromCommitTs, long cutoffUnixMs)
+    {
+        try
+        {
+            using var iterator = OpenIterator(_store.Handles.Log);
+            long? untimedRun = null;
+            long? last = null;
+            for (iterator.Seek(KeyCodec.LogKey(fromCommitTs)); iterator.Valid(); iterator.Next())
+            {
+                var commitTs = KeyCodec.ReadInt64(iterator.GetKeySpan());
+                last = commitTs;
+                var committedAt = StorageFormat.Deserialize<LogEntry>(iterator.Value()).CommittedAtUnixMs;
+                if (committedAt == 0)
+                {
+                    untimedRun ??= commitTs;
+                }
+                else if (committedAt >= cutoffUnixMs)
+                {
+                    return untimedRun ?? commitTs;
+                }
+                else
+                {
+                    untimedRun = null;
+                }
+            }
+
+            return untimedRun ?? last;
+        }
+        catch (RocksDbException e)
+        {
+            throw Failed(e);
+        }
+    }
+
+    private HistoryPrunedException Pruned(string ns, string what)
+    {
+        var horizon = GetHorizon(ns);
+        return new HistoryPrunedException(
+            $"{what}; namespace '{ns}' keeps every version and replay event from its history horizon, commit_ts {horizon}, on (on this worker)",
+            horizon);
+    }
+
+    private IEnumerable<string> ReadNamespaceNames()
+    {
+        using var iterator = OpenIterator(_store.Handles.State);
+        iterator.SeekToFirst();
+        while (iterator.Valid())
+        {
+            var ns = KeyCodec.DecodeNamespace(iterator.GetKeySpan());
+            yield return ns;
+            iterator.Seek(KeyCodec.PrefixUpperBound(KeyCodec.NamespacePrefix(ns))!);
+        }
+    }
+
+    private IEnumerable<(RecordKey Record, long Version, long CommitTs)> ReadPrunable(string ns, Func<long, StoredRecord, bool> prune)
+    {
+        var prefix = KeyCodec.NamespacePrefix(ns);
+        using var records = OpenIterator(_store.Handles.State);
+        using var versions = OpenIterator(_store.Handles.History);
+        for (records.Seek(prefix); records.Valid() && KeyCodec.HasPrefix(records.GetKeySpan(), prefix); records.Next())
+        {
+            var stateKey = records.GetKeySpan().ToArray();
+            var latest = StorageFormat.Deserialize<StoredRecord>(records.Value()).Version;
+            for (versions.Seek(KeyCodec.HistoryKey(stateKey, 0)); versions.Valid() && KeyCodec.HasPrefix(versions.GetKeySpan(), stateKey); versions.Next())
+            {
+                var stored = StorageFormat.Deserialize<StoredRecord>(versions.Value());
+                if (stored.Version >= latest || !prune(latest, stored))
+                {
+                    break;
+                }
+
+                yield return (RecordKey.FromStateKey(stateKey), stored.Version, stored.CommitTs);
+            }
+        }
+    }
+
+    private IEnumerable<long> ReadLogEntriesBelow(string ns, long horizon)
+    {
+        using var iterator = OpenIterator(_store.Handles.Log);
+        for (iterator.SeekToFirst(); iterator.Valid(); iterator.Next())
+        {
+            var commitTs = KeyCodec.ReadInt64(iterator.GetKeySpan());
+            if (commitTs >= horizon)
+            {
+                yield break;
+            }
+
+            if (string.Equals(StorageFormat.Deserialize<LogEntry>(iterator.Value()).Namespace, ns, StringComparison.Ordinal))
+            {
+                yield return commitTs;
+            }
+        }
+    }
+
+    private IEnumerable<(string AgentId, long CommitTs)> ReadAgentEntriesBelow(string ns, long horizon)
+    {
+        var prefix = KeyCodec.NamespacePrefix(ns);
+        using var iterator = OpenIterator(_store.Handles.AgentLog);
+        iterator.Seek(prefix);
+        while (iterator.Valid() && KeyCodec.HasPrefix(iterator.GetKeySpan(), prefix))
+        {
+            var key = iterator.GetKeySpan();
+            var agentPrefix = key[..^8].ToArray();
+            var commitTs = KeyCodec.ReadInt64(key[^8..]);
+            if (commitTs < horizon)
+            {
+                yield return (KeyCodec.DecodeKey(agentPrefix, prefix.Length), commitTs);
+                iterator.Next();
+            }
+            else
+            {
+                // The rest of this agent's entries are at or above the horizon: on to the next agent.
+                iterator.Seek(KeyCodec.AgentLogKey(agentPrefix, long.MaxValue));
+            }
+        }
     }
 
     private IEnumerable<(string Key, StoredRecord Record)> ReadKeys(string ns, string agentId, string keyPrefix, string? afterKey)

@@ -10,6 +10,7 @@ public sealed class WorkerStartupTests(BrokerFixture broker, ITestOutputHelper o
     [InlineData("Statehouse:Broker:QueuePrefix", "bad prefix!", "QueuePrefix")]
     [InlineData("Statehouse:Commit:Prefetch", "10", "Prefetch")]
     [InlineData("Statehouse:Commit:MemoryBudgetBytes", "2097152", "MemoryBudgetBytes")]
+    [InlineData("Statehouse:History:Retention:Namespaces:agents:KeepVersions", "0", "Statehouse:History:Retention:Namespaces:agents:KeepVersions")]
     public async Task Start_InvalidSetting_ExitsBeforeReadyNamingTheSetting(string key, string value, string named)
     {
         var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => Scope.StartWorkerAsync((key, value)));

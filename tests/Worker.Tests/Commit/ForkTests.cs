@@ -1,5 +1,6 @@
 using Statehouse.Contracts;
 using Statehouse.Worker.Commit;
+using Statehouse.Worker.Storage;
 using static Statehouse.Worker.Tests.TempStore;
 
 namespace Statehouse.Worker.Tests.Commit;
@@ -251,6 +252,31 @@ public sealed class ForkTests : IDisposable
     /// run-1's history: a, b (commit 1, 2), then a deleted and c written (3) — the fork point — then b overwritten and d
     /// written (4). Returns the fork point and the values the keys held then.
     /// </summary>
+    [Fact]
+    public void Fork_AtACommitTsRetentionPruned_HistoryPrunedAndNothingWritten()
+    {
+        var old = _store.Commit(Operation.Write("run-1", "k", Value(1))).CommitTs;
+        foreach (var i in Enumerable.Range(2, 4))
+        {
+            _store.Commit(Operation.Write("run-1", "k", Value(i)));
+        }
+
+        var kept = _store.Commit(Operation.Write("run-1", "k", Value(6))).CommitTs;
+        new HistoryPruner(_store.Store, new HistoryOptions
+        {
+            Retention = new HistoryRetentionOptions { Default = new HistoryRetention { KeepVersions = 2 } },
+        }, _store.Time).PruneOnce();
+
+        var reply = _store.Commit(Operation.Fork("run-2", "run-1", old));
+
+        Assert.Equal((CommitStatus.Rejected, ErrorCode.HistoryPruned), (reply.Status, reply.ErrorCode));
+        Assert.Contains($"cannot fork 'run-1' as of commit_ts {old}", reply.ErrorMessage, StringComparison.Ordinal);
+        Assert.Empty(Keys("run-2"));
+        // Above what was pruned the fork reads exactly.
+        Assert.Equal(CommitStatus.Committed, _store.Commit(Operation.Fork("run-3", "run-1", kept)).Status);
+        Assert.Equal(Value(6), _store.Get("run-3", "k").Value);
+    }
+
     private (long ForkAt, Dictionary<string, byte[]> Values) WriteSourceHistory()
     {
         var values = new Dictionary<string, byte[]>

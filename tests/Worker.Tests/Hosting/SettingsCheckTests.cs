@@ -53,7 +53,7 @@ public sealed class SettingsCheckTests
 
         Assert.Equal(
             [
-                "Statehouse:Bogus is not a setting; Statehouse has Broker, Storage, Commit, Limits, Reads, Authorization, Backup, Http, Replication.",
+                "Statehouse:Bogus is not a setting; Statehouse has Broker, Storage, Commit, Limits, Reads, Authorization, Backup, Http, Replication, History.",
                 "Statehouse:Commit:MaxBatchCont is not a setting; Statehouse:Commit has MaxBatchCount, MaxBatchBytes, Prefetch, MemoryBudgetBytes, InboxRetention.",
             ],
             problems);
@@ -135,6 +135,30 @@ public sealed class SettingsCheckTests
             "Statehouse:Commit:MemoryBudgetBytes (2097152) cannot hold one delivery of Statehouse:Limits:MaxMessageBytes (4194304, received " +
             "into a buffer of 4194304 bytes); raise the budget to at least 4194304 or lower MaxMessageBytes.",
             problem);
+    }
+
+    [Fact]
+    public void Find_HistoryRetentionOutOfRange_NamesTheDefaultAndTheNamespacesKey()
+    {
+        var problems = Find(
+            ("Statehouse:History:Retention:Default:KeepVersions", "0"),
+            ("Statehouse:History:Retention:Namespaces:agents:KeepNewerThan", "00:00:00"),
+            ("Statehouse:History:Retention:Namespaces:runs:KeepVersions", "10"));
+
+        Assert.Equal(
+            [
+                "The field Statehouse:History:Retention:Default:KeepVersions must be between 1 and 2147483647 (got 0).",
+                "The field Statehouse:History:Retention:Namespaces:agents:KeepNewerThan must be between 00:00:01 and 36500.00:00:00 (got 00:00:00).",
+            ],
+            problems);
+    }
+
+    [Fact]
+    public void Find_HistoryRetentionUnknownKey_NamesTheRulesSettings()
+    {
+        var problem = Assert.Single(Find(("Statehouse:History:Retention:Namespaces:agents:KeepVersion", "10")));
+
+        Assert.StartsWith("Statehouse:History:Retention:Namespaces:agents:KeepVersion is not a setting", problem, StringComparison.Ordinal);
     }
 
     private static IReadOnlyList<string> Find(params (string Key, string Value)[] settings)

@@ -19,11 +19,11 @@ public sealed class StoreMetaTests : IDisposable
     public void Open_OtherSchemaVersion_RefusesNamingBothVersions()
     {
         StateStore.Open(StorePath).Dispose();
-        ChangeMeta(db => db.Put("schema_version"u8.ToArray(), Int64(2), db.GetColumnFamily(ColumnFamilyNames.Meta)));
+        ChangeMeta(db => db.Put("schema_version"u8.ToArray(), Int64(3), db.GetColumnFamily(ColumnFamilyNames.Meta)));
 
         var error = Assert.Throws<StoreOpenException>(() => StateStore.Open(StorePath));
 
-        Assert.Contains("has schema version 2; this worker reads version 1", error.Message, StringComparison.Ordinal);
+        Assert.Contains("has schema version 3; this worker reads version 2", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

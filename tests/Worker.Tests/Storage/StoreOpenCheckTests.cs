@@ -119,6 +119,30 @@ public sealed class StoreOpenCheckTests : IDisposable
     }
 
     /// <summary>Changes the closed store at <see cref="StorePath"/> through bare RocksDB, every column family open.</summary>
+    [Fact]
+    public void Open_SchemaVersion1_UpgradesTo2KeepingTheData()
+    {
+        using (var store = StateStore.Open(StorePath))
+        {
+            using var batch = new StoreBatch(store);
+            batch.PutRecord(RecordKey.Of("ns", "agent", "k"), new StoredRecord(1, 1, false, [7]));
+            batch.AppendLog(1, new LogEntry("txn-1", "ns", [new LoggedOperation("agent", "k", Contracts.OperationKind.Write, 1)]));
+            batch.WriteSynced(1);
+        }
+
+        ChangeStore(db => db.Put("schema_version"u8.ToArray(), BigEndian(1), db.GetColumnFamily(ColumnFamilyNames.Meta), new WriteOptions().SetSync(true)));
+
+        using (var upgraded = StateStore.Open(StorePath))
+        {
+            using var reader = StoreReader.OpenLatest(upgraded);
+            Assert.Equal([7], reader.GetRecord("ns", "agent", "k")!.Value!);
+            Assert.Equal((1L, 0L), (upgraded.LastCommitTs, reader.GetHorizon("ns")));
+        }
+
+        Assert.Equal(2, StorageFormat.SchemaVersion);
+        Assert.Equal(2L, StoreMeta.ReadSchemaVersion(StorePath));
+    }
+
     private void ChangeStore(Action<RocksDb> change)
     {
         using var db = RocksDb.Open(new DbOptions(), StorePath, StateStore.AllFamilies());

@@ -184,6 +184,40 @@ public sealed class StoreSchemaTests : IDisposable
     }
 
     /// <summary>Stages changes in one batch and writes it synced with <paramref name="lastCommitTs"/>, as a commit does.</summary>
+    [Theory]
+    [InlineData(700, 1L)]   // the first entry is new enough
+    [InlineData(1_000, 2L)] // entry 1 (800) is older; the untimed run 2-3 comes before entry 4 (1,000, new enough): it may be too
+    [InlineData(1_050, 5L)] // entry 4 (1,000) is older, so the untimed run before it is older too; entry 5 (1,100) is not
+    [InlineData(5_000, 5L)] // nothing that new: the last entry
+    public void FindFirstCommitSince_UntimedSchema1Entries_CountAsNoLaterThanTheNextTimedOne(long cutoffUnixMs, long expected)
+    {
+        long[] committedAt = [800, 0, 0, 1_000, 1_100];
+        for (var ts = 1; ts <= committedAt.Length; ts++)
+        {
+            var at = committedAt[ts - 1];
+            Write(ts, batch => batch.AppendLog(ts, new LogEntry($"txn-{ts}", "ns", [new LoggedOperation("agent", "k", OperationKind.Write, ts)], at)));
+        }
+
+        using var reader = StoreReader.OpenSnapshot(_store);
+
+        Assert.Equal(expected, reader.FindFirstCommitSince(1, cutoffUnixMs));
+    }
+
+    [Fact]
+    public void GetHorizon_SetThroughBatch_ReadsBackPerNamespace()
+    {
+        using (var batch = new StoreBatch(_store))
+        {
+            batch.SetHorizon("ns", 42);
+            batch.SetHorizon("ns\0x", 7);
+            batch.WriteHousekeepingSynced();
+        }
+
+        using var reader = StoreReader.OpenSnapshot(_store);
+
+        Assert.Equal((42L, 7L, 0L), (reader.GetHorizon("ns"), reader.GetHorizon("ns\0x"), reader.GetHorizon("n")));
+    }
+
     private void Write(long lastCommitTs, Action<StoreBatch> stage)
     {
         using var batch = new StoreBatch(_store);
