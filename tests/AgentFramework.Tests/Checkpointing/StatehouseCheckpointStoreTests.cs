@@ -177,6 +177,51 @@ public sealed class StatehouseCheckpointStoreTests(BrokerFixture broker, ITestOu
         Assert.Contains(entries, e => e.ParentCheckpointId == afterPlan.CheckpointId && e.Sequence > 3);
     }
 
+    [Fact]
+    public async Task Workflow_TwoResumersOfOneSession_OneFinishesTheOtherGetsTheConflict()
+    {
+        await Scope.StartWorkerAsync();
+        var seedClient = await Scope.ConnectClientAsync();
+        await using (var run = await InProcessExecution.RunStreamingAsync(
+            new ThreeStepWorkflow().Workflow, "q", CheckpointManager.CreateJson(new StatehouseCheckpointStore(seedClient)), "session-c", Ct))
+        {
+            Assert.Empty((await WorkflowRuns.WatchAsync(run, Ct)).Errors);
+        }
+
+        var seedStore = new StatehouseCheckpointStore(seedClient);
+        var before = await seedStore.ListCheckpointsAsync("session-c", Ct).ToListAsync(Ct);
+        var afterPlan = new CheckpointInfo("session-c", before[0].CheckpointId);
+
+        var first = new StatehouseCheckpointStore(await Scope.ConnectClientAsync());
+        var second = new StatehouseCheckpointStore(await Scope.ConnectClientAsync());
+        await using var runA = await InProcessExecution.ResumeStreamingAsync(new ThreeStepWorkflow().Workflow, afterPlan, CheckpointManager.CreateJson(first), Ct);
+        await using var runB = await InProcessExecution.ResumeStreamingAsync(new ThreeStepWorkflow().Workflow, afterPlan, CheckpointManager.CreateJson(second), Ct);
+        var outcomes = await Task.WhenAll(WorkflowRuns.WatchAsync(runA, Ct), WorkflowRuns.WatchAsync(runB, Ct));
+        foreach (var outcome in outcomes)
+        {
+            Output.WriteLine($"outputs [{string.Join(", ", outcome.Outputs)}], checkpoints {outcome.Checkpoints.Count}, errors [{string.Join(" | ", outcome.Errors.Select(e => e.GetType().Name + ": " + e.Message))}]");
+        }
+
+        var winner = Assert.Single(outcomes, o => o.Errors.Count == 0);
+        var loser = Assert.Single(outcomes, o => o.Errors.Count > 0);
+        Assert.Equal([ThreeStepWorkflow.ExpectedAnswer("q")], winner.Outputs);
+        Assert.Contains(loser.Errors, e => FindConflict(e) is { SessionId: "session-c" });
+
+        // No fork: everything saved after the restore is one chain, the winner's.
+        var after = (await seedStore.ListCheckpointsAsync("session-c", Ct).ToListAsync(Ct)).Skip(before.Count).ToList();
+        Assert.Equal(winner.Checkpoints.Select(c => c.CheckpointId), after.Select(e => e.CheckpointId));
+        Assert.Equal(afterPlan.CheckpointId, after[0].ParentCheckpointId);
+        Assert.Equal(after.Select(e => e.CheckpointId).SkipLast(1), after.Skip(1).Select(e => e.ParentCheckpointId));
+    }
+
+    private static StatehouseCheckpointConflictException? FindConflict(Exception? error) => error switch
+    {
+        null => null,
+        StatehouseCheckpointConflictException conflict => conflict,
+        AggregateException aggregate => aggregate.InnerExceptions.Select(FindConflict).FirstOrDefault(c => c is not null),
+        _ => FindConflict(error.InnerException),
+    };
+
     private static JsonElement Json(string text)
     {
         using var document = JsonDocument.Parse(text);
