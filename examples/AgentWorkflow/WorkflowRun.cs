@@ -54,7 +54,7 @@ internal sealed class WorkflowRun
         catch (StatehouseCheckpointConflictException e)
         {
             await errors.WriteLineAsync($"Checkpoint conflict: {e.Message}");
-            await errors.WriteLineAsync("This process stopped without saving its step; the session's checkpoints are those of the process that saved first.");
+            await errors.WriteLineAsync("This process stopped; its checkpoint was not saved, so the session's checkpoints are those of the process that saved first.");
             return ExitCodes.CheckpointConflict;
         }
         catch (StatehouseTimeoutException e)
