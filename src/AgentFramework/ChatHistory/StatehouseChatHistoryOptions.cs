@@ -1,0 +1,58 @@
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+
+namespace Statehouse.AgentFramework.ChatHistory;
+
+/// <summary>
+/// Where and how <see cref="StatehouseChatHistoryProvider"/> keeps conversations: conversation <c>C</c> is the agent
+/// <c><see cref="AgentIdPrefix"/> + C</c> in <see cref="Namespace"/>.
+/// </summary>
+public sealed class StatehouseChatHistoryOptions
+{
+    /// <summary>The default <see cref="AgentIdPrefix"/>: conversation <c>c1</c> lives under agent id <c>chat:c1</c>.</summary>
+    public const string DefaultAgentIdPrefix = "chat:";
+
+    /// <summary>Statehouse namespace of the conversations; null = the client's default namespace.</summary>
+    public string? Namespace { get; set; }
+
+    /// <summary>Prefix of every conversation's agent id (may be empty).</summary>
+    public string AgentIdPrefix { get; set; } = DefaultAgentIdPrefix;
+
+    /// <summary>
+    /// The most messages loaded into an agent's context: the last N of the conversation (default 100); null = all.
+    /// Everything stays stored; this bounds only what one invocation reads. Applied before <see cref="ChatReducer"/>.
+    /// </summary>
+    public int? MaxMessagesInContext { get; set; } = 100;
+
+    /// <summary>Optional reducer (e.g. <c>MessageCountingChatReducer</c>, a summarizer) run on the loaded messages before the agent sees them; the stored history is unchanged.</summary>
+    public IChatReducer? ChatReducer { get; set; }
+
+    /// <summary>How many times an append is tried when another writer appended to the same conversation at the same moment (CONFLICT); default 10.</summary>
+    public int MaxAppendAttempts { get; set; } = 10;
+
+    /// <summary>Serializer of <see cref="ChatMessage"/> (stored as JSON text); null = <see cref="AIJsonUtilities.DefaultOptions"/>.</summary>
+    public JsonSerializerOptions? JsonSerializerOptions { get; set; }
+
+    /// <summary>Key in <c>AgentSession.StateBag</c> that holds a session's conversation id; default <c>StatehouseChatHistoryProvider</c>.</summary>
+    public string StateKey { get; set; } = nameof(StatehouseChatHistoryProvider);
+
+    /// <summary>Throws <see cref="ArgumentException"/> (or a subtype) naming the first invalid option.</summary>
+    public void Validate()
+    {
+        if (Namespace is not null && string.IsNullOrWhiteSpace(Namespace))
+        {
+            throw new ArgumentException("Namespace must be null (the client's default) or a non-empty name.", nameof(Namespace));
+        }
+
+        ArgumentNullException.ThrowIfNull(AgentIdPrefix, nameof(AgentIdPrefix));
+        if (MaxMessagesInContext is { } max)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max, nameof(MaxMessagesInContext));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxAppendAttempts, nameof(MaxAppendAttempts));
+        ArgumentException.ThrowIfNullOrEmpty(StateKey, nameof(StateKey));
+    }
+
+    internal StatehouseChatHistoryOptions Clone() => (StatehouseChatHistoryOptions)MemberwiseClone();
+}
