@@ -96,6 +96,18 @@ internal sealed class WorkflowRun
 
             await _output.WriteLineAsync($"Resuming from the session's last checkpoint {latest.CheckpointId}, read from Statehouse.");
             run = await environment.ResumeStreamingAsync(workflow, latest);
+
+            // The store takes the head it reads while restoring as the version its next save expects. Had another process
+            // saved between reading `latest` and the restore, that head would be newer than the restored checkpoint and the
+            // next save would fork the chain; the head still being `latest` now rules that out.
+            if (await store.GetLatestCheckpointAsync(_args.SessionId) is { } head && head.CheckpointId != latest.CheckpointId)
+            {
+                await run.DisposeAsync();
+                await _errors.WriteLineAsync($"Checkpoint conflict: session {_args.SessionId} moved on to checkpoint {head.CheckpointId} while this process " +
+                    $"restored {latest.CheckpointId}: another process is running it. Nothing was run or saved.");
+                return ExitCodes.CheckpointConflict;
+            }
+
             if (_args.PauseAfterRestore)
             {
                 await _output.WriteLineAsync("Paused after restoring; continuing when standard input ends.");

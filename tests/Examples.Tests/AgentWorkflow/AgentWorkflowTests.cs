@@ -88,6 +88,26 @@ public sealed class AgentWorkflowTests(WorkerFixture worker) : IClassFixture<Wor
     }
 
     [Fact]
+    public async Task Resume_TwoProcessesRacingUnaligned_NeverForkTheChain()
+    {
+        await using var client = await worker.ConnectClientAsync();
+        var store = new StatehouseCheckpointStore(client);
+        var session = NewSession();
+        var (crashCode, crashOutput) = await worker.RunToEndAsync(s_dll, "--session", session, "--crash-at-step", "1");
+        Assert.True(crashCode != ExitCodes.Done, crashOutput);
+
+        var results = await Task.WhenAll(
+            worker.RunToEndAsync(s_dll, "--session", session, "--resume"),
+            worker.RunToEndAsync(s_dll, "--session", session, "--resume"));
+
+        // Whatever the interleaving: one finishes; the other finishes too (it restored after the end) or stops with the conflict.
+        var both = string.Join("\n---\n", results.Select(r => $"exit {r.ExitCode}:\n{r.Output}"));
+        Assert.Contains(results, r => r.ExitCode == ExitCodes.Done);
+        Assert.All(results, r => Assert.True(r.ExitCode is ExitCodes.Done or ExitCodes.CheckpointConflict, both));
+        await AssertLinearChainAsync(store, session, StepCount);
+    }
+
+    [Fact]
     public async Task Resume_UnknownSession_ExitsWithAClearErrorAndWritesNothing()
     {
         await using var client = await worker.ConnectClientAsync();
