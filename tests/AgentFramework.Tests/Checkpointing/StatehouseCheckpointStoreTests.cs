@@ -75,6 +75,29 @@ public sealed class StatehouseCheckpointStoreTests(BrokerFixture broker, ITestOu
     }
 
     [Fact]
+    public async Task CreateCheckpointAsync_NamespaceOption_WritesIntoThatNamespaceOnly()
+    {
+        var client = await StartWorkerAndClientAsync();
+        var store = new StatehouseCheckpointStore(client, new StatehouseCheckpointStoreOptions { Namespace = "workflows" });
+
+        var saved = await store.CreateCheckpointAsync("s", Json("{}"));
+
+        Assert.Equal([saved], await store.RetrieveIndexAsync("s"));
+        Assert.Single(await client.ReplayAsync("workflow:s", @namespace: "workflows", ct: Ct).ToListAsync(Ct));
+        Assert.Empty(await client.ReplayAsync("workflow:s", ct: Ct).ToListAsync(Ct));
+        Assert.Empty(await new StatehouseCheckpointStore(client).RetrieveIndexAsync("s"));
+    }
+
+    [Fact]
+    public void Constructor_WhiteSpaceNamespace_ThrowsNamingTheOption()
+    {
+        var options = new StatehouseCheckpointStoreOptions { Namespace = " " };
+
+        var error = Assert.Throws<ArgumentException>(() => options.Validate());
+        Assert.Equal(nameof(StatehouseCheckpointStoreOptions.Namespace), error.ParamName);
+    }
+
+    [Fact]
     public async Task CreateCheckpointAsync_TwoStoresResumeOneSession_SecondSaveConflictsAndWritesNothing()
     {
         var client = await StartWorkerAndClientAsync();
