@@ -67,6 +67,7 @@ internal sealed partial record WorkflowArguments(
                 : session is not null && !SessionPattern().IsMatch(session) ? $"--session must be 1-64 characters of A-Z a-z 0-9 _ -, got '{session}'"
                 : crashAtStep < 1 ? $"--crash-at-step must be a step number (1 or more), got '{crashAtStep}'"
                 : parse.GetValue(s_pauseAfterRestore) && !resume ? "--pause-after-restore only applies to --resume"
+                : resume && parse.GetValue(s_question) is not null ? "--question does not apply to --resume: a resumed session continues with the question in its checkpoint"
                 : !resume && ScriptedChatClient.TopicsOf(question).Count == 0 ? $"The scripted planner finds no topic in that question; it knows {ScriptedChatClient.KnownTopics}."
                 : null;
             if (error is not null)
