@@ -49,11 +49,21 @@ public sealed class WorkerFixture : IAsyncLifetime
     /// <summary>Runs <paramref name="dll"/> with <c>--amqp</c> and <c>--prefix</c> of this worker plus <paramref name="arguments"/>, to its end.</summary>
     public async Task<(int ExitCode, string Output)> RunToEndAsync(string dll, params string[] arguments)
     {
-        await using var process = ChildProcess.StartDotnet(dll, ["--amqp", BrokerUri.ToString(), "--prefix", Prefix, .. arguments],
-            new ChildProcessOptions { Environment = new Dictionary<string, string?> { ["DOTNET_ENVIRONMENT"] = "Production" } });
+        await using var process = Start(dll, redirectInput: false, arguments);
         var exitCode = await process.WaitForExitAsync(TimeSpan.FromMinutes(2));
         return (exitCode, process.Output);
     }
+
+    /// <summary>
+    /// Starts <paramref name="dll"/> like <see cref="RunToEndAsync"/> without waiting; with <paramref name="redirectInput"/>
+    /// its standard input stays open until <see cref="ChildProcess.WriteInputAsync"/>. The caller disposes it.
+    /// </summary>
+    public ChildProcess Start(string dll, bool redirectInput, params string[] arguments) =>
+        ChildProcess.StartDotnet(dll, ["--amqp", BrokerUri.ToString(), "--prefix", Prefix, .. arguments], new ChildProcessOptions
+        {
+            Environment = new Dictionary<string, string?> { ["DOTNET_ENVIRONMENT"] = "Production" },
+            RedirectInput = redirectInput,
+        });
 
     public async Task DisposeAsync()
     {
