@@ -97,9 +97,8 @@ internal sealed class WorkflowRun
             await _output.WriteLineAsync($"Resuming from the session's last checkpoint {latest.CheckpointId}, read from Statehouse.");
             run = await environment.ResumeStreamingAsync(workflow, latest);
 
-            // The store takes the head it reads while restoring as the version its next save expects. Had another process
-            // saved between reading `latest` and the restore, that head would be newer than the restored checkpoint and the
-            // next save would fork the chain; the head still being `latest` now rules that out.
+            // Had another process saved between reading `latest` and the restore, the store would refuse this run's first
+            // save (its parent would not be the session's head); checking now spares running a step for nothing.
             if (await store.GetLatestCheckpointAsync(_args.SessionId) is { } head && head.CheckpointId != latest.CheckpointId)
             {
                 await run.DisposeAsync();

@@ -77,7 +77,9 @@ public sealed class StatehouseCheckpointStore : JsonCheckpointStore
     /// Saves <paramref name="value"/> (the framework's checkpoint JSON) as a new checkpoint of <paramref name="sessionId"/>
     /// after <paramref name="parent"/>, in one transaction; returns its <see cref="CheckpointInfo"/> (a fresh GUID id).
     /// </summary>
-    /// <exception cref="StatehouseCheckpointConflictException">Another writer saved to the session since this store last saw it; nothing was written.</exception>
+    /// <exception cref="StatehouseCheckpointConflictException">Another writer saved to the session since this store last saw it, or
+    /// <paramref name="parent"/> is not the session's head as this store last saw it (the save would branch the session;
+    /// unless <see cref="StatehouseCheckpointStoreOptions.AllowBranches"/>); nothing was written.</exception>
     /// <exception cref="StatehouseException">The commit failed otherwise (e.g. PAYLOAD_TOO_LARGE, a timeout).</exception>
     public override async ValueTask<CheckpointInfo> CreateCheckpointAsync(string sessionId, JsonElement value, CheckpointInfo? parent = null)
     {
@@ -85,6 +87,13 @@ public sealed class StatehouseCheckpointStore : JsonCheckpointStore
         var client = await _source.GetAsync(CancellationToken.None).ConfigureAwait(false);
         var seen = _seenHeads.TryGetValue(sessionId, out var known) ? known : SeenHead.None;
         var checkpointId = Guid.NewGuid().ToString("N");
+        if (!_options.AllowBranches && seen.CheckpointId is not null && parent?.CheckpointId != seen.CheckpointId)
+        {
+            // The run continues from a checkpoint that is not the session's head (an older one was restored, or another
+            // writer saved between reading the latest and restoring it): saving would branch the session.
+            throw new StatehouseCheckpointConflictException(sessionId, checkpointId, parent?.CheckpointId, seen.CheckpointId, txnId: null);
+        }
+
         var entry = new StatehouseCheckpointIndexEntry(checkpointId, parent?.CheckpointId, seen.Sequence + 1);
 
         var transaction = client.BeginTransaction(_options.Namespace)
@@ -103,13 +112,16 @@ public sealed class StatehouseCheckpointStore : JsonCheckpointStore
             throw new StatehouseCheckpointConflictException(sessionId, checkpointId, entry.ParentCheckpointId, head?.CheckpointId, conflict.TxnId, conflict);
         }
 
-        _seenHeads[sessionId] = new SeenHead(result.VersionOf(agentId, HeadKey), entry.Sequence);
+        _seenHeads[sessionId] = new SeenHead(result.VersionOf(agentId, HeadKey), entry.Sequence, checkpointId);
         return new CheckpointInfo(sessionId, checkpointId);
     }
 
     /// <summary>
     /// The checkpoint JSON saved as <paramref name="key"/>. Reading one is a restore: this store then continues the session
-    /// from its current head (the version it expects on the next save).
+    /// from its current head (the version it expects on the next save), and only from it: the next save must name the
+    /// head as its parent, so a run restored from an older checkpoint (or from one another writer has since moved past)
+    /// gets <see cref="StatehouseCheckpointConflictException"/> on its next save instead of branching the session (unless
+    /// <see cref="StatehouseCheckpointStoreOptions.AllowBranches"/>).
     /// </summary>
     /// <exception cref="KeyNotFoundException">The session has no checkpoint with that id.</exception>
     /// <exception cref="InvalidOperationException">The stored JSON is not valid JSON.</exception>
@@ -125,7 +137,9 @@ public sealed class StatehouseCheckpointStore : JsonCheckpointStore
         }
 
         var head = await client.GetStateAsync<StatehouseCheckpointIndexEntry>(agentId, HeadKey, _options.Namespace).ConfigureAwait(false);
-        _seenHeads[sessionId] = head.Exists && head.Value is not null ? new SeenHead(head.Version, head.Value.Sequence) : SeenHead.None;
+        _seenHeads[sessionId] = head.Exists && head.Value is not null
+            ? new SeenHead(head.Version, head.Value.Sequence, head.Value.CheckpointId)
+            : SeenHead.None;
 
         try
         {
@@ -206,8 +220,9 @@ public sealed class StatehouseCheckpointStore : JsonCheckpointStore
     }
 
     /// <summary>The head as this store last saw it: its record version (0 = none) and the checkpoint sequence it held.</summary>
-    private readonly record struct SeenHead(long Version, long Sequence)
+    /// <summary>The session's head as this store last saw it: its version, sequence and checkpoint id (null: no head).</summary>
+    private readonly record struct SeenHead(long Version, long Sequence, string? CheckpointId)
     {
-        public static SeenHead None => new(0, 0);
+        public static SeenHead None => new(0, 0, null);
     }
 }

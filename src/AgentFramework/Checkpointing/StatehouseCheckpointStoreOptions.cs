@@ -15,6 +15,16 @@ public sealed class StatehouseCheckpointStoreOptions
     /// <summary>Prefix of every session's agent id (may be empty). Distinct prefixes keep workflows apart from other agents.</summary>
     public string AgentIdPrefix { get; set; } = DefaultAgentIdPrefix;
 
+    /// <summary>
+    /// Whether a save may branch the session: continue from a checkpoint that is not the session's head as this store
+    /// last saw it (a run restored from an older checkpoint, the framework's "time travel" inside one session). Default
+    /// false: such a save throws <see cref="StatehouseCheckpointConflictException"/>, so the session stays one chain even
+    /// when another process saved between reading the latest checkpoint and restoring it. With true, branches are
+    /// saved (listed by parent), and that race can branch the session silently; to go back to an older step with the
+    /// default, fork the session's agent into a new session (<c>StatehouseClient.ForkAsync</c>).
+    /// </summary>
+    public bool AllowBranches { get; set; }
+
     /// <summary>Throws <see cref="ArgumentException"/> for a white-space namespace or a null prefix.</summary>
     public void Validate()
     {
@@ -26,5 +36,5 @@ public sealed class StatehouseCheckpointStoreOptions
         ArgumentNullException.ThrowIfNull(AgentIdPrefix, nameof(AgentIdPrefix));
     }
 
-    internal StatehouseCheckpointStoreOptions Clone() => new() { Namespace = Namespace, AgentIdPrefix = AgentIdPrefix };
+    internal StatehouseCheckpointStoreOptions Clone() => new() { Namespace = Namespace, AgentIdPrefix = AgentIdPrefix, AllowBranches = AllowBranches };
 }

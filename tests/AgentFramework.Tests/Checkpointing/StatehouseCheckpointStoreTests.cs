@@ -12,7 +12,7 @@ public sealed class StatehouseCheckpointStoreTests(BrokerFixture broker, ITestOu
     public async Task CreateCheckpointAsync_Chain_RetrievesEachAndListsBySessionAndByParent()
     {
         var client = await StartWorkerAndClientAsync();
-        var store = new StatehouseCheckpointStore(client);
+        var store = new StatehouseCheckpointStore(client, Branching);
 
         var first = await store.CreateCheckpointAsync("s1", Json("""{"step":1}"""));
         var second = await store.CreateCheckpointAsync("s1", Json("""{"step":2,"text":"ünïcode \"quoted\""}"""), first);
@@ -135,6 +135,30 @@ public sealed class StatehouseCheckpointStoreTests(BrokerFixture broker, ITestOu
     }
 
     [Fact]
+    public async Task CreateCheckpointAsync_AfterRestoringACheckpointThatIsNotTheHead_ConflictsInsteadOfBranching()
+    {
+        var client = await StartWorkerAndClientAsync();
+        var writer = new StatehouseCheckpointStore(client);
+        var first = await writer.CreateCheckpointAsync("s", Json("""{"n":1}"""));
+        var second = await writer.CreateCheckpointAsync("s", Json("""{"n":2}"""), first);
+
+        // A resumer that read "the latest" before another process saved `second`, and restores `first` only now: it sees
+        // the head's current version, but its run continues from `first`.
+        var resumer = new StatehouseCheckpointStore(await Scope.ConnectClientAsync());
+        await resumer.RetrieveCheckpointAsync("s", first);
+        var conflict = await Assert.ThrowsAsync<StatehouseCheckpointConflictException>(
+            async () => await resumer.CreateCheckpointAsync("s", Json("""{"n":2,"by":"resumer"}"""), first));
+
+        Assert.Equal((first.CheckpointId, second.CheckpointId), (conflict.ParentCheckpointId, conflict.CurrentHeadCheckpointId));
+        Assert.Equal([first, second], await writer.RetrieveIndexAsync("s"));
+
+        // Restoring the head lets it continue the one chain.
+        await resumer.RetrieveCheckpointAsync("s", second);
+        var third = await resumer.CreateCheckpointAsync("s", Json("""{"n":3}"""), second);
+        Assert.Equal([first, second, third], await writer.RetrieveIndexAsync("s"));
+    }
+
+    [Fact]
     public async Task CreateCheckpointAsync_FreshStoreOnExistingSession_ConflictsInsteadOfForking()
     {
         var client = await StartWorkerAndClientAsync();
@@ -183,8 +207,9 @@ public sealed class StatehouseCheckpointStoreTests(BrokerFixture broker, ITestOu
         await writerClient.DisposeAsync();
 
         // Another client, another store, another workflow instance: all it shares with the first is Statehouse.
+        // It goes back to the checkpoint after the plan, before the head: a branch of the finished session.
         var resumerClient = await Scope.ConnectClientAsync();
-        var store = new StatehouseCheckpointStore(resumerClient);
+        var store = new StatehouseCheckpointStore(resumerClient, Branching);
         var afterPlan = (await store.RetrieveIndexAsync("session-r")).First();
         var secondProcess = new ThreeStepWorkflow();
 
@@ -215,8 +240,9 @@ public sealed class StatehouseCheckpointStoreTests(BrokerFixture broker, ITestOu
         var before = await seedStore.ListCheckpointsAsync("session-c", Ct).ToListAsync(Ct);
         var afterPlan = new CheckpointInfo("session-c", before[0].CheckpointId);
 
-        var first = new StatehouseCheckpointStore(await Scope.ConnectClientAsync());
-        var second = new StatehouseCheckpointStore(await Scope.ConnectClientAsync());
+        // Both go back to the checkpoint after the plan (a branch; without AllowBranches both saves would be refused).
+        var first = new StatehouseCheckpointStore(await Scope.ConnectClientAsync(), Branching);
+        var second = new StatehouseCheckpointStore(await Scope.ConnectClientAsync(), Branching);
         await using var runA = await InProcessExecution.ResumeStreamingAsync(new ThreeStepWorkflow().Workflow, afterPlan, CheckpointManager.CreateJson(first), Ct);
         await using var runB = await InProcessExecution.ResumeStreamingAsync(new ThreeStepWorkflow().Workflow, afterPlan, CheckpointManager.CreateJson(second), Ct);
         var outcomes = await Task.WhenAll(WorkflowRuns.WatchAsync(runA, Ct), WorkflowRuns.WatchAsync(runB, Ct));
@@ -236,6 +262,8 @@ public sealed class StatehouseCheckpointStoreTests(BrokerFixture broker, ITestOu
         Assert.Equal(afterPlan.CheckpointId, after[0].ParentCheckpointId);
         Assert.Equal(after.Select(e => e.CheckpointId).SkipLast(1), after.Skip(1).Select(e => e.ParentCheckpointId));
     }
+
+    private static StatehouseCheckpointStoreOptions Branching => new() { AllowBranches = true };
 
     private static StatehouseCheckpointConflictException? FindConflict(Exception? error) => error switch
     {
