@@ -39,7 +39,8 @@ amqp_answers() {
   [[ $first == 01 ]]
 }
 
-compose() { docker compose --project-directory "$root" -f "$root/docker-compose.yml" "$@"; }
+# The project name docker-compose.yml had as its top-level `name` (dropped for Compose 1.29).
+compose() { docker compose -p statehouse --project-directory "$root" -f "$root/docker-compose.yml" "$@"; }
 
 use_docker() {
   command -v docker >/dev/null 2>&1 && timeout 20 docker info >/dev/null 2>&1 || return 1
