@@ -186,12 +186,12 @@ check_rabbitmq() {
     && docker exec "$id" rabbitmq-diagnostics -q check_port_connectivity >/dev/null 2>&1; do
     if ((SECONDS >= deadline)) || [[ -z $(docker ps -q --filter "id=$id") ]]; then
       docker logs --tail 40 "$id" >&2 || true
-      docker rm -f "$id" >/dev/null 2>&1 || true
+      docker rm -f -v "$id" >/dev/null 2>&1 || true
       die "$rabbitmq_image did not answer AMQP within 120s"
     fi
     sleep 1
   done
-  docker rm -f "$id" >/dev/null
+  docker rm -f -v "$id" >/dev/null
 }
 
 ensure_rabbitmq() {
