@@ -5,9 +5,10 @@ using Testcontainers.RabbitMq;
 namespace Statehouse.Testing.Brokers;
 
 /// <summary>
-/// The RabbitMQ broker tests run against: <c>STATEHOUSE_TEST_AMQP</c> when set, else a Testcontainers broker when a
-/// Docker engine answers. Without either, <see cref="LocateAsync"/> fails with <see cref="NoBrokerMessage"/>: a test
-/// that cannot reach a broker fails saying how to get one, it is never skipped. Holds one connection for raw AMQP and
+/// The RabbitMQ broker tests run against: <c>STATEHOUSE_TEST_AMQP</c> when set, else a Testcontainers broker (image
+/// <see cref="ContainerImages.RabbitMq"/>) when a Docker engine answers. Without either, <see cref="LocateAsync"/>
+/// fails with <see cref="NoBrokerMessage"/>: a test that cannot reach a broker fails saying how to get one, it is never
+/// skipped. Holds one connection for raw AMQP and
 /// clean-up (each user opens its own channel); disposing closes it and removes a container it started.
 /// </summary>
 public sealed class TestBroker : IAsyncDisposable
@@ -17,8 +18,6 @@ public sealed class TestBroker : IAsyncDisposable
     public const string NoBrokerMessage =
         "No RabbitMQ broker: start one with `scripts/broker.sh start` and set STATEHOUSE_TEST_AMQP to the URI it prints " +
         "(amqp://guest:guest@127.0.0.1:5672/), or run a Docker engine";
-
-    private const string ContainerImage = "rabbitmq:4.1-management";
 
     private static readonly Lazy<Task<TestBroker>> s_shared = new(() => LocateAsync("statehouse-tests"));
 
@@ -65,9 +64,10 @@ public sealed class TestBroker : IAsyncDisposable
         }
         else if (await DockerEngine.AnswersAsync(ct))
         {
-            container = new RabbitMqBuilder(ContainerImage).Build();
+            var image = ContainerImages.RabbitMq;
+            container = new RabbitMqBuilder(image).Build();
             await container.StartAsync(ct);
-            (uri, source) = (new Uri(container.GetConnectionString()), "Testcontainers " + ContainerImage);
+            (uri, source) = (new Uri(container.GetConnectionString()), "Testcontainers " + image);
         }
         else
         {

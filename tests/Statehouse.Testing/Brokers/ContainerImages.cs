@@ -1,0 +1,19 @@
+namespace Statehouse.Testing.Brokers;
+
+/// <summary>
+/// The images the tests start with Testcontainers. Settings, like the compose files': <c>STATEHOUSE_RABBITMQ_IMAGE</c>
+/// overrides the official RabbitMQ image, so a machine without a registry can point it at the local stand-in that
+/// <c>scripts/images.sh</c> builds (it prints the line to export).
+/// </summary>
+public static class ContainerImages
+{
+    public const string RabbitMqVariable = "STATEHOUSE_RABBITMQ_IMAGE";
+
+    public const string DefaultRabbitMq = "rabbitmq:4.1-management";
+
+    /// <summary><c>STATEHOUSE_RABBITMQ_IMAGE</c> when set and not blank, else <see cref="DefaultRabbitMq"/>.</summary>
+    public static string RabbitMq =>
+        Environment.GetEnvironmentVariable(RabbitMqVariable) is { } image && !string.IsNullOrWhiteSpace(image)
+            ? image.Trim()
+            : DefaultRabbitMq;
+}
