@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # A Docker engine on this machine, for the container paths (scripts/images.sh, docker compose, Testcontainers).
 #
-#   scripts/docker.sh start    start an engine unless one already answers (installs Debian's docker.io first when
-#                              dockerd is missing; needs root for both); prints how to use it
+#   scripts/docker.sh start    start an engine unless one already answers (installs Debian's docker.io and
+#                              docker-compose first when missing; needs root for both); prints how to use it
 #   scripts/docker.sh stop     stop the engine this script started (never one it did not start)
 #   scripts/docker.sh status   exit 0 when an engine answers on the socket, else 1
 #
 # The engine is Debian's dockerd (docker.io) with the overlay2 storage driver, run in the background as root (no
 # systemd here); its pid and log are under .state/docker/. Its images and containers live in dockerd's default data
 # root (/var/lib/docker), so they outlive a stop/start. Debian 12 ships no `docker compose` plugin: its compose is
-# the separate `docker-compose` 1.29 package (see scripts/compose-smoke.sh).
+# the separate `docker-compose` 1.29 package (see scripts/compose-smoke.sh), and its engine (20.10) speaks Docker API
+# 1.41 at most: Testcontainers needs DOCKER_API_VERSION set to it (the start prints the line).
 #
 # Settings (environment, or .env): STATEHOUSE_DOCKER_START_TIMEOUT (seconds, 60).
 set -euo pipefail
@@ -44,13 +45,19 @@ own_pid() {
   printf '%s\n' "$pid"
 }
 
+compose_available() { docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null 2>&1; }
+
+# The engine, and Compose for scripts/compose-smoke.sh (Debian 12's is the docker-compose package).
 ensure_installed() {
-  [[ -x /usr/sbin/dockerd ]] && return 0
-  [[ $(id -u) -eq 0 ]] || die "dockerd is not installed; run this as root once, or: sudo apt-get install docker.io"
-  log "installing Debian's docker.io"
+  local missing=()
+  [[ -x /usr/sbin/dockerd ]] || missing+=(docker.io)
+  compose_available || missing+=(docker-compose)
+  ((${#missing[@]})) || return 0
+  [[ $(id -u) -eq 0 ]] || die "${missing[*]} not installed; run this as root once, or: sudo apt-get install ${missing[*]}"
+  log "installing Debian's ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q >&2
-  apt-get install -y -q --no-install-recommends docker.io >&2
+  apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
 }
 
 launch() {
@@ -63,13 +70,18 @@ launch() {
   log "started dockerd (pid $!, log in ${log_file#"$root"/})"
 }
 
+# Testcontainers for .NET asks for Docker API 1.44 unless told otherwise; Debian 12's engine answers up to 1.41.
 usage_hint() {
+  local api
+  api=$(docker version --format '{{.Server.APIVersion}}' 2>/dev/null || echo unknown)
   log "use it with: docker info; scripts/images.sh builds the local images"
+  log "engine API $api; for Testcontainers here: export DOCKER_API_VERSION=$api TESTCONTAINERS_RYUK_DISABLED=true"
 }
 
 cmd_start() {
   if engine_answers; then
     log "an engine already answers on $socket; using it"
+    compose_available || log "no Compose here: install the docker compose plugin, or apt-get install docker-compose"
     usage_hint
     return 0
   fi
