@@ -22,12 +22,15 @@ public sealed class StatehouseContainer : IAsyncDisposable
     private const string BrokerUser = "statehouse";
     private const string BrokerPassword = "statehouse";
 
+    private const string QueuePrefixSetting = "Statehouse__Broker__QueuePrefix";
+
     private readonly INetwork _network;
     private readonly RabbitMqContainer _rabbitMq;
     private readonly IContainer _worker;
 
     internal StatehouseContainer(string rabbitMqImage, string workerImage, IReadOnlyDictionary<string, string> workerSettings)
     {
+        QueuePrefix = workerSettings.TryGetValue(QueuePrefixSetting, out var prefix) ? prefix : TopologyNames.DefaultPrefix;
         RabbitMqImage = rabbitMqImage;
         WorkerImage = workerImage;
         _network = new NetworkBuilder().Build();
@@ -45,6 +48,9 @@ public sealed class StatehouseContainer : IAsyncDisposable
             .WithWaitStrategy(Wait.ForUnixContainer().UntilMessageIsLogged(WorkerLogMarkers.Ready))
             .Build();
     }
+
+    /// <summary>The worker's queue prefix: <c>Statehouse:Broker:QueuePrefix</c> when passed as a worker setting, else the default.</summary>
+    public string QueuePrefix { get; }
 
     public string RabbitMqImage { get; }
 
@@ -68,9 +74,10 @@ public sealed class StatehouseContainer : IAsyncDisposable
         }
     }
 
-    /// <summary>Client options for the started pair: the broker's published AMQP port on this host, the worker's default queue prefix.</summary>
+    /// <summary>Client options for the started pair: the broker's published AMQP port on this host and <see cref="QueuePrefix"/>.</summary>
     /// <exception cref="InvalidOperationException">The broker is not started.</exception>
-    public StatehouseClientOptions GetClientOptions() => new() { Uri = new Uri(_rabbitMq.GetConnectionString()) };
+    public StatehouseClientOptions GetClientOptions() =>
+        new() { Uri = new Uri(_rabbitMq.GetConnectionString()), QueuePrefix = QueuePrefix };
 
     /// <summary>Removes the worker, the broker and the network, in that order.</summary>
     public async ValueTask DisposeAsync()

@@ -26,6 +26,20 @@ public sealed class StatehouseContainerTests
     }
 
     [Fact]
+    public async Task WithWorkerSetting_QueuePrefix_ReachesWorkerAndClientOptions()
+    {
+        await using var statehouse = new StatehouseBuilder().WithWorkerSetting("Statehouse:Broker:QueuePrefix", "agents-it").Build();
+        await statehouse.StartAsync();
+        var options = statehouse.GetClientOptions();
+        await using var client = await StatehouseClient.ConnectAsync(options);
+
+        var committed = await client.BeginTransaction().Write("planner", "step", 3).CommitAsync();
+
+        Assert.Equal("agents-it", options.QueuePrefix);
+        Assert.Equal(1, committed.CommitTs);
+    }
+
+    [Fact]
     public void WithWorkerSetting_BrokerUri_IsRefused()
     {
         var e = Assert.Throws<ArgumentException>(() => new StatehouseBuilder().WithWorkerSetting("Statehouse:Broker:Uri", "amqp://x/"));
