@@ -32,18 +32,9 @@ start_timeout=$(env_value STATEHOUSE_DOCKER_START_TIMEOUT 60)
 # An engine answers its API on the socket (not just a socket file left behind by a dead daemon).
 engine_answers() { command -v docker >/dev/null 2>&1 && timeout 10 docker info >/dev/null 2>&1; }
 
-# A running dockerd: not a reused pid, not a zombie (whose cmdline is empty).
-is_dockerd() {
-  [[ $1 =~ ^[0-9]+$ && -r /proc/$1/cmdline ]] && [[ $(tr '\0' ' ' <"/proc/$1/cmdline") == *dockerd* ]]
-}
+is_dockerd() { process_is "$1" dockerd; }
 
-own_pid() {
-  [[ -f $pid_file ]] || return 1
-  local pid
-  pid=$(<"$pid_file")
-  is_dockerd "$pid" || return 1
-  printf '%s\n' "$pid"
-}
+own_pid() { pid_in_file "$pid_file" dockerd; }
 
 compose_available() { docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null 2>&1; }
 
@@ -110,12 +101,7 @@ cmd_stop() {
   local pid
   if pid=$(own_pid); then
     # dockerd stops its containers (their stop timeout, 10 s by default) before it exits.
-    kill -TERM "$pid"
-    local deadline=$((SECONDS + 60))
-    while is_dockerd "$pid"; do
-      ((SECONDS < deadline)) || die "dockerd (pid $pid) did not stop within 60s"
-      sleep 0.5
-    done
+    stop_process "$pid" dockerd dockerd
     rm -f "$pid_file"
     log "stopped dockerd (pid $pid)"
   else
@@ -138,13 +124,7 @@ cmd_status() {
 main() {
   local cmd=${1:-}
   case $cmd in
-    start | stop)
-      # One start or stop at a time: two concurrent starts would both launch an engine.
-      mkdir -p "$state"
-      exec 9>"$state/lock"
-      flock 9
-      "cmd_$cmd"
-      ;;
+    start | stop) locked "$state" "cmd_$cmd" ;;
     status) cmd_status ;;
     *) die "usage: $0 start|stop|status" ;;
   esac

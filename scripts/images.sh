@@ -168,21 +168,13 @@ build_rabbitmq_rootfs() {
   chroot "$dir" chown -R rabbitmq:rabbitmq /etc/rabbitmq /var/lib/rabbitmq /var/log/rabbitmq
 }
 
-# A real AMQP handshake on a published port: the broker answers the protocol header with a method frame (0x01).
-amqp_answers() {
-  local first
-  first=$(timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && printf "AMQP\x00\x00\x09\x01" >&3 && head -c 1 <&3' _ "$1" 2>/dev/null \
-    | od -An -tx1 | tr -d ' \n') || true
-  [[ $first == 01 ]]
-}
-
 check_rabbitmq() {
   local id port deadline=$((SECONDS + 120))
   id=$(docker run -d --rm -p 127.0.0.1::5672 -e RABBITMQ_DEFAULT_USER=check -e RABBITMQ_DEFAULT_PASS=check "$rabbitmq_image")
   port=$(docker port "$id" 5672/tcp | head -n 1)
   port=${port##*:}
   # The log line Testcontainers' RabbitMQ module waits for, AMQP on the published port, and the node's own check.
-  until docker logs "$id" 2>&1 | grep -q 'Server startup complete' && amqp_answers "$port" \
+  until docker logs "$id" 2>&1 | grep -q 'Server startup complete' && amqp_answers_on "$port" \
     && docker exec "$id" rabbitmq-diagnostics -q check_port_connectivity >/dev/null 2>&1; do
     if ((SECONDS >= deadline)) || [[ -z $(docker ps -q --filter "id=$id") ]]; then
       docker logs --tail 40 "$id" >&2 || true
@@ -306,6 +298,13 @@ ensure_worker() {
   remove_replaced "$old" "$worker_image"
 }
 
+build_images() {
+  log "Debian mirror: $mirror"
+  ensure_rabbitmq
+  ensure_dotnet_bases
+  ensure_worker
+}
+
 main() {
   force=0
   case ${1:-} in
@@ -319,13 +318,7 @@ main() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends debootstrap >&2
   }
   timeout 20 docker info >/dev/null 2>&1 || die "no Docker engine answers; start one: scripts/docker.sh start"
-  mkdir -p "$state"
-  exec 9>"$state/lock"
-  flock 9
-  log "Debian mirror: $mirror"
-  ensure_rabbitmq
-  ensure_dotnet_bases
-  ensure_worker
+  locked "$state" build_images
   printf 'STATEHOUSE_RABBITMQ_IMAGE=%s\n' "$rabbitmq_image"
   printf 'STATEHOUSE_WORKER_IMAGE=%s\n' "$worker_image"
 }
