@@ -93,6 +93,26 @@ public sealed class FollowLoopTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_CaughtUpToAnAnnouncedCommitOfOthers_ReadsOnFromAboveItNotFromTheLastDelivered()
+    {
+        var replay = new ScriptedReplay(workers: 1);
+        replay.Commit(1);
+        await using var follow = Loop(replay, TimeSpan.FromDays(1)).RunAsync(0, _timeout.Token).GetAsyncEnumerator();
+        Assert.Equal(1, await NextAsync(follow));
+
+        // 2..51 touch other agents (a busy namespace beside a quiet one); the read with min 51 finds none of the filter's.
+        var next = NextAsync(follow);
+        replay.Commit(50, matchEvery: 1000);
+        _wakeups.Announced(51);
+        await WaitForReadsAsync(replay, minCommitTs: 51, count: 1);
+        replay.Commit(1);
+        _wakeups.Announced(52);
+
+        Assert.Equal(52, await next);
+        Assert.Equal((52, 52), replay.ReadsSoFar()[^1]);
+    }
+
+    [Fact]
     public async Task RunAsync_ReadTimesOutOrFailsForAWhile_TriesAgainAndLosesNothing()
     {
         var replay = new ScriptedReplay(workers: 1);
