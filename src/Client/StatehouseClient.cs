@@ -284,13 +284,15 @@ public sealed class StatehouseClient : IAsyncDisposable
     /// </para>
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="filter"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="afterCommitTs"/> is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="afterCommitTs"/> is negative or <see cref="long.MaxValue"/>.</exception>
     /// <exception cref="StatehouseException">While enumerating: a read refused for good (INVALID_REQUEST, UNAUTHORIZED, and
     /// <see cref="StatehouseUnavailableException"/> when the broker has no read queue under the prefix).</exception>
     public IAsyncEnumerable<ReplayEvent> FollowAsync(FollowFilter filter, long afterCommitTs = 0, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(filter);
         ArgumentOutOfRangeException.ThrowIfNegative(afterCommitTs);
+        // Nothing can come after it, and the first read would start at afterCommitTs + 1, which overflows.
+        ArgumentOutOfRangeException.ThrowIfEqual(afterCommitTs, long.MaxValue);
         return FollowCoreAsync(filter, afterCommitTs, ct);
     }
 
