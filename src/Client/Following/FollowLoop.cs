@@ -69,7 +69,8 @@ internal sealed class FollowLoop(
 
             // The worker answered only once it had applied minCommitTs, so none of the filter's commits up to it is left:
             // a quiet namespace among busy ones would otherwise re-scan every later commit of the others at each wake-up.
-            from = Math.Max(lastDelivered, minCommitTs) + 1;
+            // Never back: a read without a min (nothing announced above from) says nothing about where it ended.
+            from = Math.Max(Math.Max(from, lastDelivered + 1), minCommitTs + 1);
             await wakeups.WaitAsync(generation, pollInterval, ct).ConfigureAwait(false);
         }
     }
