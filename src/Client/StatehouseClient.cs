@@ -292,7 +292,7 @@ public sealed class StatehouseClient : IAsyncDisposable
     /// </para>
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="filter"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="afterCommitTs"/> is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="afterCommitTs"/> is negative or <see cref="long.MaxValue"/>.</exception>
     /// <exception cref="StatehouseException">While enumerating: a read refused for good (INVALID_REQUEST, UNAUTHORIZED, and
     /// <see cref="StatehouseUnavailableException"/> when the broker has no read queue under the prefix).</exception>
     /// <exception cref="StatehouseHistoryPrunedException">While enumerating: the next commit to deliver lies below the namespace's
@@ -302,6 +302,8 @@ public sealed class StatehouseClient : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(filter);
         ArgumentOutOfRangeException.ThrowIfNegative(afterCommitTs);
+        // Nothing can come after it, and the first read would start at afterCommitTs + 1, which overflows.
+        ArgumentOutOfRangeException.ThrowIfEqual(afterCommitTs, long.MaxValue);
         return FollowCoreAsync(filter, afterCommitTs, ct);
     }
 
