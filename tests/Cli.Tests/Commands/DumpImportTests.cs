@@ -149,6 +149,11 @@ public sealed class DumpImportTests(BrokerFixture broker, ITestOutputHelper outp
     [InlineData("""{"agent": "a", "key": "k", "value_msgpack": "!!"}""", "line 4: \"value_msgpack\" is not base64")]
     [InlineData("""{"agent": "a", "key": "k", "value_msgpack": "kw=="}""", "line 4: \"value_msgpack\" does not hold exactly one MessagePack value")]
     [InlineData("""{"agent": "a", "key": "one", "value": 3}""", "line 4: agent 'a' key 'one' is on line 2 already")]
+    [InlineData("""{"agent": "a", "key": "k", "value": 123456789012345678901234567890}""",
+        "line 4: \"value\" cannot be converted to MessagePack: the number 123456789012345678901234567890 fits neither a 64-bit integer")]
+    [InlineData("""{"agent": "a", "key": "k", "value": {"n": [18446744073709551616]}}""",
+        "line 4: \"value\" cannot be converted to MessagePack: the number 18446744073709551616 fits neither")]
+    [InlineData("""{"agent": "a", "key": "k", "value": 1e400}""", "line 4: \"value\" cannot be converted to MessagePack: the number 1e400 fits neither")]
     public async Task Import_BadLine_FailsNamingTheLineAndWritesNothing(string bad, string message)
     {
         var file = Path.Combine(DataDirectory, "bad.jsonl");

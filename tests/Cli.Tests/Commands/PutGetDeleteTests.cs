@@ -135,6 +135,18 @@ public sealed class PutGetDeleteTests(BrokerFixture broker, ITestOutputHelper ou
         Assert.DoesNotContain("Parameter", result.Stderr);
     }
 
+    [Theory]
+    [InlineData("18446744073709551616")]
+    [InlineData("[123456789012345678901234567890]")]
+    [InlineData("{\"x\": 1e400}")]
+    public async Task Put_NumberMessagePackCannotHold_ExitsTwoAndWritesNothing(string json)
+    {
+        var result = (await RunAsync("put", "agent-a", "big", json)).ExpectExit(2);
+
+        Assert.Contains("fits neither a 64-bit integer nor a finite 64-bit float", result.Stderr);
+        (await RunAsync("get", "agent-a", "big")).ExpectExit(1);
+    }
+
     [Fact]
     public async Task Get_StringAndNullValues_ShowsThemAsJson()
     {
