@@ -149,6 +149,7 @@ public sealed class DumpImportTests(BrokerFixture broker, ITestOutputHelper outp
     [InlineData("""{"agent": "a", "key": "k", "value_msgpack": "!!"}""", "line 4: \"value_msgpack\" is not base64")]
     [InlineData("""{"agent": "a", "key": "k", "value_msgpack": "kw=="}""", "line 4: \"value_msgpack\" does not hold exactly one MessagePack value")]
     [InlineData("""{"agent": "a", "key": "one", "value": 3}""", "line 4: agent 'a' key 'one' is on line 2 already")]
+    [InlineData("""{"agent": "a", "key": "k", "key": "k2", "value": 1}""", "line 4: it has the property \"key\" twice")]
     [InlineData("""{"agent": "a", "key": "k", "value": 123456789012345678901234567890}""",
         "line 4: \"value\" cannot be converted to MessagePack: the number 123456789012345678901234567890 fits neither a 64-bit integer")]
     [InlineData("""{"agent": "a", "key": "k", "value": {"n": [18446744073709551616]}}""",
