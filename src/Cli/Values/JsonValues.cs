@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -28,7 +29,7 @@ internal static class JsonValues
 
         try
         {
-            return MessagePackSerializer.ConvertToJson(bytes, s_convertOptions);
+            return ConvertToJson(bytes);
         }
         catch (MessagePackSerializationException)
         {
@@ -69,13 +70,43 @@ internal static class JsonValues
         node = null;
         try
         {
-            node = JsonNode.Parse(MessagePackSerializer.ConvertToJson(value, s_convertOptions));
+            node = JsonNode.Parse(ConvertToJson(value));
             return FromNode(node).AsSpan().SequenceEqual(value.Span);
         }
         catch (Exception e) when (e is MessagePackSerializationException or JsonException or EndOfStreamException or OverflowException)
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// The converter's JSON with the control characters it leaves raw inside strings (U+0000 to U+001F but for the
+    /// ones it escapes) written as \u escapes, as JSON requires: a string holding one was not valid JSON, so it was shown
+    /// quoted inside another string and dumped as base64. The converter writes no whitespace of its own, so every
+    /// control character is inside a string.
+    /// </summary>
+    private static string ConvertToJson(ReadOnlyMemory<byte> bytes)
+    {
+        var json = MessagePackSerializer.ConvertToJson(bytes, s_convertOptions);
+        if (!json.AsSpan().ContainsAnyInRange('\u0000', '\u001F'))
+        {
+            return json;
+        }
+
+        var escaped = new StringBuilder(json.Length + 16);
+        foreach (var c in json)
+        {
+            if (c < ' ')
+            {
+                escaped.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}");
+            }
+            else
+            {
+                escaped.Append(c);
+            }
+        }
+
+        return escaped.ToString();
     }
 
     private static string UnrepresentableMessage(string number) =>
