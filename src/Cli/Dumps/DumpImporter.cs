@@ -135,7 +135,8 @@ internal sealed class DumpImporter(StatehouseClient client, string @namespace, s
 
                 txnId = RestTxnId(txnId, pending);
             }
-            catch (StatehouseException e) when (e is not StatehouseConflictException)
+            // No reply in time, or no broker: not a refusal, and the outcome is open. It goes up as such (exit 3, how to resume).
+            catch (StatehouseException e) when (e is not (StatehouseConflictException or StatehouseTimeoutException or StatehouseUnavailableException))
             {
                 throw new CliException(ExitCodes.Rejected,
                     $"{path}, {batch.Describe()} (transaction {txnId}): the worker refused it: {e.Message}; nothing of these lines was written " +

@@ -141,6 +141,32 @@ public sealed class DumpImportTests(BrokerFixture broker, ITestOutputHelper outp
         (await LiveState.ReadAsync(client, "default")).AssertSameValues(await LiveState.ReadAsync(client, Copy));
     }
 
+    [Fact]
+    public async Task Import_WorkerStopsAnswering_ExitsThreeSayingToRerunAndTheRerunCompletes()
+    {
+        const int Records = 200;
+        var file = Path.Combine(DataDirectory, "many.jsonl");
+        await File.WriteAllLinesAsync(file, Enumerable.Range(0, Records).Select(i => $$"""{"agent": "a", "key": "k{{i:D3}}", "value": {{i}}}"""));
+
+        // One record per transaction: far more transactions than pass before the worker is paused.
+        var import = StartCli("import", file, "--namespace", Copy, "--batch", "1", "--timeout", "2");
+        await import.WaitForLineAsync($"importing into namespace '{Copy}': ", Patience);
+        await Worker.PauseAsync();
+        var exit = await import.WaitForExitAsync(Patience);
+        await Worker.ResumeAsync();
+
+        Assert.True(exit == 3, import.Output);
+        Assert.Contains("is unknown until its deadline", import.Stderr);
+        Assert.Contains("run the same import again: it resumes", import.Stderr);
+        Assert.DoesNotContain("refused", import.Stderr);
+        var rerun = (await RunAsync("import", file, "--namespace", Copy, "--batch", "1", "--json")).ExpectExit(0).Json();
+        Assert.Equal(Records, (long)rerun["committed"]! + (long)rerun["skipped"]!);
+        var copied = await LiveState.ReadAsync(await ClientAsync(), Copy);
+        Assert.Equal(Records, copied.Records.Count);
+        Assert.All(copied.Records.Values, r => Assert.Equal(1, r.Version));
+        Assert.All(copied.Writes, w => Assert.Equal(1, w.Value));
+    }
+
     [Theory]
     [InlineData("not json", "line 4: it is not valid JSON (at byte offset 1)")]
     [InlineData("[1, 2]", "line 4: it is not a JSON object")]
