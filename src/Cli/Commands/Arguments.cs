@@ -80,26 +80,16 @@ internal static class Arguments
     /// <c>--at abc</c>). The parser reports that itself as a usage error; <c>GetValueOrDefault</c> would throw from
     /// inside the parser instead, and the process would end with an unhandled exception.
     /// </summary>
-    public static bool TryGetValue<T>(OptionResult result, out T? value)
-    {
-        try
-        {
-            value = result.GetValueOrDefault<T>();
-            return true;
-        }
-        catch (InvalidOperationException)
-        {
-            value = default;
-            return false;
-        }
-    }
+    public static bool TryGetValue<T>(OptionResult result, out T? value) => TryConvert(result.GetValueOrDefault<T>, out value);
 
     /// <inheritdoc cref="TryGetValue{T}(OptionResult, out T)"/>
-    public static bool TryGetValue<T>(ArgumentResult result, out T? value)
+    public static bool TryGetValue<T>(ArgumentResult result, out T? value) => TryConvert(result.GetValueOrDefault<T>, out value);
+
+    private static bool TryConvert<T>(Func<T> get, out T? value)
     {
         try
         {
-            value = result.GetValueOrDefault<T>();
+            value = get();
             return true;
         }
         catch (InvalidOperationException)
