@@ -142,6 +142,16 @@ public sealed class DumpImportTests(BrokerFixture broker, ITestOutputHelper outp
     }
 
     [Fact]
+    public async Task Import_FromAPipe_ExitsTwoAskingForAFileAndWritesNothing()
+    {
+        var result = (await RunWithInputAsync("{\"agent\": \"a\", \"key\": \"k\", \"value\": 1}\n", "import", "/dev/stdin", "--namespace", Copy)).ExpectExit(2);
+
+        Assert.Contains("/dev/stdin is not a regular file (a pipe?)", result.Stderr);
+        Assert.DoesNotContain("changed while it was imported", result.Stderr);
+        Assert.Empty(await (await ClientAsync()).ListAgentsAsync(@namespace: Copy).ToListAsync());
+    }
+
+    [Fact]
     public async Task Import_WorkerStopsAnswering_ExitsThreeSayingToRerunAndTheRerunCompletes()
     {
         const int Records = 200;
