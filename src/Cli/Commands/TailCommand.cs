@@ -27,7 +27,7 @@ internal static class TailCommand
         var lines = new Option<int>("--lines", "-n") { Description = "How many of the last transactions to show first", HelpName = "N", DefaultValueFactory = _ => 10 };
         lines.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int>() < 0)
+            if (Arguments.TryGetValue(result, out int value) && value < 0)
             {
                 result.AddError("--lines must be 0 or more.");
             }
