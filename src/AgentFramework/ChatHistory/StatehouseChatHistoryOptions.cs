@@ -20,7 +20,9 @@ public sealed class StatehouseChatHistoryOptions
 
     /// <summary>
     /// The most messages loaded into an agent's context: the last N of the conversation (default 100); null = all.
-    /// Everything stays stored; this bounds only what one invocation reads. Applied before <see cref="ChatReducer"/>.
+    /// Everything stays stored; this bounds only what one invocation reads. Tool results at the start of those N, whose
+    /// tool call lies before them, are left out too (chat APIs refuse a tool result without its call), so a call may
+    /// see fewer than N. Applied before <see cref="ChatReducer"/>.
     /// </summary>
     public int? MaxMessagesInContext { get; set; } = 100;
 

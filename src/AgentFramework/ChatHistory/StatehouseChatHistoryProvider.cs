@@ -188,12 +188,19 @@ public sealed class StatehouseChatHistoryProvider : ChatHistoryProvider
         return records;
     }
 
-    /// <summary>Loads the session's conversation: the last <see cref="StatehouseChatHistoryOptions.MaxMessagesInContext"/> messages, then the reducer if one is set.</summary>
+    /// <summary>
+    /// Loads the session's conversation: the last <see cref="StatehouseChatHistoryOptions.MaxMessagesInContext"/> messages
+    /// less any tool results at their start (their tool call lies before the bound), then the reducer if one is set.
+    /// </summary>
     protected override async ValueTask<IEnumerable<ChatMessage>> ProvideChatHistoryAsync(InvokingContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
         var session = context.Session ?? throw new InvalidOperationException($"{nameof(StatehouseChatHistoryProvider)} needs an agent session to know the conversation.");
-        IEnumerable<ChatMessage> messages = await GetMessagesAsync(GetConversationId(session), _options.MaxMessagesInContext, cancellationToken).ConfigureAwait(false);
+        var loaded = await GetMessagesAsync(GetConversationId(session), _options.MaxMessagesInContext, cancellationToken).ConfigureAwait(false);
+
+        // A tool result without the assistant message that made its call is an invalid request to chat APIs (OpenAI answers
+        // 400), so the bound never starts the context inside a tool call's results.
+        IEnumerable<ChatMessage> messages = loaded.SkipWhile(message => message.Contents.OfType<FunctionResultContent>().Any());
         if (_options.ChatReducer is { } reducer)
         {
             messages = await reducer.ReduceAsync(messages, cancellationToken).ConfigureAwait(false);

@@ -138,6 +138,30 @@ public sealed class StatehouseChatHistoryProviderTests(BrokerFixture broker, ITe
     }
 
     [Fact]
+    public async Task ChatClientAgent_BoundCutsBetweenAToolCallAndItsResult_LoadsNoToolResultWithoutItsCall()
+    {
+        var client = await StartWorkerAndClientAsync();
+        var chat = new ToolCallingChatClient();
+        // Each turn stores four messages: user, assistant (tool call), tool (result), assistant (answer). After two turns
+        // the last six begin with the first turn's tool result, whose call lies before the bound.
+        var history = new StatehouseChatHistoryProvider(client, new StatehouseChatHistoryOptions { MaxMessagesInContext = 6 });
+        var weather = AIFunctionFactory.Create((string city) => $"sunny in {city}", "get_weather");
+        var agent = new ChatClientAgent(chat, new ChatClientAgentOptions { ChatHistoryProvider = history, ChatOptions = new ChatOptions { Tools = [weather] } });
+        var session = await agent.CreateSessionAsync(Ct);
+
+        for (var turn = 1; turn <= 3; turn++)
+        {
+            Assert.Equal($"it is sunny in city{turn}", (await agent.RunAsync($"city{turn}", session, cancellationToken: Ct)).Text);
+        }
+
+        // The third turn's first request: the bound's six messages less the leading orphaned tool result, then the new one.
+        Assert.Equal(
+            [ChatRole.Assistant, ChatRole.User, ChatRole.Assistant, ChatRole.Tool, ChatRole.Assistant, ChatRole.User],
+            chat.Calls[4].Select(m => m.Role));
+        Assert.Equal(12, (await history.GetMessagesAsync(history.GetConversationId(session), ct: Ct)).Count);
+    }
+
+    [Fact]
     public void Constructor_InvalidOptions_ThrowsNamingTheOption()
     {
         var options = new StatehouseChatHistoryOptions { MaxMessagesInContext = 0 };
