@@ -25,6 +25,9 @@ public sealed class StatehouseChatHistoryProviderTests(BrokerFixture broker, ITe
         var records = await history.GetRecordsAsync("c1", ct: Ct);
         Assert.Equal([1L, 2L, 3L], records.Select(r => r.Sequence));
         Assert.Equal(["user", "assistant", "user"], records.Select(r => r.Role));
+        // Stored compactly: AIJsonUtilities.DefaultOptions writes indented JSON, about a third more bytes per message.
+        Assert.All(records, r => Assert.DoesNotContain('\n', r.Json));
+        Assert.Equal("""{"role":"user","contents":[{"$type":"text","text":"one"}]}""", records[0].Json);
         Assert.Empty(await history.GetMessagesAsync("never-used", ct: Ct));
 
         var keys = await client.ListKeysAsync("chat:c1", ct: Ct).ToListAsync(Ct);
