@@ -45,24 +45,22 @@ public sealed class StatehouseChatHistoryProvider : ChatHistoryProvider
     /// <summary>A provider over a connected client.</summary>
     /// <exception cref="ArgumentException">An option is invalid.</exception>
     public StatehouseChatHistoryProvider(StatehouseClient client, StatehouseChatHistoryOptions? options = null)
-        : this(new ClientSource(client), options)
+        : this(new ClientSource(client), Checked(options))
     {
     }
 
     /// <summary>A provider over the shared client of a <see cref="StatehouseClientProvider"/> (connected on first use).</summary>
     /// <exception cref="ArgumentException">An option is invalid.</exception>
     public StatehouseChatHistoryProvider(StatehouseClientProvider clientProvider, StatehouseChatHistoryOptions? options = null)
-        : this(new ClientSource(clientProvider), options)
+        : this(new ClientSource(clientProvider), Checked(options))
     {
     }
 
-    private StatehouseChatHistoryProvider(ClientSource source, StatehouseChatHistoryOptions? options)
-        : base(null, null, null)
+    private StatehouseChatHistoryProvider(ClientSource source, StatehouseChatHistoryOptions options)
+        : base(options.ProvideOutputMessageFilter, options.StorageInputRequestMessageFilter, options.StorageInputResponseMessageFilter)
     {
-        options ??= new StatehouseChatHistoryOptions();
-        options.Validate();
         _source = source;
-        _options = options.Clone();
+        _options = options;
         _json = _options.JsonSerializerOptions ?? AIJsonUtilities.DefaultOptions;
 
         // AIJsonUtilities.DefaultOptions indents; the stored JSON is for this provider to read back (people read the
@@ -225,6 +223,14 @@ public sealed class StatehouseChatHistoryProvider : ChatHistoryProvider
         ArgumentNullException.ThrowIfNull(context);
         var session = context.Session ?? throw new InvalidOperationException($"{nameof(StatehouseChatHistoryProvider)} needs an agent session to know the conversation.");
         await AppendMessagesAsync(GetConversationId(session), context.RequestMessages.Concat(context.ResponseMessages ?? []), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A validated copy of <paramref name="options"/> (the defaults for null), so later changes to it have no effect.</summary>
+    private static StatehouseChatHistoryOptions Checked(StatehouseChatHistoryOptions? options)
+    {
+        options ??= new StatehouseChatHistoryOptions();
+        options.Validate();
+        return options.Clone();
     }
 
     internal static string MessageKey(long sequence) => MessagePrefix + sequence.ToString("D19", CultureInfo.InvariantCulture);

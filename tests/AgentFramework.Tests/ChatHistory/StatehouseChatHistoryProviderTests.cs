@@ -165,6 +165,30 @@ public sealed class StatehouseChatHistoryProviderTests(BrokerFixture broker, ITe
     }
 
     [Fact]
+    public async Task ChatClientAgent_WithMessageFilters_StoresAndProvidesOnlyWhatTheFiltersKeep()
+    {
+        var client = await StartWorkerAndClientAsync();
+        var chat = new ToolCallingChatClient();
+        var history = new StatehouseChatHistoryProvider(client, new StatehouseChatHistoryOptions
+        {
+            // The framework's filters (names as in InMemoryChatHistoryProviderOptions): keep tool traffic out of the stored
+            // conversation, and give the model only the user's earlier messages.
+            StorageInputResponseMessageFilter = messages => messages.Where(m => m.Role != ChatRole.Tool && !m.Contents.OfType<FunctionCallContent>().Any()),
+            ProvideOutputMessageFilter = messages => messages.Where(m => m.Role == ChatRole.User),
+        });
+        var weather = AIFunctionFactory.Create((string city) => $"sunny in {city}", "get_weather");
+        var agent = new ChatClientAgent(chat, new ChatClientAgentOptions { ChatHistoryProvider = history, ChatOptions = new ChatOptions { Tools = [weather] } });
+        var session = await agent.CreateSessionAsync(Ct);
+
+        await agent.RunAsync("city1", session, cancellationToken: Ct);
+        await agent.RunAsync("city2", session, cancellationToken: Ct);
+
+        var stored = await history.GetRecordsAsync(history.GetConversationId(session), ct: Ct);
+        Assert.Equal(["city1", "it is sunny in city1", "city2", "it is sunny in city2"], stored.Select(r => r.Text));
+        Assert.Equal(["city1", "city2"], chat.Calls[2].Select(m => m.Text));
+    }
+
+    [Fact]
     public void Constructor_InvalidOptions_ThrowsNamingTheOption()
     {
         var options = new StatehouseChatHistoryOptions { MaxMessagesInContext = 0 };
