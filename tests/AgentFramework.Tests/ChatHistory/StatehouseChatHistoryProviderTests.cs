@@ -2,6 +2,7 @@ using Microsoft.Agents.AI;
 using Microsoft.Extensions.AI;
 using Statehouse.AgentFramework.ChatHistory;
 using Statehouse.AgentFramework.Tests.Infrastructure;
+using Statehouse.Client.Exceptions;
 using Xunit.Abstractions;
 
 namespace Statehouse.AgentFramework.Tests.ChatHistory;
@@ -186,6 +187,22 @@ public sealed class StatehouseChatHistoryProviderTests(BrokerFixture broker, ITe
         var stored = await history.GetRecordsAsync(history.GetConversationId(session), ct: Ct);
         Assert.Equal(["city1", "it is sunny in city1", "city2", "it is sunny in city2"], stored.Select(r => r.Text));
         Assert.Equal(["city1", "city2"], chat.Calls[2].Select(m => m.Text));
+    }
+
+    [Fact]
+    public async Task ChatClientAgent_MessageBeyondTheWorkersValueLimit_RunThrowsPayloadTooLargeAndStoresNothingOfTheTurn()
+    {
+        await Scope.StartWorkerAsync(("Statehouse:Limits:MaxValueBytes", "4096"));
+        var history = new StatehouseChatHistoryProvider(await Scope.ConnectClientAsync());
+        var agent = new ChatClientAgent(new ScriptedChatClient(), new ChatClientAgentOptions { ChatHistoryProvider = history });
+        var session = await agent.CreateSessionAsync(Ct);
+        history.SetConversationId(session, "big");
+        await agent.RunAsync("small", session, cancellationToken: Ct);
+
+        // 3000 characters fit 4096 bytes once, not as the record's text and JSON together.
+        await Assert.ThrowsAsync<StatehousePayloadTooLargeException>(() => agent.RunAsync(new string('x', 3000), session, cancellationToken: Ct));
+
+        Assert.Equal(["small", "reply to 'small' after 1 messages"], (await history.GetMessagesAsync("big", ct: Ct)).Select(m => m.Text));
     }
 
     [Fact]
