@@ -22,9 +22,10 @@ public sealed class StatehouseChatHistoryOptions
     /// The most messages loaded into an agent's context: the last N of the conversation (default 100); null = all.
     /// Everything stays stored; this bounds only what one invocation reads. Tool results at the start of those N, whose
     /// tool call lies before them, are left out too (chat APIs refuse a tool result without its call), so a call may
-    /// see fewer than N. Applied before <see cref="ChatReducer"/>.
+    /// see fewer than N. Applied before <see cref="ChatReducer"/>. Named as in the framework's Cosmos DB and Valkey
+    /// chat-history providers (microsoft/agent-framework, <c>MaxMessagesToRetrieve</c>).
     /// </summary>
-    public int? MaxMessagesInContext { get; set; } = 100;
+    public int? MaxMessagesToRetrieve { get; set; } = 100;
 
     /// <summary>Optional reducer (e.g. <c>MessageCountingChatReducer</c>, a summarizer) run on the loaded messages before the agent sees them; the stored history is unchanged.</summary>
     public IChatReducer? ChatReducer { get; set; }
@@ -67,9 +68,9 @@ public sealed class StatehouseChatHistoryOptions
         }
 
         ArgumentNullException.ThrowIfNull(AgentIdPrefix, nameof(AgentIdPrefix));
-        if (MaxMessagesInContext is { } max)
+        if (MaxMessagesToRetrieve is { } max)
         {
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max, nameof(MaxMessagesInContext));
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max, nameof(MaxMessagesToRetrieve));
         }
 
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxAppendAttempts, nameof(MaxAppendAttempts));

@@ -197,14 +197,14 @@ public sealed class StatehouseChatHistoryProvider : ChatHistoryProvider
     }
 
     /// <summary>
-    /// Loads the session's conversation: the last <see cref="StatehouseChatHistoryOptions.MaxMessagesInContext"/> messages
+    /// Loads the session's conversation: the last <see cref="StatehouseChatHistoryOptions.MaxMessagesToRetrieve"/> messages
     /// less any tool results at their start (their tool call lies before the bound), then the reducer if one is set.
     /// </summary>
     protected override async ValueTask<IEnumerable<ChatMessage>> ProvideChatHistoryAsync(InvokingContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
         var session = context.Session ?? throw new InvalidOperationException($"{nameof(StatehouseChatHistoryProvider)} needs an agent session to know the conversation.");
-        var loaded = await GetMessagesAsync(GetConversationId(session), _options.MaxMessagesInContext, cancellationToken).ConfigureAwait(false);
+        var loaded = await GetMessagesAsync(GetConversationId(session), _options.MaxMessagesToRetrieve, cancellationToken).ConfigureAwait(false);
 
         // A tool result without the assistant message that made its call is an invalid request to chat APIs (OpenAI answers
         // 400), so the bound never starts the context inside a tool call's results.

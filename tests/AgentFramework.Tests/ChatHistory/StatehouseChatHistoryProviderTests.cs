@@ -93,7 +93,7 @@ public sealed class StatehouseChatHistoryProviderTests(BrokerFixture broker, ITe
     {
         var client = await StartWorkerAndClientAsync();
         var chat = new ScriptedChatClient();
-        var history = new StatehouseChatHistoryProvider(client, new StatehouseChatHistoryOptions { MaxMessagesInContext = 3 });
+        var history = new StatehouseChatHistoryProvider(client, new StatehouseChatHistoryOptions { MaxMessagesToRetrieve = 3 });
         var agent = new ChatClientAgent(chat, new ChatClientAgentOptions { ChatHistoryProvider = history });
         var session = await agent.CreateSessionAsync(Ct);
         history.SetConversationId(session, "conv-1");
@@ -110,7 +110,7 @@ public sealed class StatehouseChatHistoryProviderTests(BrokerFixture broker, ITe
 
         // A new agent over another client continues the conversation from Statehouse.
         var laterChat = new ScriptedChatClient();
-        var laterHistory = new StatehouseChatHistoryProvider(await Scope.ConnectClientAsync(), new StatehouseChatHistoryOptions { MaxMessagesInContext = 100 });
+        var laterHistory = new StatehouseChatHistoryProvider(await Scope.ConnectClientAsync(), new StatehouseChatHistoryOptions { MaxMessagesToRetrieve = 100 });
         var laterAgent = new ChatClientAgent(laterChat, new ChatClientAgentOptions { ChatHistoryProvider = laterHistory });
         var laterSession = await laterAgent.CreateSessionAsync(Ct);
         laterHistory.SetConversationId(laterSession, "conv-1");
@@ -148,7 +148,7 @@ public sealed class StatehouseChatHistoryProviderTests(BrokerFixture broker, ITe
         var chat = new ToolCallingChatClient();
         // Each turn stores four messages: user, assistant (tool call), tool (result), assistant (answer). After two turns
         // the last six begin with the first turn's tool result, whose call lies before the bound.
-        var history = new StatehouseChatHistoryProvider(client, new StatehouseChatHistoryOptions { MaxMessagesInContext = 6 });
+        var history = new StatehouseChatHistoryProvider(client, new StatehouseChatHistoryOptions { MaxMessagesToRetrieve = 6 });
         var weather = AIFunctionFactory.Create((string city) => $"sunny in {city}", "get_weather");
         var agent = new ChatClientAgent(chat, new ChatClientAgentOptions { ChatHistoryProvider = history, ChatOptions = new ChatOptions { Tools = [weather] } });
         var session = await agent.CreateSessionAsync(Ct);
@@ -208,8 +208,8 @@ public sealed class StatehouseChatHistoryProviderTests(BrokerFixture broker, ITe
     [Fact]
     public void Constructor_InvalidOptions_ThrowsNamingTheOption()
     {
-        var options = new StatehouseChatHistoryOptions { MaxMessagesInContext = 0 };
+        var options = new StatehouseChatHistoryOptions { MaxMessagesToRetrieve = 0 };
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => options.Validate());
-        Assert.Equal(nameof(StatehouseChatHistoryOptions.MaxMessagesInContext), error.ParamName);
+        Assert.Equal(nameof(StatehouseChatHistoryOptions.MaxMessagesToRetrieve), error.ParamName);
     }
 }
