@@ -31,10 +31,15 @@ public sealed class HistoryPruningKillTests(BrokerFixture broker, ITestOutputHel
         var model = new List<(long CommitTs, int Key, int Value, bool Deleted)>();
         var random = new Random(13);
         var killedMidPass = 0;
-        for (var round = 0; round < 3; round++)
+        var next = 0;
+        // Three rounds, and more (up to eight, with ever shorter delays before the kill) until one kill came before a pass
+        // ended: on an idle machine a pass can end within the first delays.
+        for (var round = 0; round < 8 && (round < 3 || killedMidPass == 0); round++)
         {
-            // Retention off while committing (a third of the transactions each round), then a pruning worker killed soon after its start.
-            for (var i = round * Transactions / 3; i < (round + 1) * Transactions / 3; i++)
+            // Retention off while committing (a third of the transactions in each of the first rounds, a tenth after), then a
+            // pruning worker killed soon after its start.
+            var end = next + (round < 3 ? Transactions / 3 : Transactions / 10);
+            for (var i = next; i < end; i++)
             {
                 var tx = client.BeginTransaction();
                 for (var k = 0; k < Keys; k++)
@@ -55,7 +60,8 @@ public sealed class HistoryPruningKillTests(BrokerFixture broker, ITestOutputHel
                 await Task.Delay(2, LongCt);
             }
 
-            await Task.Delay(random.Next(0, 400), LongCt);
+            next = end;
+            await Task.Delay(random.Next(0, Math.Max(1, 400 >> round)), LongCt);
             await worker.KillAsync(LongCt);
             var finished = worker.Lines.Any(l => l.Contains("Pruned history", StringComparison.Ordinal));
             killedMidPass += finished ? 0 : 1;
