@@ -132,6 +132,11 @@ internal sealed class WorkflowRun
             answer = await WatchAsync(run, journal);
         }
 
+        if (_args.CrashAtStep is { } crashAt && crashAt > journal.LastStep)
+        {
+            await _errors.WriteLineAsync($"Note: --crash-at-step {crashAt} was never reached: this run ended at step {journal.LastStep}, so nothing was killed.");
+        }
+
         answer ??= await StoredAnswerAsync(journal);
         await _output.WriteLineAsync("Answer:");
         await _output.WriteLineAsync($"  {answer ?? "(none: the session stopped before its answer step)"}");

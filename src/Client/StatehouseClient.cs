@@ -292,7 +292,7 @@ public sealed class StatehouseClient : IAsyncDisposable
     /// </para>
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="filter"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="afterCommitTs"/> is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="afterCommitTs"/> is negative or <see cref="long.MaxValue"/>.</exception>
     /// <exception cref="StatehouseException">While enumerating: a read refused for good (INVALID_REQUEST, UNAUTHORIZED, and
     /// <see cref="StatehouseUnavailableException"/> when the broker has no read queue under the prefix).</exception>
     /// <exception cref="StatehouseHistoryPrunedException">While enumerating: the next commit to deliver lies below the namespace's
@@ -302,6 +302,8 @@ public sealed class StatehouseClient : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(filter);
         ArgumentOutOfRangeException.ThrowIfNegative(afterCommitTs);
+        // Nothing can come after it, and the first read would start at afterCommitTs + 1, which overflows.
+        ArgumentOutOfRangeException.ThrowIfEqual(afterCommitTs, long.MaxValue);
         return FollowCoreAsync(filter, afterCommitTs, ct);
     }
 
@@ -361,7 +363,8 @@ public sealed class StatehouseClient : IAsyncDisposable
     /// Where the agent's state was forked from: the note its last fork wrote under <see cref="ForkNote.ReservedKey"/>, or
     /// null when it has none (never forked, or the note was deleted).
     /// </summary>
-    /// <exception cref="StatehouseException">The value under the reserved key is not a fork note (INTERNAL_ERROR).</exception>
+    /// <exception cref="StatehouseException">The value under the reserved key is not a fork note (INTERNAL_ERROR): not a map of the
+    /// note's fields, or one that lacks one (an application wrote the key).</exception>
     public async Task<ForkNote?> GetForkNoteAsync(string agentId, string? @namespace = null, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(agentId);
@@ -379,15 +382,23 @@ public sealed class StatehouseClient : IAsyncDisposable
             return null;
         }
 
+        ForkNote note;
         try
         {
-            return WireFormat.Deserialize<ForkNote>(record.Value);
+            note = WireFormat.Deserialize<ForkNote>(record.Value);
         }
         catch (MessagePackSerializationException e)
         {
             throw new StatehouseException(ErrorCode.InternalError,
                 $"The value of '{ForkNote.ReservedKey}' of agent '{agentId}' is not a fork note: {e.Message}", null, e);
         }
+
+        // A map that lacks fields decodes with nulls and zeros: an application wrote the reserved key, not a fork.
+        return note is { SourceAgent.Length: > 0, Namespace.Length: > 0, TxnId.Length: > 0, CommitTs: > 0 }
+            ? note
+            : throw new StatehouseException(ErrorCode.InternalError,
+                $"The value of '{ForkNote.ReservedKey}' of agent '{agentId}' is not a fork note: it needs a non-empty source_agent, namespace and "
+                + "txn_id and a commit_ts of 1 or more (a fork writes them; an application should not write this key)", null);
     }
 
     /// <summary>The worker's health: whether it can commit, its last commit_ts, and why not when unhealthy.</summary>

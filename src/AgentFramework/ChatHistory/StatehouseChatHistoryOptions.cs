@@ -20,9 +20,12 @@ public sealed class StatehouseChatHistoryOptions
 
     /// <summary>
     /// The most messages loaded into an agent's context: the last N of the conversation (default 100); null = all.
-    /// Everything stays stored; this bounds only what one invocation reads. Applied before <see cref="ChatReducer"/>.
+    /// Everything stays stored; this bounds only what one invocation reads. Tool results at the start of those N, whose
+    /// tool call lies before them, are left out too (chat APIs refuse a tool result without its call), so a call may
+    /// see fewer than N. Applied before <see cref="ChatReducer"/>. Named as in the framework's Cosmos DB and Valkey
+    /// chat-history providers (microsoft/agent-framework, <c>MaxMessagesToRetrieve</c>).
     /// </summary>
-    public int? MaxMessagesInContext { get; set; } = 100;
+    public int? MaxMessagesToRetrieve { get; set; } = 100;
 
     /// <summary>Optional reducer (e.g. <c>MessageCountingChatReducer</c>, a summarizer) run on the loaded messages before the agent sees them; the stored history is unchanged.</summary>
     public IChatReducer? ChatReducer { get; set; }
@@ -36,6 +39,26 @@ public sealed class StatehouseChatHistoryOptions
     /// <summary>Key in <c>AgentSession.StateBag</c> that holds a session's conversation id; default <c>StatehouseChatHistoryProvider</c>.</summary>
     public string StateKey { get; set; } = nameof(StatehouseChatHistoryProvider);
 
+    /// <summary>
+    /// Applied to the loaded (bounded, reduced) messages before the agent sees them, as the framework's
+    /// <c>InMemoryChatHistoryProviderOptions.ProvideOutputMessageFilter</c>; null = no filter.
+    /// </summary>
+    public Func<IEnumerable<ChatMessage>, IEnumerable<ChatMessage>>? ProvideOutputMessageFilter { get; set; }
+
+    /// <summary>
+    /// Applied to an invocation's request messages before they are appended, as the framework's
+    /// <c>InMemoryChatHistoryProviderOptions.StorageInputRequestMessageFilter</c>; null = the framework's default, which
+    /// leaves out the messages that came from chat history (they are stored already).
+    /// </summary>
+    public Func<IEnumerable<ChatMessage>, IEnumerable<ChatMessage>>? StorageInputRequestMessageFilter { get; set; }
+
+    /// <summary>
+    /// Applied to an invocation's response messages before they are appended, as the framework's
+    /// <c>InMemoryChatHistoryProviderOptions.StorageInputResponseMessageFilter</c> (e.g. to keep tool calls and results out
+    /// of the stored conversation); null = all are appended.
+    /// </summary>
+    public Func<IEnumerable<ChatMessage>, IEnumerable<ChatMessage>>? StorageInputResponseMessageFilter { get; set; }
+
     /// <summary>Throws <see cref="ArgumentException"/> (or a subtype) naming the first invalid option.</summary>
     public void Validate()
     {
@@ -45,9 +68,9 @@ public sealed class StatehouseChatHistoryOptions
         }
 
         ArgumentNullException.ThrowIfNull(AgentIdPrefix, nameof(AgentIdPrefix));
-        if (MaxMessagesInContext is { } max)
+        if (MaxMessagesToRetrieve is { } max)
         {
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max, nameof(MaxMessagesInContext));
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max, nameof(MaxMessagesToRetrieve));
         }
 
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxAppendAttempts, nameof(MaxAppendAttempts));

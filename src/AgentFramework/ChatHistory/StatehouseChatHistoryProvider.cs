@@ -40,29 +40,37 @@ public sealed class StatehouseChatHistoryProvider : ChatHistoryProvider
     private readonly ClientSource _source;
     private readonly StatehouseChatHistoryOptions _options;
     private readonly JsonSerializerOptions _json;
+    private readonly JsonSerializerOptions _storedJson;
 
     /// <summary>A provider over a connected client.</summary>
     /// <exception cref="ArgumentException">An option is invalid.</exception>
     public StatehouseChatHistoryProvider(StatehouseClient client, StatehouseChatHistoryOptions? options = null)
-        : this(new ClientSource(client), options)
+        : this(new ClientSource(client), Checked(options))
     {
     }
 
     /// <summary>A provider over the shared client of a <see cref="StatehouseClientProvider"/> (connected on first use).</summary>
     /// <exception cref="ArgumentException">An option is invalid.</exception>
     public StatehouseChatHistoryProvider(StatehouseClientProvider clientProvider, StatehouseChatHistoryOptions? options = null)
-        : this(new ClientSource(clientProvider), options)
+        : this(new ClientSource(clientProvider), Checked(options))
     {
     }
 
-    private StatehouseChatHistoryProvider(ClientSource source, StatehouseChatHistoryOptions? options)
-        : base(null, null, null)
+    private StatehouseChatHistoryProvider(ClientSource source, StatehouseChatHistoryOptions options)
+        : base(options.ProvideOutputMessageFilter, options.StorageInputRequestMessageFilter, options.StorageInputResponseMessageFilter)
     {
-        options ??= new StatehouseChatHistoryOptions();
-        options.Validate();
         _source = source;
-        _options = options.Clone();
+        _options = options;
         _json = _options.JsonSerializerOptions ?? AIJsonUtilities.DefaultOptions;
+
+        // AIJsonUtilities.DefaultOptions indents; the stored JSON is for this provider to read back (people read the
+        // record's role and text), so it is written compactly: about a third fewer bytes per message.
+        _storedJson = _json;
+        if (_json.WriteIndented)
+        {
+            _storedJson = new JsonSerializerOptions(_json) { WriteIndented = false };
+            _storedJson.MakeReadOnly(populateMissingResolver: true);
+        }
     }
 
     /// <inheritdoc />
@@ -188,12 +196,19 @@ public sealed class StatehouseChatHistoryProvider : ChatHistoryProvider
         return records;
     }
 
-    /// <summary>Loads the session's conversation: the last <see cref="StatehouseChatHistoryOptions.MaxMessagesInContext"/> messages, then the reducer if one is set.</summary>
+    /// <summary>
+    /// Loads the session's conversation: the last <see cref="StatehouseChatHistoryOptions.MaxMessagesToRetrieve"/> messages
+    /// less any tool results at their start (their tool call lies before the bound), then the reducer if one is set.
+    /// </summary>
     protected override async ValueTask<IEnumerable<ChatMessage>> ProvideChatHistoryAsync(InvokingContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
         var session = context.Session ?? throw new InvalidOperationException($"{nameof(StatehouseChatHistoryProvider)} needs an agent session to know the conversation.");
-        IEnumerable<ChatMessage> messages = await GetMessagesAsync(GetConversationId(session), _options.MaxMessagesInContext, cancellationToken).ConfigureAwait(false);
+        var loaded = await GetMessagesAsync(GetConversationId(session), _options.MaxMessagesToRetrieve, cancellationToken).ConfigureAwait(false);
+
+        // A tool result without the assistant message that made its call is an invalid request to chat APIs (OpenAI answers
+        // 400), so the bound never starts the context inside a tool call's results.
+        IEnumerable<ChatMessage> messages = loaded.SkipWhile(message => message.Contents.OfType<FunctionResultContent>().Any());
         if (_options.ChatReducer is { } reducer)
         {
             messages = await reducer.ReduceAsync(messages, cancellationToken).ConfigureAwait(false);
@@ -210,10 +225,18 @@ public sealed class StatehouseChatHistoryProvider : ChatHistoryProvider
         await AppendMessagesAsync(GetConversationId(session), context.RequestMessages.Concat(context.ResponseMessages ?? []), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>A validated copy of <paramref name="options"/> (the defaults for null), so later changes to it have no effect.</summary>
+    private static StatehouseChatHistoryOptions Checked(StatehouseChatHistoryOptions? options)
+    {
+        options ??= new StatehouseChatHistoryOptions();
+        options.Validate();
+        return options.Clone();
+    }
+
     internal static string MessageKey(long sequence) => MessagePrefix + sequence.ToString("D19", CultureInfo.InvariantCulture);
 
     private StatehouseChatMessageRecord ToRecord(long sequence, ChatMessage message) =>
-        new(sequence, message.Role.Value, message.AuthorName, message.Text, JsonSerializer.Serialize(message, _json.GetTypeInfo(typeof(ChatMessage))));
+        new(sequence, message.Role.Value, message.AuthorName, message.Text, JsonSerializer.Serialize(message, _storedJson.GetTypeInfo(typeof(ChatMessage))));
 
     private ChatMessage FromRecord(StatehouseChatMessageRecord record)
     {

@@ -219,8 +219,7 @@ public sealed class StatehouseCheckpointStore : JsonCheckpointStore
         }
     }
 
-    /// <summary>The head as this store last saw it: its record version (0 = none) and the checkpoint sequence it held.</summary>
-    /// <summary>The session's head as this store last saw it: its version, sequence and checkpoint id (null: no head).</summary>
+    /// <summary>The session's head as this store last saw it: its record version (0 = none), sequence and checkpoint id (null: no head).</summary>
     private readonly record struct SeenHead(long Version, long Sequence, string? CheckpointId)
     {
         public static SeenHead None => new(0, 0, null);

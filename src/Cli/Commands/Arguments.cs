@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 
 namespace Statehouse.Cli.Commands;
 
@@ -56,7 +57,7 @@ internal static class Arguments
         var option = new Option<long?>(name, aliases) { Description = description, HelpName = helpName };
         option.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<long?>() is { } value && value < minimum)
+            if (TryGetValue(result, out long? value) && value < minimum)
             {
                 result.AddError($"{name} must be at least {minimum}, got {value}.");
             }
@@ -73,4 +74,28 @@ internal static class Arguments
                 result.AddError($"{first.Name} and {second.Name} cannot be used together.");
             }
         });
+
+    /// <summary>
+    /// The option's value, for a validator; false when its text does not convert to <typeparamref name="T"/> (say
+    /// <c>--at abc</c>). The parser reports that itself as a usage error; <c>GetValueOrDefault</c> would throw from
+    /// inside the parser instead, and the process would end with an unhandled exception.
+    /// </summary>
+    public static bool TryGetValue<T>(OptionResult result, out T? value) => TryConvert(result.GetValueOrDefault<T>, out value);
+
+    /// <inheritdoc cref="TryGetValue{T}(OptionResult, out T)"/>
+    public static bool TryGetValue<T>(ArgumentResult result, out T? value) => TryConvert(result.GetValueOrDefault<T>, out value);
+
+    private static bool TryConvert<T>(Func<T> get, out T? value)
+    {
+        try
+        {
+            value = get();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            value = default;
+            return false;
+        }
+    }
 }

@@ -240,7 +240,7 @@ internal static class DeadLettersCommand
         var index = new Argument<int>("N") { Description = description };
         index.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int>() < 1)
+            if (Arguments.TryGetValue(result, out int value) && value < 1)
             {
                 result.AddError("N must be at least 1.");
             }

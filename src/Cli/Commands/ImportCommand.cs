@@ -35,7 +35,7 @@ internal static class ImportCommand
         };
         batch.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int>() is < 1 or > MaxBatch)
+            if (Arguments.TryGetValue(result, out int value) && value is < 1 or > MaxBatch)
             {
                 result.AddError($"--batch must be between 1 and {MaxBatch}.");
             }

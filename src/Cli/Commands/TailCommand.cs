@@ -5,6 +5,7 @@ using Statehouse.Cli.Hosting;
 using Statehouse.Cli.Output;
 using Statehouse.Cli.Values;
 using Statehouse.Client;
+using Statehouse.Client.Exceptions;
 
 namespace Statehouse.Cli.Commands;
 
@@ -26,7 +27,7 @@ internal static class TailCommand
         var lines = new Option<int>("--lines", "-n") { Description = "How many of the last transactions to show first", HelpName = "N", DefaultValueFactory = _ => 10 };
         lines.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int>() < 0)
+            if (Arguments.TryGetValue(result, out int value) && value < 0)
             {
                 result.AddError("--lines must be 0 or more.");
             }
@@ -57,7 +58,13 @@ internal static class TailCommand
             var client = await context.ClientAsync(ct).ConfigureAwait(false);
             var printer = new EventPrinter(context.Output, streaming: parse.GetValue(follow), withAgent: agentId is null);
             var shown = (await client.HealthAsync(ct).ConfigureAwait(false)).LastCommitTs;
-            printer.Print(await LastEventsAsync(client, agentId, parse.GetValue(lines), shown, ct).ConfigureAwait(false));
+            var (last, horizon) = await LastEventsAsync(client, agentId, parse.GetValue(lines), shown, ct).ConfigureAwait(false);
+            if (horizon > 0)
+            {
+                context.Output.Note($"history before commit_ts {horizon} was removed by history retention on the worker that answered: showing {last.Count} kept transaction(s)");
+            }
+
+            printer.Print(last);
             if (!parse.GetValue(follow))
             {
                 printer.Finish();
@@ -97,21 +104,35 @@ internal static class TailCommand
     /// <summary>
     /// The last <paramref name="count"/> transactions of <paramref name="agentId"/> (null: of the namespace) up to
     /// <paramref name="lastTs"/>: replay reads forwards, so windows of commit_ts are read backwards, each twice as wide
-    /// as the one before, until enough are found.
+    /// as the one before, until enough are found. Where retention pruned history (HISTORY_PRUNED) the search ends at the
+    /// history horizon: the last transactions are then the kept ones, fewer than asked, and the horizon is returned
+    /// (0 when nothing stopped the search).
     /// </summary>
-    private static async Task<List<ReplayEvent>> LastEventsAsync(StatehouseClient client, string? agentId, int count, long lastTs, CancellationToken ct)
+    private static async Task<(List<ReplayEvent> Events, long Horizon)> LastEventsAsync(
+        StatehouseClient client, string? agentId, int count, long lastTs, CancellationToken ct)
     {
         var found = new List<ReplayEvent>();
         var high = lastTs;
         var window = FirstWindow;
-        while (count > 0 && found.Count < count && high >= 1)
+        long floor = 1;
+        long horizon = 0;
+        while (count > 0 && found.Count < count && high >= floor)
         {
-            var low = Math.Max(1, high - window + 1);
+            var low = Math.Max(floor, high - window + 1);
             var chunk = new List<ReplayEvent>();
             var events = agentId is null ? client.ReplayNamespaceAsync(low, high, ct: ct) : client.ReplayAsync(agentId, low, high, ct: ct);
-            await foreach (var replayed in events.ConfigureAwait(false))
+            try
             {
-                chunk.Add(replayed);
+                await foreach (var replayed in events.ConfigureAwait(false))
+                {
+                    chunk.Add(replayed);
+                }
+            }
+            catch (StatehouseHistoryPrunedException e) when (e.Horizon > low)
+            {
+                // Nothing below the horizon is kept: read this window again from it (above it, nothing is missing).
+                floor = horizon = e.Horizon;
+                continue;
             }
 
             found.InsertRange(0, chunk);
@@ -119,7 +140,7 @@ internal static class TailCommand
             window = Math.Min(window * 2, 1L << 40);
         }
 
-        return found.Count > count ? found[^count..] : found;
+        return found.Count > count ? (found[^count..], 0) : (found, horizon);
     }
 
     /// <summary>

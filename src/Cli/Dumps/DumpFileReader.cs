@@ -61,6 +61,20 @@ internal static class DumpFileReader
         {
             throw CliException.Usage($"{path}, line {number}: {e.Message}");
         }
+        catch (ArgumentException e)
+        {
+            // JsonObject refuses a property name twice (with an ArgumentException) when first used; JSON itself allows it.
+            var what = DuplicateProperty(text) is { } name ? $"it has the property \"{name}\" twice" : e.Message;
+            throw CliException.Usage($"{path}, line {number}: {what}; a record line has each field once");
+        }
+    }
+
+    /// <summary>The first property name of the line's object that appears in it twice, or null.</summary>
+    private static string? DuplicateProperty(string text)
+    {
+        using var document = JsonDocument.Parse(text);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        return document.RootElement.EnumerateObject().Select(p => p.Name).FirstOrDefault(name => !names.Add(name));
     }
 
     private static StreamReader Open(string path)

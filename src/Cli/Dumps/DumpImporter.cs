@@ -29,6 +29,7 @@ internal sealed class DumpImporter(StatehouseClient client, string @namespace, s
     /// <exception cref="CliException">A malformed or repeated line (usage, naming the line), or an unreadable file.</exception>
     public async Task<ImportPlan> PlanAsync(CancellationToken ct)
     {
+        RequireSeekable();
         DumpHeader? header = null;
         long records = 0;
         var seen = new Dictionary<(string, string), int>();
@@ -135,7 +136,8 @@ internal sealed class DumpImporter(StatehouseClient client, string @namespace, s
 
                 txnId = RestTxnId(txnId, pending);
             }
-            catch (StatehouseException e) when (e is not StatehouseConflictException)
+            // No reply in time, or no broker: not a refusal, and the outcome is open. It goes up as such (exit 3, how to resume).
+            catch (StatehouseException e) when (e is not (StatehouseConflictException or StatehouseTimeoutException or StatehouseUnavailableException))
             {
                 throw new CliException(ExitCodes.Rejected,
                     $"{path}, {batch.Describe()} (transaction {txnId}): the worker refused it: {e.Message}; nothing of these lines was written " +
@@ -190,6 +192,27 @@ internal sealed class DumpImporter(StatehouseClient client, string @namespace, s
         }
 
         return present;
+    }
+
+    /// <summary>
+    /// The dump is read three times (checked, hashed, imported): a pipe (<c>/dev/stdin</c>, a process substitution) would
+    /// be empty after the first read, and the import would end claiming the file changed.
+    /// </summary>
+    private void RequireSeekable()
+    {
+        try
+        {
+            using var file = File.OpenRead(path);
+            if (!file.CanSeek)
+            {
+                throw CliException.Usage($"{path} is not a regular file (a pipe?): import reads the dump more than once, to check it and then to " +
+                    "import it; save it to a file first (statehouse dump -o FILE)");
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw CliException.Usage($"Cannot read the dump {path}: {e.Message}");
+        }
     }
 
     private async Task<byte[]> HashAsync(CancellationToken ct)

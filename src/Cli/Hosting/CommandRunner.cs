@@ -28,7 +28,7 @@ internal static class CommandRunner
         }
         catch (Exception e)
         {
-            if (Failure.From(e, settings) is { } failure)
+            if (Failure.From(e, settings, parse.CommandResult.Command.Name) is { } failure)
             {
                 // A usage error found while running (a malformed value or file) gets the same hint as a parse error.
                 output.Error(failure.ExitCode == ExitCodes.Usage ? $"{failure.Message}\n{CliApplication.UsageHint(parse)}" : failure.Message, failure.ToJson());

@@ -12,13 +12,16 @@ internal sealed record Failure(int ExitCode, string Message, ErrorCode Code = Er
     /// <summary>For HISTORY_PRUNED: the worker's history horizon (commit_ts) for the namespace; 0 otherwise.</summary>
     public long Horizon { get; init; }
 
-    /// <summary>Maps the exceptions a command can end with; null for one that is a bug (it keeps its stack trace).</summary>
-    public static Failure? From(Exception exception, CliSettings? settings) => exception switch
+    /// <summary>
+    /// Maps the exceptions a command can end with; null for one that is a bug (it keeps its stack trace).
+    /// <paramref name="command"/> (the command's name) picks how a timed-out commit is settled.
+    /// </summary>
+    public static Failure? From(Exception exception, CliSettings? settings, string command) => exception switch
     {
         CliException e => new Failure(e.ExitCode, e.Message),
         StatehouseConflictException e => new Failure(ExitCodes.Rejected, e.Message, e.Code, e.Conflicts),
         StatehouseNotFoundException e => new Failure(ExitCodes.NotFound, e.Message, e.Code),
-        StatehouseTimeoutException e => new Failure(ExitCodes.Unavailable, TimeoutMessage(e, settings)),
+        StatehouseTimeoutException e => new Failure(ExitCodes.Unavailable, TimeoutMessage(e, settings, command)),
         StatehouseUnavailableException e => new Failure(ExitCodes.Unavailable, e.Message),
         StatehouseNotCaughtUpException e => new Failure(ExitCodes.Unavailable, e.Message, e.Code),
         StatehouseHistoryPrunedException e => new Failure(ExitCodes.HistoryPruned, e.Message, e.Code) { Horizon = e.Horizon },
@@ -52,15 +55,18 @@ internal sealed record Failure(int ExitCode, string Message, ErrorCode Code = Er
         return json;
     }
 
-    private static string TimeoutMessage(StatehouseTimeoutException e, CliSettings? settings)
+    private static string TimeoutMessage(StatehouseTimeoutException e, CliSettings? settings, string command)
     {
         var waited = CliContext.Seconds(e.TotalTimeout);
         var where = settings is null ? "" : $" (broker {settings.Endpoint}, queue prefix '{settings.QueuePrefix}')";
-        return $"No reply from the worker within {waited}: is it running{where}?{Outcome(e)}";
+        return $"No reply from the worker within {waited}: is it running{where}?{Outcome(e, command)}";
     }
 
-    /// <summary>For a commit: until when its outcome is open, and the command that settles it.</summary>
-    private static string Outcome(StatehouseTimeoutException e)
+    /// <summary>
+    /// For a commit: until when its outcome is open, and how to settle it. Only put, delete and commit take
+    /// <c>--txn-id</c>; a fork's envelope depends on what it read (a replace), and an import derives its txn_ids itself.
+    /// </summary>
+    private static string Outcome(StatehouseTimeoutException e, string command)
     {
         if (e.TxnId is null)
         {
@@ -70,7 +76,14 @@ internal sealed record Failure(int ExitCode, string Message, ErrorCode Code = Er
         var deadline = e.Deadline is { } at
             ? $"until its deadline {at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)} (UTC): until then the worker may still apply it, after it the worker refuses it (TXN_EXPIRED)"
             : "(it has no deadline): the worker may still apply it";
-        return $" The outcome of transaction {e.TxnId} is unknown {deadline}. To settle it, run the same command again with " +
-            $"--txn-id {e.TxnId}: the worker applies a txn_id at most once and answers a resend with the first outcome.";
+        var settle = command switch
+        {
+            "import" => "run the same import again: it resumes, and the worker answers every transaction it already applied from its inbox " +
+                "(the same txn_ids) instead of applying it twice.",
+            "fork" => $"read the target's note (statehouse get TARGET {ForkNote.ReservedKey}): it names txn_id {e.TxnId} once the fork is " +
+                "applied; a fork run again under a new txn_id would conflict with it.",
+            _ => $"run the same command again with --txn-id {e.TxnId}: the worker applies a txn_id at most once and answers a resend with the first outcome.",
+        };
+        return $" The outcome of transaction {e.TxnId} is unknown {deadline}. To settle it, {settle}";
     }
 }

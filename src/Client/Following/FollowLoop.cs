@@ -9,8 +9,9 @@ namespace Statehouse.Client.Following;
 /// The hand-over of <see cref="StatehouseClient.FollowAsync"/>, free of the broker: replay pages are the only source of
 /// events, <see cref="FollowWakeups"/> only say when to read again. From <c>afterCommitTs</c> on it reads pages from the
 /// last delivered commit_ts + 1; once a page says nothing more remains it waits for a wake-up or the poll interval and
-/// reads again. It delivers only commit_ts above the last delivered, so events come in commit_ts order, each once: a
-/// page is a consistent prefix of history (the worker reads it under one snapshot), so nothing below the last delivered
+/// reads again, from above the last delivered or the min_commit_ts that page was read with, whichever is higher. It
+/// delivers only commit_ts above the last delivered, so events come in commit_ts order, each once: a page is a
+/// consistent prefix of history (the worker reads it under one snapshot), so nothing below the last delivered
 /// can appear later, and a worker that is behind (a replica after a failover) answers less, never other history.
 /// </summary>
 /// <param name="readPage">One replay page of the filter: (start commit_ts inclusive, min_commit_ts, ct) → page.</param>
@@ -35,7 +36,8 @@ internal sealed class FollowLoop(
             ct.ThrowIfCancellationRequested();
             var generation = wakeups.Generation;
             var announced = wakeups.HighestAnnounced;
-            var page = await TryReadAsync(from, announced > lastDelivered ? announced : 0, ct).ConfigureAwait(false);
+            var minCommitTs = announced >= from ? announced : 0;
+            var page = await TryReadAsync(from, minCommitTs, ct).ConfigureAwait(false);
             if (page is null)
             {
                 await wakeups.WaitAsync(generation, pollInterval, ct).ConfigureAwait(false);
@@ -66,7 +68,10 @@ internal sealed class FollowLoop(
                 continue;
             }
 
-            from = lastDelivered + 1;
+            // The worker answered only once it had applied minCommitTs, so none of the filter's commits up to it is left:
+            // a quiet namespace among busy ones would otherwise re-scan every later commit of the others at each wake-up.
+            // Never back: a read without a min (nothing announced above from) says nothing about where it ended.
+            from = Math.Max(Math.Max(from, lastDelivered + 1), minCommitTs + 1);
             await wakeups.WaitAsync(generation, pollInterval, ct).ConfigureAwait(false);
         }
     }

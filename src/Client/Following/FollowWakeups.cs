@@ -4,7 +4,8 @@ namespace Statehouse.Client.Following;
 /// What wakes a caught-up <see cref="FollowLoop"/>: announcements of commits that may touch its filter
 /// (<see cref="Announced"/>), a broker connection that came back (<see cref="Wake"/>), or the poll interval. Only
 /// wake-ups: the replay read decides what is delivered, so a lost or misleading wake-up costs latency, never a gap.
-/// Thread-safe: the broker's consumer raises, the loop waits.
+/// Every announced commit, also one that cannot touch the filter, raises <see cref="HighestAnnounced"/>, which lets the
+/// loop read on from above it. Thread-safe: the broker's consumer raises, the loop waits.
 /// </summary>
 internal sealed class FollowWakeups(TimeProvider time)
 {
@@ -12,17 +13,23 @@ internal sealed class FollowWakeups(TimeProvider time)
     private long _generation;
     private TaskCompletionSource _changed = NewSignal();
 
-    /// <summary>The highest commit_ts announced for the filter so far (0: none): every worker that answers reads at least up to it.</summary>
+    /// <summary>The highest commit_ts announced so far, for the filter or not (0: none): every worker that answers reads at least up to it.</summary>
     public long HighestAnnounced => Interlocked.Read(ref _highestAnnounced);
 
     /// <summary>Moves on every wake-up; take it before a replay read and pass it to <see cref="WaitAsync"/>.</summary>
     public long Generation => Interlocked.Read(ref _generation);
 
-    /// <summary>A commit at <paramref name="commitTs"/> that may touch the filter was announced.</summary>
-    public void Announced(long commitTs)
+    /// <summary>
+    /// A commit at <paramref name="commitTs"/> was announced; it wakes the loop when it may touch the filter
+    /// (<paramref name="touchesFilter"/>), else it only raises <see cref="HighestAnnounced"/>.
+    /// </summary>
+    public void Announced(long commitTs, bool touchesFilter = true)
     {
         Monotonic.Raise(ref _highestAnnounced, commitTs);
-        Wake();
+        if (touchesFilter)
+        {
+            Wake();
+        }
     }
 
     /// <summary>Wakes the loop without an announcement (the connection came back: announcements may have been lost meanwhile).</summary>

@@ -114,9 +114,11 @@ internal sealed class CommitAnnouncements : IAsyncDisposable
         {
             // Decoded inside the handler: the body is only valid until it returns.
             var announced = WireFormat.Deserialize<CommitReply>(delivery.Body);
-            if (announced is { Status: CommitStatus.Committed } && (_agentId is null || announced.Versions.Any(v => v.AgentId == _agentId)))
+            if (announced is { Status: CommitStatus.Committed })
             {
-                _wakeups.Announced(announced.CommitTs);
+                // Also a commit of other agents: an agent follower then reads on from above it, not from below a history
+                // horizon that other agents' pruned versions raised (a caught-up follower would get HISTORY_PRUNED).
+                _wakeups.Announced(announced.CommitTs, touchesFilter: _agentId is null || announced.Versions.Any(v => v.AgentId == _agentId));
             }
         }
         catch (MessagePackSerializationException)

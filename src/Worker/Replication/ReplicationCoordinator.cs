@@ -26,6 +26,7 @@ internal sealed class ReplicationCoordinator
     private readonly ILogger _logger;
     private readonly TimeSpan _takeoverTimeout;
     private readonly TimeSpan _publishTimeout;
+    private readonly long _maxRecordBytes;
     private readonly string _writer;
     private readonly SemaphoreSlim _committing = new(1, 1);
     private volatile LogFollower? _follower;
@@ -36,7 +37,7 @@ internal sealed class ReplicationCoordinator
 
     /// <param name="engine">Decides and writes groups (<see cref="CommitEngine"/>).</param>
     /// <param name="store">The worker's store: its id, position and last commit_ts go into the records.</param>
-    /// <param name="options">TakeoverTimeoutSeconds bounds the wait for this worker's own marker.</param>
+    /// <param name="options">TakeoverTimeoutSeconds bounds the wait for this worker's own marker; MaxRecordBytes splits a group too big for one record.</param>
     /// <param name="health">Shows the role, and a failed write.</param>
     /// <param name="time">The clock of the takeover's timeout.</param>
     /// <param name="logger">The coordinator's logger.</param>
@@ -51,6 +52,7 @@ internal sealed class ReplicationCoordinator
         _logger = logger;
         _takeoverTimeout = TimeSpan.FromSeconds(options.TakeoverTimeoutSeconds);
         _publishTimeout = TimeSpan.FromSeconds(options.PublishTimeoutSeconds);
+        _maxRecordBytes = options.MaxRecordBytes;
         _writer = $"{Environment.MachineName} pid {Environment.ProcessId} store {store.Path}";
     }
 
@@ -105,6 +107,13 @@ internal sealed class ReplicationCoordinator
         // The follower of the session that took over (a newer session may have started meanwhile; then this one's publish fails).
         var follower = _primaryFollower!;
         var group = _engine.Decide(requests);
+        if (group.Changes.ValueBytes > _maxRecordBytes && requests.Count > 1)
+        {
+            // Too big for one log record: commit it as two consecutive groups. Deciding changed nothing (Decide writes no
+            // cache), so the halves are decided afresh, the second after the first was written.
+            return await CommitInPartsAsync(settlement, requests, abort);
+        }
+
         if (!group.NeedsWrite)
         {
             // Every message answered from the inbox (or refused unrecorded): nothing for the log or the store.
@@ -145,6 +154,24 @@ internal sealed class ReplicationCoordinator
             Abandon(settlement, $"the synced write of group {seq} (epoch {_epoch}) failed after its log record was confirmed: {ex.Message}");
             return null;
         }
+    }
+
+    /// <summary>
+    /// <paramref name="requests"/> as two groups one after the other (each split again while still too big): the outcomes
+    /// in request order, as one group's. Null when a part failed (the session was abandoned; a part already written is in
+    /// the log and the store, and its redelivered messages are answered from the inbox).
+    /// </summary>
+    private async Task<CommitGroupResult?> CommitInPartsAsync(ICommitSettlement settlement, IReadOnlyList<CommitRequest> requests, CancellationToken abort)
+    {
+        var half = requests.Count / 2;
+        if (await CommitOnceAsync(settlement, requests.Take(half).ToList(), abort) is not { } first
+            || await CommitOnceAsync(settlement, requests.Skip(half).ToList(), abort) is not { } second)
+        {
+            return null;
+        }
+
+        return new CommitGroupResult([.. first.Outcomes, .. second.Outcomes], first.Committed + second.Committed,
+            Math.Max(first.LastCommitTs, second.LastCommitTs));
     }
 
     /// <summary>Fenced failover: a confirmed marker, read back valid with the log applied up to it. False: the session was abandoned.</summary>

@@ -35,6 +35,16 @@ internal sealed class ReplicationOptions
     [Range(1, 3600)]
     public int PublishTimeoutSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// The largest log record the primary publishes, in bytes of the group's record values (the bulk of a record): a
+    /// group whose changes are larger is committed as several consecutive groups, each with its own record, so that no
+    /// record reaches the broker's <c>max_message_size</c> (128 MiB by default in RabbitMQ 3.x; a larger one is refused
+    /// with 406 PRECONDITION_FAILED and the session would be given up on every retry). Forks make this matter: a
+    /// 100-byte fork message can write up to <c>Limits:MaxMessageBytes</c> of values. A single transaction is never split.
+    /// </summary>
+    [Range(1L << 20, 512L << 20)]
+    public long MaxRecordBytes { get; set; } = 64L << 20;
+
     /// <summary>Log records delivered to the follower before it acknowledges them (basic.qos on the log consumer).</summary>
     [Range(1, 65_535)]
     public int LogPrefetch { get; set; } = 256;

@@ -7,7 +7,8 @@ namespace Statehouse.Worker.Storage;
 /// its <see cref="HistoryRetention"/> lets go, and keeps the namespace's history horizon H, a commit_ts below which
 /// reads of history answer HISTORY_PRUNED. Runs beside the commit loop and never blocks it, like the
 /// <see cref="InboxPruner"/>. The rule it keeps: every version and every log/agent_log entry with commit_ts ≥ H is kept,
-/// a record's latest version always, and H only rises. Each pass works on one snapshot: it first decides the new H,
+/// a version goes only once the version that replaced it is at or below H (so the state as of every commit_ts ≥ H is
+/// kept), a record's latest version always, and H only rises. Each pass works on one snapshot: it first decides the new H,
 /// writes it with sync (alone, before anything is deleted), then deletes what lies below it in small unsynced batches.
 /// A crash loses at most deletes, never the horizon that covers them; the next pass deletes them again.
 /// </summary>
@@ -104,15 +105,17 @@ internal sealed class HistoryPruner(StateStore store, HistoryOptions options, Ti
             byAge = reader.FindFirstCommitSince(Math.Max(current, 1), cutoff);
         }
 
+        // A version goes only once the version that replaced it is at or below the new horizon, so the state as of every
+        // commit_ts from the horizon on stays exact (as-of reads, forks), not only the versions committed from it on.
         var keep = retention.KeepVersions;
-        bool Prune(long latest, StoredRecord version) =>
-            (keep is { } n && version.Version <= latest - n) || (byAge is { } h && version.CommitTs < h);
+        bool Prune(long latest, StoredRecord version, long replacedAtTs) =>
+            (keep is { } n && version.Version <= latest - n) || (byAge is { } h && replacedAtTs <= h);
 
         // The new horizon covers every version this pass deletes; it never falls.
         var horizon = Math.Max(current, byAge ?? 0);
-        foreach (var (_, _, commitTs) in reader.ReadPrunableVersions(ns, Prune))
+        foreach (var (_, _, replacedAtTs) in reader.ReadPrunableVersions(ns, Prune))
         {
-            horizon = Math.Max(horizon, commitTs + 1);
+            horizon = Math.Max(horizon, replacedAtTs);
         }
 
         if (horizon <= 1)

@@ -17,8 +17,9 @@ internal sealed class HistoryRetention
     public int? KeepVersions { get; set; }
 
     /// <summary>
-    /// T: versions and log entries committed within T before now are kept (by the commit time in the log); older versions
-    /// that are not a record's latest are pruned, and so are older log entries. Null: no limit by age.
+    /// T: versions and log entries committed within T before now are kept (by the commit time in the log), and so is each
+    /// record's version that was current at the first commit within T; versions replaced before it are pruned, and so are
+    /// older log entries. Null: no limit by age.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "36500.00:00:00")]
     public TimeSpan? KeepNewerThan { get; set; }

@@ -19,9 +19,15 @@ internal sealed class StoreChanges
 
     public int Count => _items.Count;
 
+    /// <summary>The bytes of the records' values put so far: the bulk of a log record carrying these changes.</summary>
+    public long ValueBytes { get; private set; }
+
     /// <summary>See <see cref="StoreBatch.PutRecord"/>; the identity is kept as its three strings.</summary>
-    public void PutRecord(string ns, string agentId, string key, StoredRecord stored) =>
+    public void PutRecord(string ns, string agentId, string key, StoredRecord stored)
+    {
         _items.Add(new StoreChange(StoreChangeKind.PutRecord, Namespace: ns, AgentId: agentId, Key: key, Record: stored));
+        ValueBytes += stored.Value?.Length ?? 0;
+    }
 
     /// <summary>See <see cref="StoreBatch.AppendLog"/>.</summary>
     public void AppendLog(long commitTs, LogEntry entry) =>

@@ -200,11 +200,12 @@ internal sealed class StoreReader : IDisposable
 
     /// <summary>
     /// The history versions of <paramref name="ns"/> that <paramref name="prune"/> selects, record by record, each
-    /// record's from its oldest kept version up: <paramref name="prune"/> gets the record's latest version and one older
-    /// version, and the first it refuses ends that record (kept versions are always each record's newest). The latest
-    /// version is never offered. Lazy.
+    /// record's from its oldest kept version up: <paramref name="prune"/> gets the record's latest version, one older
+    /// version and the commit_ts of the version that replaced it (the next one), and the first it refuses ends that
+    /// record (kept versions are always each record's newest). The latest version is never offered. Each selected version
+    /// comes with the commit_ts that replaced it: the record's state as of any commit_ts from that one on is kept. Lazy.
     /// </summary>
-    public IEnumerable<(RecordKey Record, long Version, long CommitTs)> ReadPrunableVersions(string ns, Func<long, StoredRecord, bool> prune) =>
+    public IEnumerable<(RecordKey Record, long Version, long ReplacedAtTs)> ReadPrunableVersions(string ns, Func<long, StoredRecord, long, bool> prune) =>
         Translated(ReadPrunable(ns, prune));
 
     /// <summary>The commit_ts of every log entry of <paramref name="ns"/> below <paramref name="horizon"/>, ascending. Lazy.</summary>
@@ -274,7 +275,7 @@ internal sealed class StoreReader : IDisposable
         }
     }
 
-    private IEnumerable<(RecordKey Record, long Version, long CommitTs)> ReadPrunable(string ns, Func<long, StoredRecord, bool> prune)
+    private IEnumerable<(RecordKey Record, long Version, long ReplacedAtTs)> ReadPrunable(string ns, Func<long, StoredRecord, long, bool> prune)
     {
         var prefix = KeyCodec.NamespacePrefix(ns);
         using var records = OpenIterator(_store.Handles.State);
@@ -283,15 +284,27 @@ internal sealed class StoreReader : IDisposable
         {
             var stateKey = records.GetKeySpan().ToArray();
             var latest = StorageFormat.Deserialize<StoredRecord>(records.Value()).Version;
+            // Each version is decided once the next one (the one that replaced it) is read; the latest is never offered.
+            StoredRecord? older = null;
             for (versions.Seek(KeyCodec.HistoryKey(stateKey, 0)); versions.Valid() && KeyCodec.HasPrefix(versions.GetKeySpan(), stateKey); versions.Next())
             {
                 var stored = StorageFormat.Deserialize<StoredRecord>(versions.Value());
-                if (stored.Version >= latest || !prune(latest, stored))
+                if (older is not null)
+                {
+                    if (!prune(latest, older, stored.CommitTs))
+                    {
+                        break;
+                    }
+
+                    yield return (RecordKey.FromStateKey(stateKey), older.Version, stored.CommitTs);
+                }
+
+                if (stored.Version >= latest)
                 {
                     break;
                 }
 
-                yield return (RecordKey.FromStateKey(stateKey), stored.Version, stored.CommitTs);
+                older = stored;
             }
         }
     }

@@ -2,6 +2,7 @@ using Microsoft.Agents.AI;
 using Microsoft.Extensions.AI;
 using Statehouse.AgentFramework.ChatHistory;
 using Statehouse.AgentFramework.Tests.Infrastructure;
+using Statehouse.Client.Exceptions;
 using Xunit.Abstractions;
 
 namespace Statehouse.AgentFramework.Tests.ChatHistory;
@@ -25,6 +26,9 @@ public sealed class StatehouseChatHistoryProviderTests(BrokerFixture broker, ITe
         var records = await history.GetRecordsAsync("c1", ct: Ct);
         Assert.Equal([1L, 2L, 3L], records.Select(r => r.Sequence));
         Assert.Equal(["user", "assistant", "user"], records.Select(r => r.Role));
+        // Stored compactly: AIJsonUtilities.DefaultOptions writes indented JSON, about a third more bytes per message.
+        Assert.All(records, r => Assert.DoesNotContain('\n', r.Json));
+        Assert.Equal("""{"role":"user","contents":[{"$type":"text","text":"one"}]}""", records[0].Json);
         Assert.Empty(await history.GetMessagesAsync("never-used", ct: Ct));
 
         var keys = await client.ListKeysAsync("chat:c1", ct: Ct).ToListAsync(Ct);
@@ -89,7 +93,7 @@ public sealed class StatehouseChatHistoryProviderTests(BrokerFixture broker, ITe
     {
         var client = await StartWorkerAndClientAsync();
         var chat = new ScriptedChatClient();
-        var history = new StatehouseChatHistoryProvider(client, new StatehouseChatHistoryOptions { MaxMessagesInContext = 3 });
+        var history = new StatehouseChatHistoryProvider(client, new StatehouseChatHistoryOptions { MaxMessagesToRetrieve = 3 });
         var agent = new ChatClientAgent(chat, new ChatClientAgentOptions { ChatHistoryProvider = history });
         var session = await agent.CreateSessionAsync(Ct);
         history.SetConversationId(session, "conv-1");
@@ -106,7 +110,7 @@ public sealed class StatehouseChatHistoryProviderTests(BrokerFixture broker, ITe
 
         // A new agent over another client continues the conversation from Statehouse.
         var laterChat = new ScriptedChatClient();
-        var laterHistory = new StatehouseChatHistoryProvider(await Scope.ConnectClientAsync(), new StatehouseChatHistoryOptions { MaxMessagesInContext = 100 });
+        var laterHistory = new StatehouseChatHistoryProvider(await Scope.ConnectClientAsync(), new StatehouseChatHistoryOptions { MaxMessagesToRetrieve = 100 });
         var laterAgent = new ChatClientAgent(laterChat, new ChatClientAgentOptions { ChatHistoryProvider = laterHistory });
         var laterSession = await laterAgent.CreateSessionAsync(Ct);
         laterHistory.SetConversationId(laterSession, "conv-1");
@@ -138,10 +142,74 @@ public sealed class StatehouseChatHistoryProviderTests(BrokerFixture broker, ITe
     }
 
     [Fact]
+    public async Task ChatClientAgent_BoundCutsBetweenAToolCallAndItsResult_LoadsNoToolResultWithoutItsCall()
+    {
+        var client = await StartWorkerAndClientAsync();
+        var chat = new ToolCallingChatClient();
+        // Each turn stores four messages: user, assistant (tool call), tool (result), assistant (answer). After two turns
+        // the last six begin with the first turn's tool result, whose call lies before the bound.
+        var history = new StatehouseChatHistoryProvider(client, new StatehouseChatHistoryOptions { MaxMessagesToRetrieve = 6 });
+        var weather = AIFunctionFactory.Create((string city) => $"sunny in {city}", "get_weather");
+        var agent = new ChatClientAgent(chat, new ChatClientAgentOptions { ChatHistoryProvider = history, ChatOptions = new ChatOptions { Tools = [weather] } });
+        var session = await agent.CreateSessionAsync(Ct);
+
+        for (var turn = 1; turn <= 3; turn++)
+        {
+            Assert.Equal($"it is sunny in city{turn}", (await agent.RunAsync($"city{turn}", session, cancellationToken: Ct)).Text);
+        }
+
+        // The third turn's first request: the bound's six messages less the leading orphaned tool result, then the new one.
+        Assert.Equal(
+            [ChatRole.Assistant, ChatRole.User, ChatRole.Assistant, ChatRole.Tool, ChatRole.Assistant, ChatRole.User],
+            chat.Calls[4].Select(m => m.Role));
+        Assert.Equal(12, (await history.GetMessagesAsync(history.GetConversationId(session), ct: Ct)).Count);
+    }
+
+    [Fact]
+    public async Task ChatClientAgent_WithMessageFilters_StoresAndProvidesOnlyWhatTheFiltersKeep()
+    {
+        var client = await StartWorkerAndClientAsync();
+        var chat = new ToolCallingChatClient();
+        var history = new StatehouseChatHistoryProvider(client, new StatehouseChatHistoryOptions
+        {
+            // The framework's filters (names as in InMemoryChatHistoryProviderOptions): keep tool traffic out of the stored
+            // conversation, and give the model only the user's earlier messages.
+            StorageInputResponseMessageFilter = messages => messages.Where(m => m.Role != ChatRole.Tool && !m.Contents.OfType<FunctionCallContent>().Any()),
+            ProvideOutputMessageFilter = messages => messages.Where(m => m.Role == ChatRole.User),
+        });
+        var weather = AIFunctionFactory.Create((string city) => $"sunny in {city}", "get_weather");
+        var agent = new ChatClientAgent(chat, new ChatClientAgentOptions { ChatHistoryProvider = history, ChatOptions = new ChatOptions { Tools = [weather] } });
+        var session = await agent.CreateSessionAsync(Ct);
+
+        await agent.RunAsync("city1", session, cancellationToken: Ct);
+        await agent.RunAsync("city2", session, cancellationToken: Ct);
+
+        var stored = await history.GetRecordsAsync(history.GetConversationId(session), ct: Ct);
+        Assert.Equal(["city1", "it is sunny in city1", "city2", "it is sunny in city2"], stored.Select(r => r.Text));
+        Assert.Equal(["city1", "city2"], chat.Calls[2].Select(m => m.Text));
+    }
+
+    [Fact]
+    public async Task ChatClientAgent_MessageBeyondTheWorkersValueLimit_RunThrowsPayloadTooLargeAndStoresNothingOfTheTurn()
+    {
+        await Scope.StartWorkerAsync(("Statehouse:Limits:MaxValueBytes", "4096"));
+        var history = new StatehouseChatHistoryProvider(await Scope.ConnectClientAsync());
+        var agent = new ChatClientAgent(new ScriptedChatClient(), new ChatClientAgentOptions { ChatHistoryProvider = history });
+        var session = await agent.CreateSessionAsync(Ct);
+        history.SetConversationId(session, "big");
+        await agent.RunAsync("small", session, cancellationToken: Ct);
+
+        // 3000 characters fit 4096 bytes once, not as the record's text and JSON together.
+        await Assert.ThrowsAsync<StatehousePayloadTooLargeException>(() => agent.RunAsync(new string('x', 3000), session, cancellationToken: Ct));
+
+        Assert.Equal(["small", "reply to 'small' after 1 messages"], (await history.GetMessagesAsync("big", ct: Ct)).Select(m => m.Text));
+    }
+
+    [Fact]
     public void Constructor_InvalidOptions_ThrowsNamingTheOption()
     {
-        var options = new StatehouseChatHistoryOptions { MaxMessagesInContext = 0 };
+        var options = new StatehouseChatHistoryOptions { MaxMessagesToRetrieve = 0 };
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => options.Validate());
-        Assert.Equal(nameof(StatehouseChatHistoryOptions.MaxMessagesInContext), error.ParamName);
+        Assert.Equal(nameof(StatehouseChatHistoryOptions.MaxMessagesToRetrieve), error.ParamName);
     }
 }

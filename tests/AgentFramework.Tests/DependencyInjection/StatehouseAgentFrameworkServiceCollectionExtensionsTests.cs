@@ -21,7 +21,7 @@ public sealed class StatehouseAgentFrameworkServiceCollectionExtensionsTests(Bro
             .AddStatehouseClient(options => { options.Uri = Scope.BrokerUri; options.QueuePrefix = Scope.Prefix; })
             .AddStatehouseCheckpointStore(options => options.AgentIdPrefix = "di-wf:")
             .AddStatehouseCheckpointStore(options => options.AgentIdPrefix = "ignored:")
-            .AddStatehouseChatHistory(options => options.MaxMessagesInContext = 5);
+            .AddStatehouseChatHistory(options => options.MaxMessagesToRetrieve = 5);
         await using var provider = services.BuildServiceProvider();
 
         var store = provider.GetRequiredService<StatehouseCheckpointStore>();

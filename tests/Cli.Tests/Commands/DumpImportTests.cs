@@ -141,6 +141,42 @@ public sealed class DumpImportTests(BrokerFixture broker, ITestOutputHelper outp
         (await LiveState.ReadAsync(client, "default")).AssertSameValues(await LiveState.ReadAsync(client, Copy));
     }
 
+    [Fact]
+    public async Task Import_FromAPipe_ExitsTwoAskingForAFileAndWritesNothing()
+    {
+        var result = (await RunWithInputAsync("{\"agent\": \"a\", \"key\": \"k\", \"value\": 1}\n", "import", "/dev/stdin", "--namespace", Copy)).ExpectExit(2);
+
+        Assert.Contains("/dev/stdin is not a regular file (a pipe?)", result.Stderr);
+        Assert.DoesNotContain("changed while it was imported", result.Stderr);
+        Assert.Empty(await (await ClientAsync()).ListAgentsAsync(@namespace: Copy).ToListAsync());
+    }
+
+    [Fact]
+    public async Task Import_WorkerStopsAnswering_ExitsThreeSayingToRerunAndTheRerunCompletes()
+    {
+        const int Records = 200;
+        var file = Path.Combine(DataDirectory, "many.jsonl");
+        await File.WriteAllLinesAsync(file, Enumerable.Range(0, Records).Select(i => $$"""{"agent": "a", "key": "k{{i:D3}}", "value": {{i}}}"""));
+
+        // One record per transaction: far more transactions than pass before the worker is paused.
+        var import = StartCli("import", file, "--namespace", Copy, "--batch", "1", "--timeout", "2");
+        await import.WaitForLineAsync($"importing into namespace '{Copy}': ", Patience);
+        await Worker.PauseAsync();
+        var exit = await import.WaitForExitAsync(Patience);
+        await Worker.ResumeAsync();
+
+        Assert.True(exit == 3, import.Output);
+        Assert.Contains("is unknown until its deadline", import.Stderr);
+        Assert.Contains("run the same import again: it resumes", import.Stderr);
+        Assert.DoesNotContain("refused", import.Stderr);
+        var rerun = (await RunAsync("import", file, "--namespace", Copy, "--batch", "1", "--json")).ExpectExit(0).Json();
+        Assert.Equal(Records, (long)rerun["committed"]! + (long)rerun["skipped"]!);
+        var copied = await LiveState.ReadAsync(await ClientAsync(), Copy);
+        Assert.Equal(Records, copied.Records.Count);
+        Assert.All(copied.Records.Values, r => Assert.Equal(1, r.Version));
+        Assert.All(copied.Writes, w => Assert.Equal(1, w.Value));
+    }
+
     [Theory]
     [InlineData("not json", "line 4: it is not valid JSON (at byte offset 1)")]
     [InlineData("[1, 2]", "line 4: it is not a JSON object")]
@@ -149,6 +185,12 @@ public sealed class DumpImportTests(BrokerFixture broker, ITestOutputHelper outp
     [InlineData("""{"agent": "a", "key": "k", "value_msgpack": "!!"}""", "line 4: \"value_msgpack\" is not base64")]
     [InlineData("""{"agent": "a", "key": "k", "value_msgpack": "kw=="}""", "line 4: \"value_msgpack\" does not hold exactly one MessagePack value")]
     [InlineData("""{"agent": "a", "key": "one", "value": 3}""", "line 4: agent 'a' key 'one' is on line 2 already")]
+    [InlineData("""{"agent": "a", "key": "k", "key": "k2", "value": 1}""", "line 4: it has the property \"key\" twice")]
+    [InlineData("""{"agent": "a", "key": "k", "value": 123456789012345678901234567890}""",
+        "line 4: \"value\" cannot be converted to MessagePack: the number 123456789012345678901234567890 fits neither a 64-bit integer")]
+    [InlineData("""{"agent": "a", "key": "k", "value": {"n": [18446744073709551616]}}""",
+        "line 4: \"value\" cannot be converted to MessagePack: the number 18446744073709551616 fits neither")]
+    [InlineData("""{"agent": "a", "key": "k", "value": 1e400}""", "line 4: \"value\" cannot be converted to MessagePack: the number 1e400 fits neither")]
     public async Task Import_BadLine_FailsNamingTheLineAndWritesNothing(string bad, string message)
     {
         var file = Path.Combine(DataDirectory, "bad.jsonl");

@@ -44,4 +44,18 @@ public sealed class ForkTests(BrokerFixture broker, ITestOutputHelper output) : 
         Assert.Contains("INVALID_REQUEST", beyond.Stderr);
         Assert.Contains("beyond the last commit_ts 1", beyond.Stderr);
     }
+
+    [Fact]
+    public async Task Fork_WorkerNotAnswering_SaysHowToSettleItWithoutTxnIdOptionForkLacks()
+    {
+        await RunAsync("put", "run-1", "step", "1");
+        await Worker.TerminateAsync();
+        Assert.Equal(0, await Worker.WaitForExitAsync(Patience));
+
+        var timedOut = (await RunAsync("fork", "run-1", "run-2", "--at", "1", "--timeout", "2")).ExpectExit(3);
+
+        Assert.Contains("is unknown until its deadline", timedOut.Stderr);
+        Assert.Contains("read the target's note (statehouse get TARGET statehouse.fork)", timedOut.Stderr);
+        Assert.DoesNotContain("--txn-id", timedOut.Stderr);
+    }
 }

@@ -39,4 +39,21 @@ public sealed class HistoryPrunedTests(BrokerFixture broker, ITestOutputHelper o
         var latest = (await RunAsync("get", "agent-a", "step", "--json")).ExpectExit(0).Json();
         Assert.Equal((5, 5L), ((int?)latest["value"], (long?)latest["version"]));
     }
+
+    [Fact]
+    public async Task Tail_AfterPruning_ShowsTheKeptLastTransactionsAndNamesTheHorizon()
+    {
+        for (var i = 1; i <= 5; i++)
+        {
+            (await RunAsync("put", "agent-t", "step", i.ToString(System.Globalization.CultureInfo.InvariantCulture))).ExpectExit(0);
+        }
+
+        await Worker.WaitForLogAsync("history horizon, commit_ts 4 (", Patience);
+
+        var kept = (await RunAsync("tail", "agent-t", "-n", "10", "--json")).ExpectExit(0);
+        Assert.Equal(new long[] { 4, 5 }, kept.Json().AsArray().Select(e => (long)e!["commit_ts"]!));
+        Assert.Contains("commit_ts 4", kept.Stderr, StringComparison.Ordinal);
+        var last = (await RunAsync("tail", "--all", "-n", "1", "--json")).ExpectExit(0).Json().AsArray();
+        Assert.Equal(5L, (long)Assert.Single(last)!["commit_ts"]!);
+    }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Statehouse.Cli.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -133,6 +134,30 @@ public sealed class PutGetDeleteTests(BrokerFixture broker, ITestOutputHelper ou
 
         Assert.Equal($"error: {named} must not be empty.\nRun 'statehouse {command} --help' for usage.\n", result.Stderr.ReplaceLineEndings("\n"));
         Assert.DoesNotContain("Parameter", result.Stderr);
+    }
+
+    [Theory]
+    [InlineData("18446744073709551616")]
+    [InlineData("[123456789012345678901234567890]")]
+    [InlineData("{\"x\": 1e400}")]
+    public async Task Put_NumberMessagePackCannotHold_ExitsTwoAndWritesNothing(string json)
+    {
+        var result = (await RunAsync("put", "agent-a", "big", json)).ExpectExit(2);
+
+        Assert.Contains("fits neither a 64-bit integer nor a finite 64-bit float", result.Stderr);
+        (await RunAsync("get", "agent-a", "big")).ExpectExit(1);
+    }
+
+    [Fact]
+    public async Task Get_StringWithAControlCharacter_JsonHoldsThatString()
+    {
+        await RunAsync("put", "agent-a", "ctl", "\"a\\u0001b\\u0000\"");
+
+        var value = (await RunAsync("get", "agent-a", "ctl", "--json")).ExpectExit(0).Json()["value"];
+        var dumped = (await RunAsync("dump", "--format", "jsonl")).ExpectExit(0).Lines[1];
+
+        Assert.Equal("a\u0001b\u0000", (string?)value);
+        Assert.Equal("a\u0001b\u0000", (string?)JsonNode.Parse(dumped)!["value"]);
     }
 
     [Fact]

@@ -29,6 +29,21 @@ public sealed class GlobalOptionsTests(BrokerFixture broker, ITestOutputHelper o
         Assert.Contains((await RunAsync("stats")).ExpectExit(0).Lines, l => l.StartsWith("committed ", StringComparison.Ordinal) && l.EndsWith(" 1", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("fork", "a", "b", "--at", "abc")]
+    [InlineData("fork", "a", "b", "--at", "9223372036854775808")]
+    [InlineData("get", "a", "k", "--version", "x")]
+    [InlineData("import", "dump.jsonl", "--batch", "many")]
+    [InlineData("tail", "a", "-n", "x")]
+    [InlineData("dead-letters", "show", "x")]
+    public async Task Command_NumberOptionThatIsNotANumber_ExitsTwoWithTheParsersMessage(params string[] arguments)
+    {
+        var result = (await RunAsync(arguments)).ExpectExit(2);
+
+        Assert.Contains("error: Cannot parse argument", result.Stderr);
+        Assert.DoesNotContain("Unhandled exception", result.Stderr);
+    }
+
     [Fact]
     public async Task Stats_RejectionsBesideCommits_ReportsGroupSizeApartFromCommitsPerSyncedWrite()
     {

@@ -94,4 +94,19 @@ public sealed class ForkTests(BrokerFixture broker, ITestOutputHelper output) : 
         Assert.Empty(await client.ListKeysAsync("run-2", ct: Ct).ToListAsync(Ct));
         Assert.Equal(last, (await client.HealthAsync(Ct)).LastCommitTs);
     }
+
+    [Theory]
+    [InlineData("""{"source_agent": "run-1"}""")]
+    [InlineData("""{"source_agent": "run-1", "namespace": "default", "commit_ts": 0, "txn_id": "t"}""")]
+    [InlineData("\"just a string\"")]
+    public async Task GetForkNoteAsync_ReservedKeyWrittenByAnApplication_ThrowsInsteadOfAnIncompleteNote(string json)
+    {
+        var client = await StartWorkerAndClientAsync();
+        await CommitAsync(client, tx => tx.WriteRaw("run-2", ForkNote.ReservedKey, MessagePack.MessagePackSerializer.ConvertFromJson(json)));
+
+        var error = await Assert.ThrowsAsync<StatehouseException>(() => client.GetForkNoteAsync("run-2", ct: Ct));
+
+        Assert.Equal(ErrorCode.InternalError, error.Code);
+        Assert.Contains($"The value of '{ForkNote.ReservedKey}' of agent 'run-2' is not a fork note", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -93,6 +93,49 @@ public sealed class FollowLoopTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_CaughtUpToAnAnnouncedCommitOfOthers_ReadsOnFromAboveItNotFromTheLastDelivered()
+    {
+        var replay = new ScriptedReplay(workers: 1);
+        replay.Commit(1);
+        await using var follow = Loop(replay, TimeSpan.FromDays(1)).RunAsync(0, _timeout.Token).GetAsyncEnumerator();
+        Assert.Equal(1, await NextAsync(follow));
+
+        // 2..51 touch other agents (a busy namespace beside a quiet one); the read with min 51 finds none of the filter's.
+        var next = NextAsync(follow);
+        replay.Commit(50, matchEvery: 1000);
+        _wakeups.Announced(51);
+        await WaitForReadsAsync(replay, minCommitTs: 51, count: 1);
+        replay.Commit(1);
+        _wakeups.Announced(52);
+
+        Assert.Equal(52, await next);
+        Assert.Equal((52, 52), replay.ReadsSoFar()[^1]);
+    }
+
+    [Fact]
+    public async Task RunAsync_AnnouncedCommitOfOthersThatDoesNotWake_NextPollReadsOnFromAboveIt()
+    {
+        var replay = new ScriptedReplay(workers: 1);
+        replay.Commit(1);
+        await using var follow = Loop(replay, TimeSpan.FromMilliseconds(20)).RunAsync(0, _timeout.Token).GetAsyncEnumerator();
+        Assert.Equal(1, await NextAsync(follow));
+
+        // 2..51 touch other agents of the namespace: announced, but no wake-up for this agent's follower.
+        var next = NextAsync(follow);
+        replay.Commit(50, matchEvery: 1000);
+        var generation = _wakeups.Generation;
+        _wakeups.Announced(51, touchesFilter: false);
+        Assert.Equal(generation, _wakeups.Generation);
+        await WaitForReadsAsync(replay, minCommitTs: 51, count: 1);
+        // Several polls without a min (nothing announced above 51 since): none may go back below 52.
+        await WaitForReadsAsync(replay, minCommitTs: 0, count: replay.ReadsSoFar().Count(r => r.MinCommitTs == 0) + 3);
+        replay.Commit(1);
+
+        Assert.Equal(52, await next);
+        Assert.All(replay.ReadsSoFar().SkipWhile(r => r.MinCommitTs != 51).Skip(1), r => Assert.Equal(52, r.From));
+    }
+
+    [Fact]
     public async Task RunAsync_ReadTimesOutOrFailsForAWhile_TriesAgainAndLosesNothing()
     {
         var replay = new ScriptedReplay(workers: 1);

@@ -64,6 +64,15 @@ public sealed class FollowTests(BrokerFixture broker, ITestOutputHelper output) 
     }
 
     [Fact]
+    public async Task FollowAsync_AfterTheHighestCommitTsThereCanBe_ThrowsAtTheCallNotAnInvalidReplayRange()
+    {
+        var client = await Scope.ConnectClientAsync();
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => client.FollowAsync(FollowFilter.ForNamespace(), long.MaxValue, Ct));
+        Assert.Equal("afterCommitTs", error.ParamName);
+    }
+
+    [Fact]
     public async Task ReplayNamespaceAsync_Range_ReturnsTheNamespacesTransactionsInCommitOrder()
     {
         var client = await StartWorkerAndClientAsync();

@@ -221,6 +221,23 @@ public sealed class ForkTests : IDisposable
     }
 
     [Fact]
+    public void Fork_ReplaceOfAForkAsLargeAsTheLimit_CommitsTheSameRecordsAgain()
+    {
+        using var store = new TempStore(new LimitOptions { MaxOperations = 3 });
+        store.Commit(Operation.Write("run-1", "a", Value(1)), Operation.Write("run-1", "b", Value(2)));
+        var first = store.Commit(Operation.Fork("run-2", "run-1", 1));
+        Assert.Equal(CommitStatus.Committed, first.Status);
+
+        // Three records (a, b, the note), as the first fork: their three expected versions and the fork operation.
+        var again = store.Commit(
+            Operation.Expect("run-2", "a", 1), Operation.Expect("run-2", "b", 1), Operation.Expect("run-2", ForkNote.ReservedKey, 1),
+            Operation.Fork("run-2", "run-1", 1));
+
+        Assert.Equal((CommitStatus.Committed, ErrorCode.None), (again.Status, again.ErrorCode));
+        Assert.Equal(2, store.Get("run-2", "a").Version);
+    }
+
+    [Fact]
     public void Fork_SourceFarBeyondTheOperationLimit_StopsReadingAndRefuses()
     {
         using var store = new TempStore(new LimitOptions { MaxOperations = 2 });

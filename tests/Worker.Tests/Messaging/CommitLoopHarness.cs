@@ -28,13 +28,15 @@ internal sealed class CommitLoopHarness : IAsyncDisposable
     /// with its own <see cref="LogFollower"/> (<see cref="Session"/>).
     /// </param>
     /// <param name="log">Replicated: the log to share with another harness (another worker with its own store); default a new one.</param>
+    /// <param name="maxRecordBytes">Replicated: <see cref="ReplicationOptions.MaxRecordBytes"/>.</param>
     public CommitLoopHarness(
-        CommitOptions? options = null, int deliveryLimit = 20, string? poisonMessageId = null, bool replicated = false, MemoryLog? log = null)
+        CommitOptions? options = null, int deliveryLimit = 20, string? poisonMessageId = null, bool replicated = false, MemoryLog? log = null,
+        long maxRecordBytes = 64L << 20)
     {
         Log = log ?? new MemoryLog();
         Applier = new FaultingApplier(Store.Engine, Events) { PoisonMessageId = poisonMessageId };
         Replication = replicated
-            ? new ReplicationCoordinator(Applier, Store.Store, new ReplicationOptions { TakeoverTimeoutSeconds = 30, PublishTimeoutSeconds = 2 }, Health, TimeProvider.System,
+            ? new ReplicationCoordinator(Applier, Store.Store, new ReplicationOptions { TakeoverTimeoutSeconds = 30, PublishTimeoutSeconds = 2, MaxRecordBytes = maxRecordBytes }, Health, TimeProvider.System,
                 NullLogger<ReplicationCoordinator>.Instance)
             : null;
         Loop = new CommitLoop(Applier, Health, options ?? new CommitOptions(), new DeliveryBudget(1L << 30, 1L << 20, Prefetch: 64),

@@ -53,6 +53,27 @@ public sealed class HistoryPrunerTests : IDisposable
         Assert.False(Ok(_store.Read(AsOf("never-written", commits[0]))).Record!.Exists);
     }
 
+    [Theory]
+    [InlineData(1, null)]
+    [InlineData(null, 1)]
+    public void GetAsOf_FromTheHorizonOn_AnswersForEveryRecord(int? keepVersions, int? keepNewerThanDays)
+    {
+        CommitNow(Operation.Write("a", "k", Value(1)));
+        CommitNow(Operation.Write("a", "other", Value("other")));
+        _store.Time.Advance(TimeSpan.FromDays(2));
+        CommitNow(Operation.Write("a", "other", Value("other-2")));
+        var replaced = CommitNow(Operation.Write("a", "k", Value(2)));
+
+        var rule = new HistoryRetention { KeepVersions = keepVersions, KeepNewerThan = keepNewerThanDays is { } d ? TimeSpan.FromDays(d) : null };
+        var pass = Assert.Single(Pruner(rule).PruneOnce());
+
+        // k's v1 was current until its v2 replaced it: the state as of any commit_ts from the horizon on is still exact.
+        for (var t = pass.Horizon; t <= replaced; t++)
+        {
+            Assert.Equal(Value(t < replaced ? 1 : 2), Ok(_store.Read(AsOf("k", t))).Record!.Value);
+        }
+    }
+
     [Fact]
     public void Replay_FromBelowTheHorizon_RefusedAndFromTheHorizonComplete()
     {
@@ -60,8 +81,9 @@ public sealed class HistoryPrunerTests : IDisposable
 
         Pruner(new HistoryRetention { KeepVersions = 2 }).PruneOnce();
 
-        // odd: v1..v4 at commits[0, 2, 4, 6], even at commits[1, 3, 5, 7]: each loses v1 and v2, the newest at commits[3].
-        var horizon = commits[3] + 1;
+        // odd: v1..v4 at commits[0, 2, 4, 6], even at commits[1, 3, 5, 7]: each loses v1 and v2; even's v2 was replaced
+        // last, at commits[5], so the states as of commits[5] on are all kept.
+        var horizon = commits[5];
         AssertPruned(_store.Read(Replay(0)), horizon);
         AssertPruned(_store.Read(Replay(horizon - 1)), horizon);
         var events = Ok(_store.Read(Replay(horizon))).Events!;
@@ -196,8 +218,9 @@ public sealed class HistoryPrunerTests : IDisposable
         Assert.True(await passes > 0, "no pruning pass ran beside the commits");
         pruner.PruneOnce();
 
-        // Each record keeps v398..v400; the newest pruned version, k4's v397, is 11 commits before k0's v400: H is one above it.
-        var horizon = Ok(_store.Read(AtVersion("k0", 400))).Record!.CommitTs - 10;
+        // Each record keeps v398..v400; the last pruned version to be replaced, k4's v397, was replaced by its v398, 6 commits
+        // before k0's v400: H is there.
+        var horizon = Ok(_store.Read(AtVersion("k0", 400))).Record!.CommitTs - 6;
         var replayed = Ok(_store.Read(Replay(horizon) with { Limit = 1000 })).Events!;
         Assert.Equal(Enumerable.Range((int)horizon, 2000 - (int)horizon + 1).Select(c => (long)c), replayed.Select(e => e.CommitTs));
         Assert.All(replayed, e => Assert.Equal(Value((int)e.CommitTs - 1), Assert.Single(e.Operations).Value));
