@@ -178,7 +178,7 @@ internal sealed class CommitEngine(
                 CommitReply.Rejected(txnId, ErrorCode.Conflict, "expected versions do not hold: " + message, conflicts), null);
         }
 
-        if (envelope.Operations.FirstOrDefault(o => o.Kind == OperationKind.Fork) is { } fork)
+        if (EnvelopeValidator.FindFork(envelope.Operations) is { } fork)
         {
             var (operations, refusal) = PlanFork(envelope, fork, group);
             if (refusal is not null)

@@ -49,14 +49,18 @@ internal sealed class EnvelopeValidator(LimitOptions limits, TimeSpan inboxReten
 
         // A fork transaction holds, beside its fork operation, one expected version per record of a replaced target; the
         // records it writes or deletes are counted against the limit when the engine decides it (ForkPlanner).
-        var allowed = limits.MaxOperations + (operations.Any(o => o?.Kind == OperationKind.Fork) ? 1 : 0);
-        if (operations.Count > allowed)
+        if (operations.Count > limits.MaxOperations)
         {
-            return Invalid($"the transaction has {operations.Count} operations; at most {allowed} are allowed");
+            var allowed = limits.MaxOperations + (FindFork(operations) is null ? 0 : 1);
+            if (operations.Count > allowed)
+            {
+                return Invalid($"the transaction has {operations.Count} operations; at most {allowed} are allowed");
+            }
         }
 
         var expectations = new Dictionary<(string Agent, string Key), long>();
         var changes = 0;
+        var forks = 0;
         for (var i = 0; i < operations.Count; i++)
         {
             if (ValidateOperation(operations[i], i, expectations) is { } failure)
@@ -68,6 +72,11 @@ internal sealed class EnvelopeValidator(LimitOptions limits, TimeSpan inboxReten
             {
                 changes++;
             }
+
+            if (operations[i].Kind == OperationKind.Fork)
+            {
+                forks++;
+            }
         }
 
         if (changes == 0)
@@ -75,27 +84,35 @@ internal sealed class EnvelopeValidator(LimitOptions limits, TimeSpan inboxReten
             return Invalid("the transaction writes or deletes nothing (expect-version operations alone commit nothing)");
         }
 
-        return ValidateFork(operations);
+        return forks == 0 ? null : ValidateFork(operations, forks);
+    }
+
+    /// <summary>The transaction's fork operation (the first, in a valid one the only one); null in all other transactions.</summary>
+    public static Operation? FindFork(IReadOnlyList<Operation?> operations)
+    {
+        for (var i = 0; i < operations.Count; i++)
+        {
+            if (operations[i]?.Kind == OperationKind.Fork)
+            {
+                return operations[i];
+            }
+        }
+
+        return null;
     }
 
     /// <summary>
     /// A fork is decided whole by the engine: its transaction holds one fork operation and, beside it, only the
     /// expected versions of the target's live keys (a replace), each positive.
     /// </summary>
-    private static ValidationFailure? ValidateFork(IReadOnlyList<Operation> operations)
+    private static ValidationFailure? ValidateFork(IReadOnlyList<Operation> operations, int forks)
     {
-        var forks = operations.Count(o => o.Kind == OperationKind.Fork);
-        if (forks == 0)
-        {
-            return null;
-        }
-
         if (forks > 1)
         {
             return Invalid($"the transaction has {forks} fork operations; a fork transaction holds exactly one");
         }
 
-        var fork = operations.First(o => o.Kind == OperationKind.Fork);
+        var fork = FindFork(operations)!;
         for (var i = 0; i < operations.Count; i++)
         {
             var operation = operations[i];
