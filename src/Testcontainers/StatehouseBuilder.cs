@@ -1,71 +1,209 @@
+using System.Diagnostics.CodeAnalysis;
+using Docker.DotNet.Models;
+using DotNet.Testcontainers.Builders;
+using DotNet.Testcontainers.Configurations;
+using DotNet.Testcontainers.Images;
+using Testcontainers.RabbitMq;
+
 namespace Statehouse.Testcontainers;
 
 /// <summary>
-/// Builds a <see cref="StatehouseContainer"/>: a RabbitMQ container and a Statehouse worker container on a network of
-/// their own. Each <c>With…</c> returns a new builder, so a configured builder can be shared.
+/// Builds a <see cref="StatehouseContainer"/>: a Statehouse worker container that depends on a RabbitMQ container, on a
+/// network of their own, with the worker's store on a named volume of its own. Like every Testcontainers builder it is
+/// immutable (each <c>With…</c> returns a new builder), and the base's methods (<c>WithEnvironment</c>,
+/// <c>WithLogger</c>, <c>WithLabel</c>, <c>WithCleanUp</c>, <c>WithName</c>, …) configure the worker container; logger,
+/// labels, clean-up and Docker endpoint also go to the broker, the network and the volume.
 /// </summary>
 /// <example>
 /// <code>
-/// await using var statehouse = new StatehouseBuilder().Build();
+/// await using var statehouse = new StatehouseBuilder(StatehouseImages.Worker).Build();
 /// await statehouse.StartAsync();
 /// await using var client = await StatehouseClient.ConnectAsync(statehouse.GetClientOptions());
 /// </code>
 /// </example>
-public sealed class StatehouseBuilder
+public sealed class StatehouseBuilder : ContainerBuilder<StatehouseBuilder, StatehouseContainer, StatehouseConfiguration>
 {
-    private readonly string _rabbitMqImage;
-    private readonly string _workerImage;
-    private readonly IReadOnlyDictionary<string, string> _workerSettings;
+    /// <summary>The broker's host name on the containers' network.</summary>
+    public const string RabbitMqNetworkAlias = "rabbitmq";
 
-    /// <summary>A builder with the images of <see cref="StatehouseImages"/> and the worker's default settings.</summary>
+    /// <summary>The broker user unless <see cref="WithRabbitMqUsername"/> says otherwise.</summary>
+    public const string DefaultRabbitMqUsername = "statehouse";
+
+    /// <summary>The broker password unless <see cref="WithRabbitMqPassword"/> says otherwise.</summary>
+    public const string DefaultRabbitMqPassword = "statehouse";
+
+    /// <summary>Where the store volume is mounted in the worker container (the image's non-root user owns it).</summary>
+    public const string DataDirectory = "/data";
+
+    /// <summary>The worker's store directory, on the store volume.</summary>
+    public const string StorePath = DataDirectory + "/store";
+
+    /// <summary>The worker settings (environment variable names) the module sets itself and refuses from users.</summary>
+    internal static readonly string[] OwnSettings = ["Statehouse__Broker__Uri", "Statehouse__Storage__Path"];
+
+    /// <summary>How long the worker may take from container start to its ready line.</summary>
+    private static readonly TimeSpan s_readyTimeout = TimeSpan.FromMinutes(2);
+
+    /// <summary>The worker image of <see cref="StatehouseImages.Worker"/>.</summary>
+    [Obsolete("Use the constructor with the image parameter, like Testcontainers' own modules: new StatehouseBuilder(StatehouseImages.Worker).")]
+    [ExcludeFromCodeCoverage]
     public StatehouseBuilder()
-        : this(StatehouseImages.RabbitMq, StatehouseImages.Worker, new Dictionary<string, string>())
+        : this(StatehouseImages.Worker)
     {
     }
 
-    private StatehouseBuilder(string rabbitMqImage, string workerImage, IReadOnlyDictionary<string, string> workerSettings)
+    /// <summary>A builder for the worker image <paramref name="image"/>.</summary>
+    /// <param name="image">A full image name with its tag, e.g. <see cref="StatehouseImages.Worker"/> or <c>statehouse-worker:local</c>.</param>
+    public StatehouseBuilder(string image)
+        : this(new DockerImage(image))
     {
-        _rabbitMqImage = rabbitMqImage;
-        _workerImage = workerImage;
-        _workerSettings = workerSettings;
     }
 
-    /// <summary>The RabbitMQ image (an image name with its tag, e.g. <c>rabbitmq:4.1-management</c>).</summary>
+    /// <summary>A builder for the worker image <paramref name="image"/>.</summary>
+    public StatehouseBuilder(IImage image)
+        : this(new StatehouseConfiguration())
+    {
+        DockerResourceConfiguration = Init().WithImage(image).DockerResourceConfiguration;
+    }
+
+    private StatehouseBuilder(StatehouseConfiguration resourceConfiguration)
+        : base(resourceConfiguration)
+    {
+        DockerResourceConfiguration = resourceConfiguration;
+    }
+
+    /// <inheritdoc />
+    protected override StatehouseConfiguration DockerResourceConfiguration { get; }
+
+    /// <summary>The broker image, a full image name with its tag (default <see cref="StatehouseImages.RabbitMq"/>).</summary>
     /// <exception cref="ArgumentException"><paramref name="image"/> is empty.</exception>
     public StatehouseBuilder WithRabbitMqImage(string image)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(image);
-        return new StatehouseBuilder(image, _workerImage, _workerSettings);
+        return Merge(DockerResourceConfiguration, new StatehouseConfiguration(rabbitMqImage: image));
     }
 
-    /// <summary>The worker image (an image name with its tag, e.g. <c>statehouse-worker:local</c>).</summary>
-    /// <exception cref="ArgumentException"><paramref name="image"/> is empty.</exception>
-    public StatehouseBuilder WithWorkerImage(string image)
+    /// <summary>The broker user the worker and the clients connect as (default <see cref="DefaultRabbitMqUsername"/>).</summary>
+    /// <exception cref="ArgumentException"><paramref name="username"/> is empty.</exception>
+    public StatehouseBuilder WithRabbitMqUsername(string username)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(image);
-        return new StatehouseBuilder(_rabbitMqImage, image, _workerSettings);
+        ArgumentException.ThrowIfNullOrWhiteSpace(username);
+        return Merge(DockerResourceConfiguration, new StatehouseConfiguration(rabbitMqUsername: username));
+    }
+
+    /// <summary>The broker user's password (default <see cref="DefaultRabbitMqPassword"/>).</summary>
+    /// <exception cref="ArgumentException"><paramref name="password"/> is empty.</exception>
+    public StatehouseBuilder WithRabbitMqPassword(string password)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(password);
+        return Merge(DockerResourceConfiguration, new StatehouseConfiguration(rabbitMqPassword: password));
     }
 
     /// <summary>
-    /// A worker setting by its configuration key (<c>Statehouse:Commit:MaxBatchCount</c>), passed to the worker as an
-    /// environment variable (<c>Statehouse__Commit__MaxBatchCount</c>); a later call with the same key wins. The broker
-    /// URI and the store path are the container's own and cannot be set here.
+    /// A worker setting by its configuration key (<c>Statehouse:Commit:MaxBatchCount</c>, see docs/configuration.md),
+    /// passed to the worker as an environment variable (<c>Statehouse__Commit__MaxBatchCount</c>); a later call with the
+    /// same key wins. <c>Statehouse:Broker:QueuePrefix</c> also goes into <see cref="StatehouseContainer.GetClientOptions"/>.
     /// </summary>
-    /// <exception cref="ArgumentException">An empty key, or one of the keys the container sets itself.</exception>
+    /// <exception cref="ArgumentException">An empty key, or the broker URI or the store path, which the module sets itself.</exception>
     public StatehouseBuilder WithWorkerSetting(string key, string value)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(key);
         ArgumentNullException.ThrowIfNull(value);
         var variable = key.Replace(":", "__", StringComparison.Ordinal);
-        if (StatehouseContainer.OwnSettings.Contains(variable, StringComparer.OrdinalIgnoreCase))
+        if (IsOwnSetting(variable))
         {
-            throw new ArgumentException($"'{key}' is set by the container itself.", nameof(key));
+            throw new ArgumentException($"'{key}' is set by the Statehouse module itself.", nameof(key));
         }
 
-        var settings = new Dictionary<string, string>(_workerSettings) { [variable] = value };
-        return new StatehouseBuilder(_rabbitMqImage, _workerImage, settings);
+        return WithEnvironment(variable, value);
     }
 
-    /// <summary>The container pair, not started yet.</summary>
-    public StatehouseContainer Build() => new(_rabbitMqImage, _workerImage, _workerSettings);
+    /// <summary>
+    /// Validates the configuration and makes the worker container with its broker container, network and store volume
+    /// (nothing is created in Docker before <see cref="StatehouseContainer.StartAsync"/>). Each call makes new ones.
+    /// </summary>
+    /// <exception cref="ArgumentException">A missing image or credential, or a setting the module owns set through
+    /// <c>WithEnvironment</c>.</exception>
+    public override StatehouseContainer Build()
+    {
+        Validate();
+        var configuration = DockerResourceConfiguration;
+        var network = new NetworkBuilder()
+            .WithDockerEndpoint(configuration.DockerEndpointAuthConfig)
+            .WithLogger(configuration.Logger)
+            .WithLabel(configuration.Labels)
+            .Build();
+        var storeVolume = new VolumeBuilder()
+            .WithDockerEndpoint(configuration.DockerEndpointAuthConfig)
+            .WithLogger(configuration.Logger)
+            .WithLabel(configuration.Labels)
+            .Build();
+        var rabbitMq = new RabbitMqBuilder(configuration.RabbitMqImage!)
+            .WithDockerEndpoint(configuration.DockerEndpointAuthConfig)
+            .WithLogger(configuration.Logger)
+            .WithLabel(configuration.Labels)
+            .WithUsername(configuration.RabbitMqUsername!)
+            .WithPassword(configuration.RabbitMqPassword!)
+            .WithNetwork(network)
+            .WithNetworkAliases(RabbitMqNetworkAlias)
+            .Build();
+        var brokerUri = new UriBuilder("amqp", RabbitMqNetworkAlias, RabbitMqBuilder.RabbitMqPort)
+        {
+            UserName = Uri.EscapeDataString(configuration.RabbitMqUsername!),
+            Password = Uri.EscapeDataString(configuration.RabbitMqPassword!),
+        };
+        var worker = Merge(configuration, new StatehouseConfiguration(rabbitMqContainer: rabbitMq, network: network, storeVolume: storeVolume))
+            .DependsOn(rabbitMq)
+            .WithNetwork(network)
+            .WithVolumeMount(storeVolume, DataDirectory)
+            .WithEnvironment(OwnSettings[0], brokerUri.Uri.ToString())
+            .WithEnvironment(OwnSettings[1], StorePath);
+        return new StatehouseContainer(worker.DockerResourceConfiguration);
+    }
+
+    /// <inheritdoc />
+    protected override StatehouseBuilder Init() =>
+        base.Init()
+            .WithRabbitMqImage(StatehouseImages.RabbitMq)
+            .WithRabbitMqUsername(DefaultRabbitMqUsername)
+            .WithRabbitMqPassword(DefaultRabbitMqPassword)
+            .WithWaitStrategy(Wait.ForUnixContainer().AddCustomWaitStrategy(new UntilWorkerIsReady(), o => o.WithTimeout(s_readyTimeout)));
+
+    /// <inheritdoc />
+    protected override void Validate()
+    {
+        base.Validate();
+        Require(DockerResourceConfiguration.RabbitMqImage, nameof(WithRabbitMqImage));
+        Require(DockerResourceConfiguration.RabbitMqUsername, nameof(WithRabbitMqUsername));
+        Require(DockerResourceConfiguration.RabbitMqPassword, nameof(WithRabbitMqPassword));
+        var own = DockerResourceConfiguration.Environments.Keys.Where(IsOwnSetting).ToList();
+        if (own.Count > 0)
+        {
+            throw new ArgumentException(
+                $"{string.Join(", ", own)} is set by the Statehouse module itself (the broker on the module's network, the store on its volume); remove it from WithEnvironment.",
+                nameof(DockerResourceConfiguration.Environments));
+        }
+    }
+
+    /// <inheritdoc />
+    protected override StatehouseBuilder Clone(IResourceConfiguration<CreateContainerParameters> resourceConfiguration) =>
+        Merge(DockerResourceConfiguration, new StatehouseConfiguration(resourceConfiguration));
+
+    /// <inheritdoc />
+    protected override StatehouseBuilder Clone(IContainerConfiguration resourceConfiguration) =>
+        Merge(DockerResourceConfiguration, new StatehouseConfiguration(resourceConfiguration));
+
+    /// <inheritdoc />
+    protected override StatehouseBuilder Merge(StatehouseConfiguration oldValue, StatehouseConfiguration newValue) =>
+        new(new StatehouseConfiguration(oldValue, newValue));
+
+    private static bool IsOwnSetting(string variable) => OwnSettings.Contains(variable, StringComparer.OrdinalIgnoreCase);
+
+    private static void Require(string? value, string setter)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new ArgumentException($"The Statehouse module needs a value here: call {setter} with one.", setter);
+        }
+    }
 }
