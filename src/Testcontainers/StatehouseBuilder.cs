@@ -2,7 +2,9 @@ using System.Diagnostics.CodeAnalysis;
 using Docker.DotNet.Models;
 using DotNet.Testcontainers.Builders;
 using DotNet.Testcontainers.Configurations;
+using DotNet.Testcontainers.Containers;
 using DotNet.Testcontainers.Images;
+using DotNet.Testcontainers.Networks;
 using Testcontainers.RabbitMq;
 
 namespace Statehouse.Testcontainers;
@@ -119,8 +121,34 @@ public sealed class StatehouseBuilder : ContainerBuilder<StatehouseBuilder, Stat
     }
 
     /// <summary>
-    /// Validates the configuration and makes the worker container with its broker container, network and store volume
-    /// (nothing is created in Docker before <see cref="StatehouseContainer.StartAsync"/>). Each call makes new ones.
+    /// Connects the worker to a broker container the caller owns, instead of one of its own (like Testcontainers'
+    /// ServiceBus module's <c>WithMsSqlContainer</c>): several workers of one deployment share a broker this way. The
+    /// worker container then starts the broker when it starts (it depends on it) but neither removes it nor
+    /// <paramref name="network"/>; the caller disposes them, after the workers.
+    /// </summary>
+    /// <param name="network">The broker's network; the worker joins it.</param>
+    /// <param name="container">The broker, built with <paramref name="username"/> and <paramref name="password"/>.</param>
+    /// <param name="networkAlias">The broker's network alias, the host name the worker connects to.</param>
+    /// <param name="username">The broker user the worker and the clients connect as.</param>
+    /// <param name="password">That user's password.</param>
+    /// <exception cref="ArgumentException">An empty alias, user or password.</exception>
+    public StatehouseBuilder WithRabbitMqContainer(
+        INetwork network, RabbitMqContainer container, string networkAlias, string username = DefaultRabbitMqUsername, string password = DefaultRabbitMqPassword)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(container);
+        ArgumentException.ThrowIfNullOrWhiteSpace(networkAlias);
+        ArgumentException.ThrowIfNullOrWhiteSpace(username);
+        ArgumentException.ThrowIfNullOrWhiteSpace(password);
+        return Merge(DockerResourceConfiguration, new StatehouseConfiguration(
+            rabbitMqUsername: username, rabbitMqPassword: password, rabbitMqNetworkAlias: networkAlias,
+            rabbitMqContainer: container, network: network, ownsRabbitMq: false));
+    }
+
+    /// <summary>
+    /// Validates the configuration and makes the worker container with its store volume and, unless
+    /// <see cref="WithRabbitMqContainer"/> gave one, its broker container and network (nothing is created in Docker
+    /// before <see cref="DockerContainer.StartAsync"/>). Each call makes new ones.
     /// </summary>
     /// <exception cref="ArgumentException">A missing image or credential, or a setting the module owns set through
     /// <c>WithEnvironment</c>.</exception>
@@ -128,38 +156,29 @@ public sealed class StatehouseBuilder : ContainerBuilder<StatehouseBuilder, Stat
     {
         Validate();
         var configuration = DockerResourceConfiguration;
-        var network = new NetworkBuilder()
-            .WithDockerEndpoint(configuration.DockerEndpointAuthConfig)
-            .WithLogger(configuration.Logger)
-            .WithLabel(configuration.Labels)
-            .Build();
+        var builder = configuration.RabbitMqContainer is null ? WithOwnRabbitMq() : this;
+        configuration = builder.DockerResourceConfiguration;
         var storeVolume = new VolumeBuilder()
             .WithDockerEndpoint(configuration.DockerEndpointAuthConfig)
             .WithLogger(configuration.Logger)
             .WithLabel(configuration.Labels)
             .Build();
-        var rabbitMq = new RabbitMqBuilder(configuration.RabbitMqImage!)
-            .WithDockerEndpoint(configuration.DockerEndpointAuthConfig)
-            .WithLogger(configuration.Logger)
-            .WithLabel(configuration.Labels)
-            .WithUsername(configuration.RabbitMqUsername!)
-            .WithPassword(configuration.RabbitMqPassword!)
-            .WithNetwork(network)
-            .WithNetworkAliases(RabbitMqNetworkAlias)
-            .Build();
-        var brokerUri = new UriBuilder("amqp", RabbitMqNetworkAlias, RabbitMqBuilder.RabbitMqPort)
+        var brokerUri = new UriBuilder("amqp", configuration.RabbitMqNetworkAlias, RabbitMqBuilder.RabbitMqPort)
         {
             UserName = Uri.EscapeDataString(configuration.RabbitMqUsername!),
             Password = Uri.EscapeDataString(configuration.RabbitMqPassword!),
         };
-        var worker = Merge(configuration, new StatehouseConfiguration(rabbitMqContainer: rabbitMq, network: network, storeVolume: storeVolume))
-            .DependsOn(rabbitMq)
-            .WithNetwork(network)
+        var worker = builder.Merge(new StatehouseConfiguration(storeVolume: storeVolume))
+            .DependsOn(configuration.RabbitMqContainer!)
+            .WithNetwork(configuration.Network!)
             .WithVolumeMount(storeVolume, DataDirectory)
             .WithEnvironment(OwnSettings[0], brokerUri.Uri.ToString())
             .WithEnvironment(OwnSettings[1], StorePath);
         return new StatehouseContainer(worker.DockerResourceConfiguration);
     }
+
+    /// <summary>The configuration as built so far, for <see cref="StatehouseReplicatedBuilder"/>.</summary>
+    internal StatehouseConfiguration Configuration => DockerResourceConfiguration;
 
     /// <inheritdoc />
     protected override StatehouseBuilder Init() =>
@@ -167,6 +186,7 @@ public sealed class StatehouseBuilder : ContainerBuilder<StatehouseBuilder, Stat
             .WithRabbitMqImage(StatehouseImages.RabbitMq)
             .WithRabbitMqUsername(DefaultRabbitMqUsername)
             .WithRabbitMqPassword(DefaultRabbitMqPassword)
+            .Merge(new StatehouseConfiguration(rabbitMqNetworkAlias: RabbitMqNetworkAlias))
             .WithWaitStrategy(Wait.ForUnixContainer().AddCustomWaitStrategy(new UntilWorkerIsReady(), o => o.WithTimeout(s_readyTimeout)));
 
     /// <inheritdoc />
@@ -176,6 +196,7 @@ public sealed class StatehouseBuilder : ContainerBuilder<StatehouseBuilder, Stat
         Require(DockerResourceConfiguration.RabbitMqImage, nameof(WithRabbitMqImage));
         Require(DockerResourceConfiguration.RabbitMqUsername, nameof(WithRabbitMqUsername));
         Require(DockerResourceConfiguration.RabbitMqPassword, nameof(WithRabbitMqPassword));
+        Require(DockerResourceConfiguration.RabbitMqNetworkAlias, nameof(WithRabbitMqContainer));
         var own = DockerResourceConfiguration.Environments.Keys.Where(IsOwnSetting).ToList();
         if (own.Count > 0)
         {
@@ -196,6 +217,39 @@ public sealed class StatehouseBuilder : ContainerBuilder<StatehouseBuilder, Stat
     /// <inheritdoc />
     protected override StatehouseBuilder Merge(StatehouseConfiguration oldValue, StatehouseConfiguration newValue) =>
         new(new StatehouseConfiguration(oldValue, newValue));
+
+    /// <summary>
+    /// A network and a broker container on it, of this builder's broker image, credentials and alias, with its Docker
+    /// endpoint, logger and labels: for the worker's own, or for workers that share one (<see cref="StatehouseReplicatedBuilder"/>).
+    /// </summary>
+    internal (INetwork Network, RabbitMqContainer RabbitMq) BuildRabbitMq()
+    {
+        var configuration = DockerResourceConfiguration;
+        var network = new NetworkBuilder()
+            .WithDockerEndpoint(configuration.DockerEndpointAuthConfig)
+            .WithLogger(configuration.Logger)
+            .WithLabel(configuration.Labels)
+            .Build();
+        var rabbitMq = new RabbitMqBuilder(configuration.RabbitMqImage!)
+            .WithDockerEndpoint(configuration.DockerEndpointAuthConfig)
+            .WithLogger(configuration.Logger)
+            .WithLabel(configuration.Labels)
+            .WithUsername(configuration.RabbitMqUsername!)
+            .WithPassword(configuration.RabbitMqPassword!)
+            .WithNetwork(network)
+            .WithNetworkAliases(configuration.RabbitMqNetworkAlias!)
+            .Build();
+        return (network, rabbitMq);
+    }
+
+    /// <summary>This builder with a broker container and a network of its own, removed with the worker.</summary>
+    private StatehouseBuilder WithOwnRabbitMq()
+    {
+        var (network, rabbitMq) = BuildRabbitMq();
+        return Merge(new StatehouseConfiguration(rabbitMqContainer: rabbitMq, network: network, ownsRabbitMq: true));
+    }
+
+    private StatehouseBuilder Merge(StatehouseConfiguration newValue) => Merge(DockerResourceConfiguration, newValue);
 
     private static bool IsOwnSetting(string variable) => OwnSettings.Contains(variable, StringComparer.OrdinalIgnoreCase);
 

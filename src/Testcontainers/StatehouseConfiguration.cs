@@ -18,22 +18,30 @@ public sealed class StatehouseConfiguration : ContainerConfiguration
     /// <param name="rabbitMqImage">The broker image, a full image name with its tag (<c>rabbitmq:4.1-management</c>).</param>
     /// <param name="rabbitMqUsername">The broker user the worker and the clients connect as.</param>
     /// <param name="rabbitMqPassword">That user's password.</param>
-    /// <param name="rabbitMqContainer">The broker container (set by <see cref="StatehouseBuilder.Build"/>).</param>
-    /// <param name="network">The network of the broker and the worker (set by <see cref="StatehouseBuilder.Build"/>).</param>
-    /// <param name="storeVolume">The named volume holding the worker's store (set by <see cref="StatehouseBuilder.Build"/>).</param>
+    /// <param name="rabbitMqNetworkAlias">The broker's host name on the network, as the worker reaches it.</param>
+    /// <param name="rabbitMqContainer">The broker container (made by <see cref="StatehouseBuilder.Build"/>, or given
+    /// with <see cref="StatehouseBuilder.WithRabbitMqContainer"/>).</param>
+    /// <param name="network">The network of the broker and the worker (likewise).</param>
+    /// <param name="ownsRabbitMq">Whether the container removes the broker and the network on dispose (true when
+    /// <see cref="StatehouseBuilder.Build"/> made them).</param>
+    /// <param name="storeVolume">The named volume holding the worker's store (made by <see cref="StatehouseBuilder.Build"/>).</param>
     public StatehouseConfiguration(
         string? rabbitMqImage = null,
         string? rabbitMqUsername = null,
         string? rabbitMqPassword = null,
+        string? rabbitMqNetworkAlias = null,
         RabbitMqContainer? rabbitMqContainer = null,
         INetwork? network = null,
+        bool? ownsRabbitMq = null,
         IVolume? storeVolume = null)
     {
         RabbitMqImage = rabbitMqImage;
         RabbitMqUsername = rabbitMqUsername;
         RabbitMqPassword = rabbitMqPassword;
+        RabbitMqNetworkAlias = rabbitMqNetworkAlias;
         RabbitMqContainer = rabbitMqContainer;
         Network = network;
+        OwnsRabbitMq = ownsRabbitMq;
         StoreVolume = storeVolume;
     }
 
@@ -62,8 +70,10 @@ public sealed class StatehouseConfiguration : ContainerConfiguration
         RabbitMqImage = BuildConfiguration.Combine(oldValue.RabbitMqImage, newValue.RabbitMqImage);
         RabbitMqUsername = BuildConfiguration.Combine(oldValue.RabbitMqUsername, newValue.RabbitMqUsername);
         RabbitMqPassword = BuildConfiguration.Combine(oldValue.RabbitMqPassword, newValue.RabbitMqPassword);
+        RabbitMqNetworkAlias = BuildConfiguration.Combine(oldValue.RabbitMqNetworkAlias, newValue.RabbitMqNetworkAlias);
         RabbitMqContainer = BuildConfiguration.Combine(oldValue.RabbitMqContainer, newValue.RabbitMqContainer);
         Network = BuildConfiguration.Combine(oldValue.Network, newValue.Network);
+        OwnsRabbitMq = newValue.OwnsRabbitMq ?? oldValue.OwnsRabbitMq;
         StoreVolume = BuildConfiguration.Combine(oldValue.StoreVolume, newValue.StoreVolume);
     }
 
@@ -76,11 +86,17 @@ public sealed class StatehouseConfiguration : ContainerConfiguration
     /// <summary>The broker user's password.</summary>
     public string? RabbitMqPassword { get; }
 
-    /// <summary>The broker container; <c>null</c> until <see cref="StatehouseBuilder.Build"/>.</summary>
+    /// <summary>The broker's host name on the network, as the worker reaches it.</summary>
+    public string? RabbitMqNetworkAlias { get; }
+
+    /// <summary>The broker container; <c>null</c> until <see cref="StatehouseBuilder.Build"/> or <see cref="StatehouseBuilder.WithRabbitMqContainer"/>.</summary>
     public RabbitMqContainer? RabbitMqContainer { get; }
 
-    /// <summary>The network of the broker and the worker; <c>null</c> until <see cref="StatehouseBuilder.Build"/>.</summary>
+    /// <summary>The network of the broker and the worker; <c>null</c> until <see cref="StatehouseBuilder.Build"/> or <see cref="StatehouseBuilder.WithRabbitMqContainer"/>.</summary>
     public INetwork? Network { get; }
+
+    /// <summary>Whether the worker container removes <see cref="RabbitMqContainer"/> and <see cref="Network"/> on dispose.</summary>
+    public bool? OwnsRabbitMq { get; }
 
     /// <summary>The named volume mounted at <see cref="StatehouseBuilder.DataDirectory"/>; <c>null</c> until <see cref="StatehouseBuilder.Build"/>.</summary>
     public IVolume? StoreVolume { get; }

@@ -62,8 +62,9 @@ public sealed class StatehouseContainer : DockerContainer
         await base.UnsafeStartAsync(ct);
     }
 
-    /// <summary>Removes the worker, then the broker, then the network and the store volume; the first failure is thrown
-    /// after every removal was tried.</summary>
+    /// <summary>Removes the worker, then the broker and the network (unless they were given with
+    /// <see cref="StatehouseBuilder.WithRabbitMqContainer"/>), then the store volume; every removal is tried before a
+    /// failure is thrown.</summary>
     protected override async ValueTask DisposeAsyncCore()
     {
         var failures = new List<Exception>();
@@ -80,8 +81,12 @@ public sealed class StatehouseContainer : DockerContainer
         }
 
         await TryAsync(() => base.DisposeAsyncCore());
-        await TryAsync(() => RabbitMq.DisposeAsync());
-        await TryAsync(() => _configuration.Network!.DisposeAsync());
+        if (_configuration.OwnsRabbitMq == true)
+        {
+            await TryAsync(() => RabbitMq.DisposeAsync());
+            await TryAsync(() => _configuration.Network!.DisposeAsync());
+        }
+
         await TryAsync(() => _configuration.StoreVolume!.DisposeAsync());
         if (failures.Count > 0)
         {

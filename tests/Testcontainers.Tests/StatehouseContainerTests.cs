@@ -14,7 +14,7 @@ public sealed class StatehouseContainerTests(ITestOutputHelper output) : Contain
     public async Task StartAsync_ThenCommitAndRead_ReturnsCommittedValue()
     {
         await using var statehouse = NewBuilder().Build();
-        await DockerResources.StartAsync(statehouse, Ct);
+        await DockerResources.StartAsync(statehouse.StartAsync, Ct);
         await using var client = await StatehouseClient.ConnectAsync(statehouse.GetClientOptions(), Ct);
 
         var committed = await client.BeginTransaction().Write("planner", "plan", "search, then summarize").CommitAsync(Ct);
@@ -31,7 +31,7 @@ public sealed class StatehouseContainerTests(ITestOutputHelper output) : Contain
     public async Task WithWorkerSetting_QueuePrefix_ReachesWorkerAndClientOptions()
     {
         await using var statehouse = NewBuilder().WithWorkerSetting("Statehouse:Broker:QueuePrefix", "agents-it").Build();
-        await DockerResources.StartAsync(statehouse, Ct);
+        await DockerResources.StartAsync(statehouse.StartAsync, Ct);
         var options = statehouse.GetClientOptions();
         await using var client = await StatehouseClient.ConnectAsync(options, Ct);
 
@@ -68,7 +68,7 @@ public sealed class StatehouseContainerTests(ITestOutputHelper output) : Contain
         List<string> running;
         try
         {
-            await DockerResources.StartAsync(statehouse, Ct);
+            await DockerResources.StartAsync(statehouse.StartAsync, Ct);
             await using var client = await StatehouseClient.ConnectAsync(statehouse.GetClientOptions(), Ct);
             await client.BeginTransaction().Write("planner", "plan", "v").CommitAsync(Ct);
             running = await Docker.LeftOverAsync(RunId, Ct);

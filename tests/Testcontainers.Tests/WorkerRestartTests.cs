@@ -25,7 +25,7 @@ public sealed class WorkerRestartTests(ITestOutputHelper output) : ContainerTest
     public async Task StopAsyncThenStartAsync_CommittedStateKept()
     {
         await using var statehouse = NewBuilder().Build();
-        await DockerResources.StartAsync(statehouse, Ct);
+        await DockerResources.StartAsync(statehouse.StartAsync, Ct);
         await using var client = await StatehouseClient.ConnectAsync(statehouse.GetClientOptions(), Ct);
         var committed = new List<CommitResult>();
         for (var i = 1; i <= 3; i++)
@@ -54,7 +54,7 @@ public sealed class WorkerRestartTests(ITestOutputHelper output) : ContainerTest
     public async Task Kill_UnderLoadThenStartAsync_EveryAcknowledgedCommitKeptOnceAndWhole()
     {
         await using var statehouse = NewBuilder().Build();
-        await DockerResources.StartAsync(statehouse, Ct);
+        await DockerResources.StartAsync(statehouse.StartAsync, Ct);
         var clients = new List<StatehouseClient>();
         try
         {

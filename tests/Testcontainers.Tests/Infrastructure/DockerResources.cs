@@ -28,12 +28,12 @@ internal sealed class DockerResources : IDisposable
     /// <summary>A fresh value for <see cref="TestLabel"/>.</summary>
     public static string NewRunId() => Guid.NewGuid().ToString("N");
 
-    /// <summary>Starts <paramref name="container"/>; a failure names what the tests need, with the cause inside.</summary>
-    public static async Task StartAsync(IContainer container, CancellationToken ct)
+    /// <summary>Runs <paramref name="start"/> (a container's <c>StartAsync</c>); a failure names what the tests need, with the cause inside.</summary>
+    public static async Task StartAsync(Func<CancellationToken, Task> start, CancellationToken ct)
     {
         try
         {
-            await container.StartAsync(ct);
+            await start(ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
