@@ -133,15 +133,33 @@ public sealed class StatehouseBuilder : ContainerBuilder<StatehouseBuilder, Stat
     /// <param name="password">That user's password.</param>
     /// <exception cref="ArgumentException">An empty alias, user or password.</exception>
     public StatehouseBuilder WithRabbitMqContainer(
-        INetwork network, RabbitMqContainer container, string networkAlias, string username = DefaultRabbitMqUsername, string password = DefaultRabbitMqPassword)
+        INetwork network, RabbitMqContainer container, string networkAlias, string username = DefaultRabbitMqUsername, string password = DefaultRabbitMqPassword) =>
+        WithRabbitMqContainer(network, container, [networkAlias], username, password);
+
+    /// <summary>
+    /// Like <see cref="WithRabbitMqContainer(INetwork, RabbitMqContainer, string, string, string)"/>, for a broker
+    /// cluster the caller owns and starts: <paramref name="container"/> is the node the worker container starts with
+    /// it and <see cref="StatehouseContainer.GetClientOptions"/> points at; the worker gets every node's host name
+    /// (<c>amqp://…@rabbitmq-1:5672/,amqp://…@rabbitmq-2:5672/,…</c>), connects to one that answers and moves to
+    /// another when it loses it.
+    /// </summary>
+    /// <param name="networkAliases">Every node's network alias, in the order the worker tries them.</param>
+    /// <exception cref="ArgumentException">No alias, an empty one, an empty user or password.</exception>
+    public StatehouseBuilder WithRabbitMqContainer(
+        INetwork network, RabbitMqContainer container, IReadOnlyList<string> networkAliases, string username = DefaultRabbitMqUsername, string password = DefaultRabbitMqPassword)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(container);
-        ArgumentException.ThrowIfNullOrWhiteSpace(networkAlias);
+        ArgumentNullException.ThrowIfNull(networkAliases);
+        if (networkAliases.Count == 0 || networkAliases.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new ArgumentException("The broker needs at least one network alias, none empty.", nameof(networkAliases));
+        }
+
         ArgumentException.ThrowIfNullOrWhiteSpace(username);
         ArgumentException.ThrowIfNullOrWhiteSpace(password);
-        return Merge(DockerResourceConfiguration, new StatehouseConfiguration(
-            rabbitMqUsername: username, rabbitMqPassword: password, rabbitMqNetworkAlias: networkAlias,
+        return Merge(new StatehouseConfiguration(
+            rabbitMqUsername: username, rabbitMqPassword: password, rabbitMqNetworkAliases: [.. networkAliases],
             rabbitMqContainer: container, network: network, ownsRabbitMq: false));
     }
 
@@ -163,16 +181,16 @@ public sealed class StatehouseBuilder : ContainerBuilder<StatehouseBuilder, Stat
             .WithLogger(configuration.Logger)
             .WithLabel(configuration.Labels)
             .Build();
-        var brokerUri = new UriBuilder("amqp", configuration.RabbitMqNetworkAlias, RabbitMqBuilder.RabbitMqPort)
+        var brokerUris = configuration.RabbitMqNetworkAliases!.Select(alias => new UriBuilder("amqp", alias, RabbitMqBuilder.RabbitMqPort)
         {
             UserName = Uri.EscapeDataString(configuration.RabbitMqUsername!),
             Password = Uri.EscapeDataString(configuration.RabbitMqPassword!),
-        };
+        }.Uri.ToString());
         var worker = builder.Merge(new StatehouseConfiguration(storeVolume: storeVolume))
             .DependsOn(configuration.RabbitMqContainer!)
             .WithNetwork(configuration.Network!)
             .WithVolumeMount(storeVolume, DataDirectory)
-            .WithEnvironment(OwnSettings[0], brokerUri.Uri.ToString())
+            .WithEnvironment(OwnSettings[0], string.Join(",", brokerUris))
             .WithEnvironment(OwnSettings[1], StorePath);
         return new StatehouseContainer(worker.DockerResourceConfiguration);
     }
@@ -186,7 +204,7 @@ public sealed class StatehouseBuilder : ContainerBuilder<StatehouseBuilder, Stat
             .WithRabbitMqImage(StatehouseImages.RabbitMq)
             .WithRabbitMqUsername(DefaultRabbitMqUsername)
             .WithRabbitMqPassword(DefaultRabbitMqPassword)
-            .Merge(new StatehouseConfiguration(rabbitMqNetworkAlias: RabbitMqNetworkAlias))
+            .Merge(new StatehouseConfiguration(rabbitMqNetworkAliases: [RabbitMqNetworkAlias]))
             .WithWaitStrategy(Wait.ForUnixContainer().AddCustomWaitStrategy(new UntilWorkerIsReady(), o => o.WithTimeout(s_readyTimeout)));
 
     /// <inheritdoc />
@@ -196,7 +214,7 @@ public sealed class StatehouseBuilder : ContainerBuilder<StatehouseBuilder, Stat
         Require(DockerResourceConfiguration.RabbitMqImage, nameof(WithRabbitMqImage));
         Require(DockerResourceConfiguration.RabbitMqUsername, nameof(WithRabbitMqUsername));
         Require(DockerResourceConfiguration.RabbitMqPassword, nameof(WithRabbitMqPassword));
-        Require(DockerResourceConfiguration.RabbitMqNetworkAlias, nameof(WithRabbitMqContainer));
+        Require(DockerResourceConfiguration.RabbitMqNetworkAliases?.FirstOrDefault(), nameof(WithRabbitMqContainer));
         var own = DockerResourceConfiguration.Environments.Keys.Where(IsOwnSetting).ToList();
         if (own.Count > 0)
         {
@@ -218,34 +236,38 @@ public sealed class StatehouseBuilder : ContainerBuilder<StatehouseBuilder, Stat
     protected override StatehouseBuilder Merge(StatehouseConfiguration oldValue, StatehouseConfiguration newValue) =>
         new(new StatehouseConfiguration(oldValue, newValue));
 
-    /// <summary>
-    /// A network and a broker container on it, of this builder's broker image, credentials and alias, with its Docker
-    /// endpoint, logger and labels: for the worker's own, or for workers that share one (<see cref="StatehouseReplicatedBuilder"/>).
-    /// </summary>
-    internal (INetwork Network, RabbitMqContainer RabbitMq) BuildRabbitMq()
+    /// <summary>A network with this builder's Docker endpoint, logger and labels (clean-up included).</summary>
+    internal INetwork BuildNetwork()
     {
         var configuration = DockerResourceConfiguration;
-        var network = new NetworkBuilder()
+        return new NetworkBuilder()
             .WithDockerEndpoint(configuration.DockerEndpointAuthConfig)
             .WithLogger(configuration.Logger)
             .WithLabel(configuration.Labels)
             .Build();
-        var rabbitMq = new RabbitMqBuilder(configuration.RabbitMqImage!)
+    }
+
+    /// <summary>
+    /// A broker builder of this builder's broker image and credentials, Docker endpoint, logger and labels, on
+    /// <paramref name="network"/>: for the worker's own broker, or the nodes <see cref="StatehouseReplicatedBuilder"/> shares.
+    /// </summary>
+    internal RabbitMqBuilder NewRabbitMqBuilder(INetwork network)
+    {
+        var configuration = DockerResourceConfiguration;
+        return new RabbitMqBuilder(configuration.RabbitMqImage!)
             .WithDockerEndpoint(configuration.DockerEndpointAuthConfig)
             .WithLogger(configuration.Logger)
             .WithLabel(configuration.Labels)
             .WithUsername(configuration.RabbitMqUsername!)
             .WithPassword(configuration.RabbitMqPassword!)
-            .WithNetwork(network)
-            .WithNetworkAliases(configuration.RabbitMqNetworkAlias!)
-            .Build();
-        return (network, rabbitMq);
+            .WithNetwork(network);
     }
 
     /// <summary>This builder with a broker container and a network of its own, removed with the worker.</summary>
     private StatehouseBuilder WithOwnRabbitMq()
     {
-        var (network, rabbitMq) = BuildRabbitMq();
+        var network = BuildNetwork();
+        var rabbitMq = NewRabbitMqBuilder(network).WithNetworkAliases(DockerResourceConfiguration.RabbitMqNetworkAliases![0]).Build();
         return Merge(new StatehouseConfiguration(rabbitMqContainer: rabbitMq, network: network, ownsRabbitMq: true));
     }
 

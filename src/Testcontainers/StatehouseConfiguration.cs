@@ -18,7 +18,7 @@ public sealed class StatehouseConfiguration : ContainerConfiguration
     /// <param name="rabbitMqImage">The broker image, a full image name with its tag (<c>rabbitmq:4.1-management</c>).</param>
     /// <param name="rabbitMqUsername">The broker user the worker and the clients connect as.</param>
     /// <param name="rabbitMqPassword">That user's password.</param>
-    /// <param name="rabbitMqNetworkAlias">The broker's host name on the network, as the worker reaches it.</param>
+    /// <param name="rabbitMqNetworkAliases">The broker's host names on the network, one per node, as the worker reaches them.</param>
     /// <param name="rabbitMqContainer">The broker container (made by <see cref="StatehouseBuilder.Build"/>, or given
     /// with <see cref="StatehouseBuilder.WithRabbitMqContainer"/>).</param>
     /// <param name="network">The network of the broker and the worker (likewise).</param>
@@ -29,7 +29,7 @@ public sealed class StatehouseConfiguration : ContainerConfiguration
         string? rabbitMqImage = null,
         string? rabbitMqUsername = null,
         string? rabbitMqPassword = null,
-        string? rabbitMqNetworkAlias = null,
+        IReadOnlyList<string>? rabbitMqNetworkAliases = null,
         RabbitMqContainer? rabbitMqContainer = null,
         INetwork? network = null,
         bool? ownsRabbitMq = null,
@@ -38,7 +38,7 @@ public sealed class StatehouseConfiguration : ContainerConfiguration
         RabbitMqImage = rabbitMqImage;
         RabbitMqUsername = rabbitMqUsername;
         RabbitMqPassword = rabbitMqPassword;
-        RabbitMqNetworkAlias = rabbitMqNetworkAlias;
+        RabbitMqNetworkAliases = rabbitMqNetworkAliases;
         RabbitMqContainer = rabbitMqContainer;
         Network = network;
         OwnsRabbitMq = ownsRabbitMq;
@@ -70,7 +70,8 @@ public sealed class StatehouseConfiguration : ContainerConfiguration
         RabbitMqImage = BuildConfiguration.Combine(oldValue.RabbitMqImage, newValue.RabbitMqImage);
         RabbitMqUsername = BuildConfiguration.Combine(oldValue.RabbitMqUsername, newValue.RabbitMqUsername);
         RabbitMqPassword = BuildConfiguration.Combine(oldValue.RabbitMqPassword, newValue.RabbitMqPassword);
-        RabbitMqNetworkAlias = BuildConfiguration.Combine(oldValue.RabbitMqNetworkAlias, newValue.RabbitMqNetworkAlias);
+        // Replaced, not concatenated as Combine does with lists: a new broker brings its own host names.
+        RabbitMqNetworkAliases = newValue.RabbitMqNetworkAliases ?? oldValue.RabbitMqNetworkAliases;
         RabbitMqContainer = BuildConfiguration.Combine(oldValue.RabbitMqContainer, newValue.RabbitMqContainer);
         Network = BuildConfiguration.Combine(oldValue.Network, newValue.Network);
         OwnsRabbitMq = newValue.OwnsRabbitMq ?? oldValue.OwnsRabbitMq;
@@ -86,8 +87,8 @@ public sealed class StatehouseConfiguration : ContainerConfiguration
     /// <summary>The broker user's password.</summary>
     public string? RabbitMqPassword { get; }
 
-    /// <summary>The broker's host name on the network, as the worker reaches it.</summary>
-    public string? RabbitMqNetworkAlias { get; }
+    /// <summary>The broker's host names on the network, one per node (the worker connects to one that answers).</summary>
+    public IReadOnlyList<string>? RabbitMqNetworkAliases { get; }
 
     /// <summary>The broker container; <c>null</c> until <see cref="StatehouseBuilder.Build"/> or <see cref="StatehouseBuilder.WithRabbitMqContainer"/>.</summary>
     public RabbitMqContainer? RabbitMqContainer { get; }

@@ -7,11 +7,11 @@ using Testcontainers.RabbitMq;
 namespace Statehouse.Testcontainers;
 
 /// <summary>
-/// A replicated Statehouse deployment in containers, made by <see cref="StatehouseReplicatedBuilder"/>: one RabbitMQ
-/// container and several workers (<see cref="StatehouseContainer"/>s, each with its own store volume) on one network.
-/// <see cref="StartAsync"/> starts the broker, then every worker, and returns once each logged that it is ready.
-/// <see cref="DisposeAsync"/> removes the workers and their volumes, then the broker and the network, also after a
-/// start that failed half way.
+/// A replicated Statehouse deployment in containers, made by <see cref="StatehouseReplicatedBuilder"/>: a RabbitMQ
+/// broker (one node or a cluster) and several workers (<see cref="StatehouseContainer"/>s, each with its own store
+/// volume) on one network. <see cref="StartAsync"/> starts the broker's first node, then the others (they join it),
+/// then every worker, and returns once each worker logged that it is ready. <see cref="DisposeAsync"/> removes the
+/// workers and their volumes, then the broker nodes and the network, also after a start that failed half way.
 /// </summary>
 public sealed class StatehouseReplicatedContainer : IAsyncDisposable
 {
@@ -19,33 +19,44 @@ public sealed class StatehouseReplicatedContainer : IAsyncDisposable
     private static readonly TimeSpan s_pollInterval = TimeSpan.FromMilliseconds(250);
 
     private readonly INetwork _network;
-    private readonly RabbitMqContainer _rabbitMq;
 
-    internal StatehouseReplicatedContainer(INetwork network, RabbitMqContainer rabbitMq, IReadOnlyList<StatehouseContainer> workers)
+    internal StatehouseReplicatedContainer(INetwork network, IReadOnlyList<RabbitMqContainer> rabbitMqNodes, IReadOnlyList<StatehouseContainer> workers)
     {
         _network = network;
-        _rabbitMq = rabbitMq;
+        RabbitMqNodes = rabbitMqNodes;
         Workers = workers;
     }
+
+    /// <summary>The broker's nodes (one unless <see cref="StatehouseReplicatedBuilder.WithRabbitMqNodes"/>), <c>rabbitmq-1</c> first.</summary>
+    public IReadOnlyList<RabbitMqContainer> RabbitMqNodes { get; }
 
     /// <summary>The workers, in the order they were built; which one is the primary is the broker's choice (<see cref="GetPrimaryAsync"/>).</summary>
     public IReadOnlyList<StatehouseContainer> Workers { get; }
 
-    /// <summary>Starts the broker, then the workers together, and waits until every worker is ready.</summary>
+    /// <summary>
+    /// Starts the broker's first node, then the other nodes together (they join the first), then the workers together,
+    /// and waits until every worker is ready.
+    /// </summary>
     /// <exception cref="TimeoutException">A worker was not ready within the module's wait (2 minutes).</exception>
     public async Task StartAsync(CancellationToken ct = default)
     {
-        await _rabbitMq.StartAsync(ct);
+        await RabbitMqNodes[0].StartAsync(ct);
+        await Task.WhenAll(RabbitMqNodes.Skip(1).Select(node => node.StartAsync(ct)));
         await Task.WhenAll(Workers.Select(worker => worker.StartAsync(ct)));
     }
 
-    /// <summary>The broker's AMQP URI on this host, e.g. <c>amqp://statehouse:statehouse@127.0.0.1:32771/</c>.</summary>
+    /// <summary>
+    /// Client options for the deployment: every broker node's published AMQP port on this host (<see
+    /// cref="StatehouseClientOptions.Uris"/>, so the client moves to another node when it loses one) and the workers'
+    /// queue prefix. A new object per call.
+    /// </summary>
     /// <exception cref="InvalidOperationException">The broker is not started.</exception>
-    public string GetRabbitMqConnectionString() => _rabbitMq.GetConnectionString();
-
-    /// <summary>Client options for the deployment (the broker and the workers' queue prefix); a new object per call.</summary>
-    /// <exception cref="InvalidOperationException">The broker is not started.</exception>
-    public StatehouseClientOptions GetClientOptions() => Workers[0].GetClientOptions();
+    public StatehouseClientOptions GetClientOptions()
+    {
+        var options = Workers[0].GetClientOptions();
+        options.Uris = [.. RabbitMqNodes.Select(node => new Uri(node.GetConnectionString()))];
+        return options;
+    }
 
     /// <summary>
     /// The role a worker reports on <c>GET /health</c>: <c>primary</c> or <c>replica</c>; <c>null</c> when it does not
@@ -102,12 +113,14 @@ public sealed class StatehouseReplicatedContainer : IAsyncDisposable
         }
     }
 
-    /// <summary>Removes the workers and their volumes, then the broker, then the network; every removal is tried
+    /// <summary>Removes the workers and their volumes, then the broker nodes, then the network; every removal is tried
     /// before a failure is thrown.</summary>
     public async ValueTask DisposeAsync()
     {
         var failures = new List<Exception>();
-        foreach (var dispose in Workers.Select(worker => (Func<ValueTask>)worker.DisposeAsync).Append(_rabbitMq.DisposeAsync).Append(_network.DisposeAsync))
+        foreach (var dispose in Workers.Select(worker => (Func<ValueTask>)worker.DisposeAsync)
+                     .Concat(RabbitMqNodes.Reverse().Select(node => (Func<ValueTask>)node.DisposeAsync))
+                     .Append(_network.DisposeAsync))
         {
             try
             {

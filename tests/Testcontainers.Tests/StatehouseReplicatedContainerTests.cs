@@ -5,20 +5,32 @@ using Xunit.Abstractions;
 namespace Statehouse.Testcontainers.Tests;
 
 /// <summary>
-/// The replicated variant: one broker, a primary and a replica, each with its own store. Killing the primary's
+/// The replicated variant: a broker (one node, or a cluster of three), a primary and a replica, each with its own store. Killing the primary's
 /// container (SIGKILL) loses no acknowledged commit: the replica takes over and the next commit goes through it.
 /// </summary>
 public sealed class StatehouseReplicatedContainerTests(ITestOutputHelper output) : ContainerTest(output)
 {
     private const int Commits = 20;
 
-    [Fact]
-    public async Task KillPrimary_NextCommitThroughOtherWorker_EarlierCommitsReadable()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task KillPrimary_NextCommitThroughOtherWorker_EarlierCommitsReadable(int rabbitMqNodes)
     {
         await using var statehouse = new StatehouseReplicatedBuilder(StatehouseImages.Worker)
+            .WithRabbitMqNodes(rabbitMqNodes)
             .WithWorkers(w => w.WithLabel(DockerResources.TestLabel, RunId))
             .Build();
+        var starting = DateTimeOffset.UtcNow;
         await DockerResources.StartAsync(statehouse.StartAsync, Ct);
+        Output.WriteLine($"{rabbitMqNodes} broker node(s) and 2 workers ready in {(DateTimeOffset.UtcNow - starting).TotalSeconds:F1} s");
+        if (rabbitMqNodes > 1)
+        {
+            var status = await statehouse.RabbitMqNodes[0].ExecAsync(["rabbitmqctl", "-q", "cluster_status", "--formatter", "json"], Ct);
+            using var cluster = System.Text.Json.JsonDocument.Parse(status.Stdout);
+            Assert.Equal(rabbitMqNodes, cluster.RootElement.GetProperty("running_nodes").GetArrayLength());
+        }
+
         var options = statehouse.GetClientOptions();
         options.CommitTimeout = TimeSpan.FromSeconds(5);
         options.MaxCommitAttempts = 12;
