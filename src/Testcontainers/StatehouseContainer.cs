@@ -1,89 +1,99 @@
-using DotNet.Testcontainers.Builders;
 using DotNet.Testcontainers.Containers;
-using DotNet.Testcontainers.Networks;
 using Statehouse.Client;
 using Statehouse.Contracts;
-using Testcontainers.RabbitMq;
 
 namespace Statehouse.Testcontainers;
 
 /// <summary>
-/// A RabbitMQ container and a Statehouse worker container on a network of their own, made by
-/// <see cref="StatehouseBuilder"/>. <see cref="StartAsync"/> starts the broker, then the worker, and returns once the
-/// worker logged that it is ready (store recovered, commit queue consumed); <see cref="DisposeAsync"/> removes both
-/// containers and the network. The worker's store lives in its container and goes with it.
+/// A Statehouse worker container, made by <see cref="StatehouseBuilder"/>, with the RabbitMQ container it depends on,
+/// their network and the named volume that holds the worker's store.
+/// <para>
+/// <see cref="DockerContainer.StartAsync"/> creates the network and the volume, starts the broker, then the worker, and
+/// returns once the worker logged, in this start, that it is ready (store recovered, commit queue consumed).
+/// <see cref="DockerContainer.StopAsync"/> stops the worker only (SIGTERM: it finishes the batch in flight and flushes);
+/// starting it again, also after it was killed from outside, keeps its store, since the volume stays.
+/// <c>DisposeAsync</c> removes the worker, the broker, the network and the volume, also after a start that failed half
+/// way (what was never created is skipped), unless the builder said <c>WithCleanUp(false)</c>.
+/// </para>
 /// </summary>
-public sealed class StatehouseContainer : IAsyncDisposable
+public sealed class StatehouseContainer : DockerContainer
 {
-    /// <summary>The worker settings the container sets itself (environment variable names).</summary>
-    internal static readonly string[] OwnSettings = ["Statehouse__Broker__Uri", "Statehouse__Storage__Path"];
+    private const string QueuePrefixVariable = "Statehouse__Broker__QueuePrefix";
 
-    private const string BrokerAlias = "rabbitmq";
-    private const string BrokerUser = "statehouse";
-    private const string BrokerPassword = "statehouse";
+    private readonly StatehouseConfiguration _configuration;
+    private int _readyLinesBeforeStart;
 
-    private const string QueuePrefixSetting = "Statehouse__Broker__QueuePrefix";
-
-    private readonly INetwork _network;
-    private readonly RabbitMqContainer _rabbitMq;
-    private readonly IContainer _worker;
-
-    internal StatehouseContainer(string rabbitMqImage, string workerImage, IReadOnlyDictionary<string, string> workerSettings)
+    /// <summary>A worker container of <paramref name="configuration"/>, as <see cref="StatehouseBuilder.Build"/> makes it.</summary>
+    public StatehouseContainer(StatehouseConfiguration configuration)
+        : base(configuration)
     {
-        QueuePrefix = workerSettings.TryGetValue(QueuePrefixSetting, out var prefix) ? prefix : TopologyNames.DefaultPrefix;
-        RabbitMqImage = rabbitMqImage;
-        WorkerImage = workerImage;
-        _network = new NetworkBuilder().Build();
-        _rabbitMq = new RabbitMqBuilder(rabbitMqImage)
-            .WithUsername(BrokerUser)
-            .WithPassword(BrokerPassword)
-            .WithNetwork(_network)
-            .WithNetworkAliases(BrokerAlias)
-            .Build();
-        _worker = new ContainerBuilder(workerImage)
-            .WithNetwork(_network)
-            .WithEnvironment(workerSettings)
-            .WithEnvironment("Statehouse__Broker__Uri", $"amqp://{BrokerUser}:{BrokerPassword}@{BrokerAlias}:5672/")
-            .WithEnvironment("Statehouse__Storage__Path", "/data/store")
-            .WithWaitStrategy(Wait.ForUnixContainer().UntilMessageIsLogged(WorkerLogMarkers.Ready))
-            .Build();
+        _configuration = configuration;
     }
 
-    /// <summary>The worker's queue prefix: <c>Statehouse:Broker:QueuePrefix</c> when passed as a worker setting, else the default.</summary>
-    public string QueuePrefix { get; }
+    /// <summary>
+    /// The worker's queue prefix: <c>Statehouse:Broker:QueuePrefix</c> when given as a worker setting, else
+    /// <see cref="TopologyNames.DefaultPrefix"/>.
+    /// </summary>
+    public string QueuePrefix =>
+        _configuration.Environments.FirstOrDefault(e => string.Equals(e.Key, QueuePrefixVariable, StringComparison.OrdinalIgnoreCase)).Value
+        ?? TopologyNames.DefaultPrefix;
 
-    public string RabbitMqImage { get; }
+    /// <summary>The ready lines in the worker's log before the current start began: a restart waits for one more.</summary>
+    internal int ReadyLinesBeforeStart => Volatile.Read(ref _readyLinesBeforeStart);
 
-    public string WorkerImage { get; }
+    /// <summary>The broker's AMQP URI on this host (published port, user and password), e.g. <c>amqp://statehouse:statehouse@127.0.0.1:32771/</c>.</summary>
+    /// <exception cref="InvalidOperationException">The broker is not started.</exception>
+    public string GetRabbitMqConnectionString() => RabbitMq.GetConnectionString();
 
-    /// <summary>Starts the broker, then the worker, and waits until the worker is ready.</summary>
-    /// <exception cref="InvalidOperationException">Not started: no Docker engine, a missing image, or a container that
-    /// exited; the message names the images and the cause.</exception>
-    public async Task StartAsync(CancellationToken ct = default)
-    {
-        try
-        {
-            await _network.CreateAsync(ct);
-            await _rabbitMq.StartAsync(ct);
-            await _worker.StartAsync(ct);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            throw new InvalidOperationException(
-                $"Statehouse containers did not start (broker {RabbitMqImage}, worker {WorkerImage}): {e.GetBaseException().Message}", e);
-        }
-    }
-
-    /// <summary>Client options for the started pair: the broker's published AMQP port on this host and <see cref="QueuePrefix"/>.</summary>
+    /// <summary>
+    /// Client options for this container: <see cref="GetRabbitMqConnectionString"/> and <see cref="QueuePrefix"/>, the
+    /// client's defaults otherwise. A new object per call, for the caller to adjust.
+    /// </summary>
     /// <exception cref="InvalidOperationException">The broker is not started.</exception>
     public StatehouseClientOptions GetClientOptions() =>
-        new() { Uri = new Uri(_rabbitMq.GetConnectionString()), QueuePrefix = QueuePrefix };
+        new() { Uri = new Uri(GetRabbitMqConnectionString()), QueuePrefix = QueuePrefix };
 
-    /// <summary>Removes the worker, the broker and the network, in that order.</summary>
-    public async ValueTask DisposeAsync()
+    /// <inheritdoc />
+    protected override async Task UnsafeStartAsync(CancellationToken ct = default)
     {
-        await _worker.DisposeAsync();
-        await _rabbitMq.DisposeAsync();
-        await _network.DisposeAsync();
+        // A container started again keeps its earlier log, ready lines included.
+        var (stdout, stderr) = await GetLogsAsync(timestampsEnabled: false, ct: ct);
+        Volatile.Write(ref _readyLinesBeforeStart, UntilWorkerIsReady.CountReadyLines(stdout) + UntilWorkerIsReady.CountReadyLines(stderr));
+        await base.UnsafeStartAsync(ct);
     }
+
+    /// <summary>Removes the worker, then the broker and the network (unless they were given with
+    /// <see cref="StatehouseBuilder.WithRabbitMqContainer"/>), then the store volume; every removal is tried before a
+    /// failure is thrown.</summary>
+    protected override async ValueTask DisposeAsyncCore()
+    {
+        var failures = new List<Exception>();
+        async Task TryAsync(Func<ValueTask> dispose)
+        {
+            try
+            {
+                await dispose();
+            }
+            catch (Exception e)
+            {
+                failures.Add(e);
+            }
+        }
+
+        await TryAsync(() => base.DisposeAsyncCore());
+        if (_configuration.OwnsRabbitMq == true)
+        {
+            await TryAsync(() => RabbitMq.DisposeAsync());
+            await TryAsync(() => _configuration.Network!.DisposeAsync());
+        }
+
+        await TryAsync(() => _configuration.StoreVolume!.DisposeAsync());
+        if (failures.Count > 0)
+        {
+            throw new AggregateException("Not every Statehouse container resource was removed.", failures);
+        }
+    }
+
+    private global::Testcontainers.RabbitMq.RabbitMqContainer RabbitMq =>
+        _configuration.RabbitMqContainer ?? throw new InvalidOperationException("The container was not made by StatehouseBuilder.Build.");
 }

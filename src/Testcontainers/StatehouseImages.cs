@@ -13,6 +13,7 @@ public static class StatehouseImages
     /// <summary>Overrides <see cref="DefaultWorker"/>.</summary>
     public const string WorkerVariable = "STATEHOUSE_WORKER_IMAGE";
 
+    /// <summary>The official RabbitMQ image, with the management plugin (RabbitMQ 4.1).</summary>
     public const string DefaultRabbitMq = "rabbitmq:4.1-management";
 
     /// <summary>The tag <c>docker compose build</c> gives the worker of this repository.</summary>
