@@ -1,3 +1,4 @@
+using DotNet.Testcontainers.Clients;
 using DotNet.Testcontainers.Containers;
 using Statehouse.Client;
 using Statehouse.Contracts;
@@ -56,10 +57,21 @@ public sealed class StatehouseContainer : DockerContainer
     /// <inheritdoc />
     protected override async Task UnsafeStartAsync(CancellationToken ct = default)
     {
-        // A container started again keeps its earlier log, ready lines included.
+        // A container started again keeps its earlier log, ready lines included: a start waits for one more. A start of
+        // a container that runs already has nothing new to wait for (Testcontainers' own modules return at once): its
+        // last ready line counts. Testcontainers' cached state can still say running after a kill from outside, so the
+        // engine is asked.
         var (stdout, stderr) = await GetLogsAsync(timestampsEnabled: false, ct: ct);
-        Volatile.Write(ref _readyLinesBeforeStart, UntilWorkerIsReady.CountReadyLines(stdout) + UntilWorkerIsReady.CountReadyLines(stderr));
+        var readyLines = UntilWorkerIsReady.CountReadyLines(stdout) + UntilWorkerIsReady.CountReadyLines(stderr);
+        Volatile.Write(ref _readyLinesBeforeStart, await IsRunningAsync(ct) ? Math.Max(0, readyLines - 1) : readyLines);
         await base.UnsafeStartAsync(ct);
+    }
+
+    private async Task<bool> IsRunningAsync(CancellationToken ct)
+    {
+        using var client = _configuration.DockerEndpointAuthConfig.GetDockerClientBuilder(ResourceReaper.DefaultSessionId).Build();
+        var inspected = await client.Containers.InspectContainerAsync(Id, ct);
+        return inspected.State?.Running == true;
     }
 
     /// <summary>Removes the worker, then the broker and the network (unless they were given with

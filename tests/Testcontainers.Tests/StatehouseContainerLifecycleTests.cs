@@ -6,8 +6,8 @@ using Xunit.Abstractions;
 namespace Statehouse.Testcontainers.Tests;
 
 /// <summary>
-/// Found in review of issue 15: what a user does with a container's lifecycle beyond start, commit, dispose. These
-/// tests pin the behaviour a user of a Testcontainers module expects; the first fails while the module does otherwise.
+/// Found in review of issue 15: what a user does with a container's lifecycle beyond start, commit, dispose, pinned as a
+/// user of a Testcontainers module expects it.
 /// </summary>
 public sealed class StatehouseContainerLifecycleTests(ITestOutputHelper output) : ContainerTest(output)
 {
@@ -22,8 +22,8 @@ public sealed class StatehouseContainerLifecycleTests(ITestOutputHelper output) 
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         bound.CancelAfter(s_secondStartBound);
 
-        // Today: the worker is already running, so no new ready line comes, and the wait ends in a TimeoutException
-        // ("The operation has timed out.") after the 2-minute ready timeout (or here, when the bound cancels it).
+        // The worker runs already, so no new ready line comes: a wait for one would end in a TimeoutException after the
+        // 2-minute ready timeout (here, when the bound cancels it).
         var secondStart = await Record.ExceptionAsync(() => statehouse.StartAsync(bound.Token));
         await using var client = await StatehouseClient.ConnectAsync(statehouse.GetClientOptions(), Ct);
         var committed = await client.BeginTransaction().Write("planner", "plan", "once").CommitAsync(Ct);

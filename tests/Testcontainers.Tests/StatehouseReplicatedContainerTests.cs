@@ -19,7 +19,7 @@ public sealed class StatehouseReplicatedContainerTests(ITestOutputHelper output)
     {
         await using var statehouse = new StatehouseReplicatedBuilder(StatehouseImages.Worker)
             .WithRabbitMqNodes(rabbitMqNodes)
-            .WithWorkers(w => w.WithLabel(DockerResources.TestLabel, RunId))
+            .WithWorkers(w => w.WithLabel(Labels))
             .Build();
         var starting = DateTimeOffset.UtcNow;
         await DockerResources.StartAsync(statehouse.StartAsync, Ct);

@@ -21,9 +21,12 @@ public abstract class ContainerTest(ITestOutputHelper output) : IAsyncLifetime
     /// <summary>Cancelled when the test has run for <see cref="s_testTimeout"/>.</summary>
     protected CancellationToken Ct => _timeout.Token;
 
-    /// <summary>A builder of the images of <see cref="StatehouseImages"/>, labelled with <see cref="RunId"/>.</summary>
+    /// <summary>The labels of everything this test creates: <see cref="RunId"/> and the session of scripts/test.sh.</summary>
+    protected IReadOnlyDictionary<string, string> Labels => DockerResources.Labels(RunId);
+
+    /// <summary>A builder of the images of <see cref="StatehouseImages"/>, labelled with <see cref="Labels"/>.</summary>
     protected StatehouseBuilder NewBuilder() =>
-        new StatehouseBuilder(StatehouseImages.Worker).WithLabel(DockerResources.TestLabel, RunId);
+        new StatehouseBuilder(StatehouseImages.Worker).WithLabel(Labels);
 
     public Task InitializeAsync() => Task.CompletedTask;
 
