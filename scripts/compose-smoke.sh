@@ -18,13 +18,14 @@
 # scripts/images.sh builds (or finds current). The compose project is statehouse-smoke-<pid> on free loopback ports,
 # with its own credentials and Erlang cookie, so it cannot meet another deployment on this machine.
 #
-# Settings (environment): STATEHOUSE_SMOKE_TIMEOUT (seconds for a service to turn healthy, 240),
+# Settings (environment): STATEHOUSE_SMOKE_PROJECT (the compose project name, statehouse-smoke-<pid>),
+# STATEHOUSE_SMOKE_TIMEOUT (seconds for a service to turn healthy, 240),
 # STATEHOUSE_SMOKE_KEEP=1 (leave the project up for inspection; remove it with the printed command).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 state="$root/.state/compose-smoke"
-project="statehouse-smoke-$$"
+project=${STATEHOUSE_SMOKE_PROJECT:-statehouse-smoke-$$}
 timeout_s=${STATEHOUSE_SMOKE_TIMEOUT:-240}
 passed=0
 failed=0

@@ -83,29 +83,43 @@ docker_ready() {
   echo "test: Docker API $DOCKER_API_VERSION, images $STATEHOUSE_RABBITMQ_IMAGE and $STATEHOUSE_WORKER_IMAGE, Ryuk disabled: $TESTCONTAINERS_RYUK_DISABLED"
 }
 
-# What Testcontainers and the compose smoke test create carries their labels: org.testcontainers=true, and the compose
-# project statehouse-smoke-<pid>. One "<kind> <id>" per line.
-snapshot() {
-  local kind id
-  for kind in container volume network; do
-    docker "$kind" ls -aq --filter label=org.testcontainers=true 2>/dev/null | sed "s/^/$kind /"
-    docker "$kind" ls -q --filter label=com.docker.compose.project 2>/dev/null | while read -r id; do
-      [[ $(docker "$kind" inspect --format '{{index .Labels "com.docker.compose.project"}}' "$id" 2>/dev/null) == statehouse-smoke-* ]] &&
-        echo "$kind $id"
-    done
+# What the container tests of this run create carries the session label org.statehouse.test-session=<session>
+# (Testcontainers.Tests and the tests' broker fixture put it on), or belongs to the compose project
+# statehouse-smoke-<session>. One "<kind> <id>" per line.
+session=$(date -u +%Y%m%d%H%M%S)-$$
+export STATEHOUSE_TEST_SESSION=$session STATEHOUSE_SMOKE_PROJECT=statehouse-smoke-$session
+ours() {
+  local label
+  for label in "org.statehouse.test-session=$session" "com.docker.compose.project=$STATEHOUSE_SMOKE_PROJECT"; do
+    docker container ls -aq --filter "label=$label" | sed 's/^/container /'
+    docker volume ls -q --filter "label=$label" | sed 's/^/volume /'
+    docker network ls -q --filter "label=$label" | sed 's/^/network /'
   done | sort -u
 }
-# Fails, and removes them, when the container tests left containers, volumes or networks of theirs behind.
+# Any container, volume or network of Testcontainers (label org.testcontainers=true) or of a smoke project.
+testcontainers() {
+  docker container ls -aq --filter label=org.testcontainers=true | sed 's/^/container /'
+  docker volume ls -q --filter label=org.testcontainers=true | sed 's/^/volume /'
+  docker network ls -q --filter label=org.testcontainers=true | sed 's/^/network /'
+}
+# Fails when the container tests left containers, volumes or networks of this run's session behind, and removes them.
+# New Testcontainers resources without the session label (a test that does not label what it starts, or someone
+# else's on a shared engine) are named, neither removed nor counted.
 check_leftovers() {
-  local leftovers kind id
-  leftovers=$(comm -13 <(echo "$1") <(snapshot))
+  local before=$1 leftovers others kind id
+  leftovers=$(ours)
+  others=$(comm -13 <(echo "$before") <(testcontainers | sort -u) | grep -vxF -f <(echo "$leftovers") || true)
+  if [[ -n $others ]]; then
+    echo "test: note: Testcontainers resources appeared during the container tests without this run's label (left alone):"
+    echo "$others"
+  fi
   if [[ -z $leftovers ]]; then
-    echo "test: the container tests left no container, volume or network behind"
+    echo "test: the container tests left no container, volume or network of this run behind"
     return 0
   fi
   echo "test: the container tests left these behind (removed now):"
   echo "$leftovers"
-  while read -r kind id; do docker "$kind" rm -f "$id" >/dev/null 2>&1 || true; done <<<"$leftovers"
+  while read -r kind id; do docker "$kind" rm -f "$id" >/dev/null 2>&1 || docker "$kind" rm "$id" >/dev/null 2>&1 || true; done <<<"$leftovers"
   return 1
 }
 
@@ -143,7 +157,7 @@ elif ((rc == 0)); then
   rc=$?
   echo "test: the container paths (docs/containers.md)"
   if docker_ready; then
-    before=$(snapshot)
+    before=$(testcontainers | sort -u)
     dotnet_test tests/Testcontainers.Tests/Testcontainers.Tests.csproj || rc=1
     echo "test: Integration.Tests once more, its broker from Testcontainers ($STATEHOUSE_RABBITMQ_IMAGE)"
     local_broker=$STATEHOUSE_TEST_AMQP

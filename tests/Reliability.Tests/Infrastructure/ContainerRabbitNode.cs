@@ -16,7 +16,7 @@ internal sealed class ContainerRabbitNode : IDedicatedBroker
 
     private ContainerRabbitNode(int hostPort)
     {
-        _container = new RabbitMqBuilder(_image).WithPortBinding(hostPort, AmqpPort).Build();
+        _container = new RabbitMqBuilder(_image).WithPortBinding(hostPort, AmqpPort).WithLabel(ContainerImages.Labels).Build();
     }
 
     public Uri Uri => new(_container.GetConnectionString());

@@ -77,7 +77,7 @@ public sealed class TestBroker : IAsyncDisposable
         else if (await DockerEngine.AnswersAsync(ct))
         {
             var image = ContainerImages.RabbitMq;
-            container = new RabbitMqBuilder(image).Build();
+            container = new RabbitMqBuilder(image).WithLabel(ContainerImages.Labels).Build();
             await container.StartAsync(ct);
             (uri, source) = (new Uri(container.GetConnectionString()), "Testcontainers " + image);
         }
