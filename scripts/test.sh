@@ -153,8 +153,11 @@ if ((rc == 0)) && (($# > 0)); then
   dotnet_test Statehouse.Queue.sln "$@"
   rc=$?
 elif ((rc == 0)); then
+  phase_start=$SECONDS
   dotnet_test Statehouse.Queue.sln --filter "FullyQualifiedName!~Statehouse.Testcontainers.Tests"
   rc=$?
+  echo "test: the suites on the local broker took $((SECONDS - phase_start)) s"
+  phase_start=$SECONDS
   echo "test: the container paths (docs/containers.md)"
   if docker_ready; then
     before=$(testcontainers | sort -u)
@@ -166,8 +169,9 @@ elif ((rc == 0)); then
     export STATEHOUSE_TEST_AMQP=$local_broker
     scripts/compose-smoke.sh 2>&1 | tee -a "$output"
     ((PIPESTATUS[0] == 0)) || rc=1
-    smoke=$(tail -n 1 "$output")
+    smoke=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$output" | tail -n 1)
     check_leftovers "$before" || rc=1
+    echo "test: the container paths took $((SECONDS - phase_start)) s"
   else
     smoke="not run: no Docker engine or images"
     rc=1
