@@ -31,15 +31,10 @@ port=$(env_value STATEHOUSE_BROKER_PORT 5672)
 node=$(env_value STATEHOUSE_BROKER_NODENAME rabbit@localhost)
 start_timeout=$(env_value STATEHOUSE_BROKER_START_TIMEOUT 120)
 
-# A real AMQP handshake, not just an open port: a broker answers the protocol header with a method frame (0x01).
-amqp_answers() {
-  local first
-  first=$(timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && printf "AMQP\x00\x00\x09\x01" >&3 && head -c 1 <&3' _ "$port" 2>/dev/null \
-    | od -An -tx1 | tr -d ' \n') || true
-  [[ $first == 01 ]]
-}
+amqp_answers() { amqp_answers_on "$port"; }
 
-compose() { docker compose --project-directory "$root" -f "$root/docker-compose.yml" "$@"; }
+# The project name docker-compose.yml had as its top-level `name` (dropped for Compose 1.29).
+compose() { docker compose -p statehouse --project-directory "$root" -f "$root/docker-compose.yml" "$@"; }
 
 use_docker() {
   command -v docker >/dev/null 2>&1 && timeout 20 docker info >/dev/null 2>&1 || return 1
@@ -65,19 +60,10 @@ print_uri() {
   printf 'amqp://%s:%s@127.0.0.1:%s/\n' "$user" "$pass" "$port"
 }
 
-# A running rabbitmq-server process: not a reused pid, not a zombie (whose cmdline is empty).
-is_node_process() {
-  [[ $1 =~ ^[0-9]+$ && -r /proc/$1/cmdline ]] && [[ $(tr '\0' ' ' <"/proc/$1/cmdline") == *rabbitmq-server* ]]
-}
+is_node_process() { process_is "$1" rabbitmq-server; }
 
 # The pid in our pid file, if that process is still the node we started.
-own_pid() {
-  [[ -f $pid_file ]] || return 1
-  local pid
-  pid=$(<"$pid_file")
-  is_node_process "$pid" || return 1
-  printf '%s\n' "$pid"
-}
+own_pid() { pid_in_file "$pid_file" rabbitmq-server; }
 
 ensure_installed() {
   [[ -x $rmq_bin/rabbitmq-server ]] && return 0
@@ -167,12 +153,7 @@ cmd_stop() {
     rm -f "$compose_marker"
     log "stopped the compose rabbitmq service"
   elif pid=$(own_pid); then
-    kill -TERM "$pid"
-    local deadline=$((SECONDS + 60))
-    while is_node_process "$pid"; do
-      ((SECONDS < deadline)) || die "the node (pid $pid) did not stop within 60s"
-      sleep 0.5
-    done
+    stop_process "$pid" rabbitmq-server "the node"
     rm -f "$pid_file"
     log "stopped the local node (pid $pid)"
   else
@@ -196,13 +177,7 @@ cmd_status() {
 main() {
   local cmd=${1:-}
   case $cmd in
-    start | stop)
-      # One start or stop at a time: two concurrent starts would both launch a node.
-      mkdir -p "$state"
-      exec 9>"$state/lock"
-      flock 9
-      "cmd_$cmd"
-      ;;
+    start | stop) locked "$state" "cmd_$cmd" ;;
     status) cmd_status ;;
     uri) print_uri "$(current_mode)" ;;
     *) die "usage: $0 start|stop|status|uri" ;;

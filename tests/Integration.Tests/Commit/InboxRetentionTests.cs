@@ -6,8 +6,10 @@ namespace Statehouse.Integration.Tests.Commit;
 /// <summary>
 /// Exactly-once must not depend on how long the inbox keeps txn_ids: a resend after the retention (1 minute here, the
 /// smallest allowed) is never applied a second time. Each test lets the retention and two prune passes (every 10 s at
-/// this retention) pass on the real clock before resending over raw AMQP.
+/// this retention) pass on the real clock before resending over raw AMQP. Mostly waiting: in the clock collection,
+/// beside the other broker tests.
 /// </summary>
+[Collection(IntegrationTest.ClockCollectionName)]
 public sealed class InboxRetentionTests(BrokerFixture broker, ITestOutputHelper output) : IntegrationTest(broker, output)
 {
     private static readonly TimeSpan s_retention = TimeSpan.FromMinutes(1);

@@ -1,3 +1,4 @@
+using Statehouse.Testing.Brokers;
 using Testcontainers.RabbitMq;
 
 namespace Statehouse.Reliability.Tests.Infrastructure;
@@ -8,19 +9,19 @@ namespace Statehouse.Reliability.Tests.Infrastructure;
 /// </summary>
 internal sealed class ContainerRabbitNode : IDedicatedBroker
 {
-    private const string Image = "rabbitmq:4.1-management";
     private const int AmqpPort = 5672;
 
     private readonly RabbitMqContainer _container;
+    private readonly string _image = ContainerImages.RabbitMq;
 
     private ContainerRabbitNode(int hostPort)
     {
-        _container = new RabbitMqBuilder(Image).WithPortBinding(hostPort, AmqpPort).Build();
+        _container = new RabbitMqBuilder(_image).WithPortBinding(hostPort, AmqpPort).WithLabel(ContainerImages.Labels).Build();
     }
 
     public Uri Uri => new(_container.GetConnectionString());
 
-    public string Description => $"container {_container.Id[..12]} ({Image})";
+    public string Description => $"container {_container.Id[..12]} ({_image})";
 
     public static async Task<ContainerRabbitNode> StartNewAsync(int hostPort, CancellationToken ct)
     {

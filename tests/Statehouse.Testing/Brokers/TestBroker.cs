@@ -5,9 +5,10 @@ using Testcontainers.RabbitMq;
 namespace Statehouse.Testing.Brokers;
 
 /// <summary>
-/// The RabbitMQ broker tests run against: <c>STATEHOUSE_TEST_AMQP</c> when set, else a Testcontainers broker when a
-/// Docker engine answers. Without either, <see cref="LocateAsync"/> fails with <see cref="NoBrokerMessage"/>: a test
-/// that cannot reach a broker fails saying how to get one, it is never skipped. Holds one connection for raw AMQP and
+/// The RabbitMQ broker tests run against: <c>STATEHOUSE_TEST_AMQP</c> when set, else a Testcontainers broker (image
+/// <see cref="ContainerImages.RabbitMq"/>) when a Docker engine answers. Without either, <see cref="LocateAsync"/>
+/// fails with <see cref="NoBrokerMessage"/>: a test that cannot reach a broker fails saying how to get one, it is never
+/// skipped. Holds one connection for raw AMQP and
 /// clean-up (each user opens its own channel); disposing closes it and removes a container it started.
 /// </summary>
 public sealed class TestBroker : IAsyncDisposable
@@ -18,9 +19,7 @@ public sealed class TestBroker : IAsyncDisposable
         "No RabbitMQ broker: start one with `scripts/broker.sh start` and set STATEHOUSE_TEST_AMQP to the URI it prints " +
         "(amqp://guest:guest@127.0.0.1:5672/), or run a Docker engine";
 
-    private const string ContainerImage = "rabbitmq:4.1-management";
-
-    private static readonly Lazy<Task<TestBroker>> s_shared = new(() => LocateAsync("statehouse-tests"));
+    private static readonly Lazy<Task<TestBroker>> s_shared = new(LocateSharedAsync);
 
     private readonly RabbitMqContainer? _container;
 
@@ -41,10 +40,22 @@ public sealed class TestBroker : IAsyncDisposable
     public IConnection Connection { get; }
 
     /// <summary>
-    /// One broker for the whole process, located on first use and never disposed (a container it started is removed
-    /// by Testcontainers when the process ends). For tests without a fixture to own one.
+    /// One broker for the whole process, located on first use. A container it started is removed when the process
+    /// exits (not left to Testcontainers' resource reaper, which engines without the Ryuk image run without). For tests
+    /// without a fixture to own one.
     /// </summary>
     public static Task<TestBroker> SharedAsync() => s_shared.Value;
+
+    private static async Task<TestBroker> LocateSharedAsync()
+    {
+        var broker = await LocateAsync("statehouse-tests");
+        if (broker._container is not null)
+        {
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => broker.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(30));
+        }
+
+        return broker;
+    }
 
     /// <summary>Finds the broker (see the type) and connects to it as <paramref name="clientName"/>.</summary>
     /// <exception cref="InvalidOperationException">No broker, a bad URI, or the broker does not answer; the message says how to get one.</exception>
@@ -65,9 +76,10 @@ public sealed class TestBroker : IAsyncDisposable
         }
         else if (await DockerEngine.AnswersAsync(ct))
         {
-            container = new RabbitMqBuilder(ContainerImage).Build();
+            var image = ContainerImages.RabbitMq;
+            container = new RabbitMqBuilder(image).WithLabel(ContainerImages.Labels).Build();
             await container.StartAsync(ct);
-            (uri, source) = (new Uri(container.GetConnectionString()), "Testcontainers " + ContainerImage);
+            (uri, source) = (new Uri(container.GetConnectionString()), "Testcontainers " + image);
         }
         else
         {

@@ -14,6 +14,14 @@ public abstract class IntegrationTest : IAsyncLifetime
     /// <summary>The collection every broker test is in: they share one broker and run one at a time (they start worker processes).</summary>
     public const string CollectionName = "Broker";
 
+    /// <summary>
+    /// The collection of broker tests that spend most of their time waiting for a clock (a retention on the real
+    /// clock, the broker's dead-letter retry timer): it runs beside <see cref="CollectionName"/> instead of after it, with
+    /// a broker fixture of its own (the same broker when <c>STATEHOUSE_TEST_AMQP</c> is set). A test class joins it
+    /// with <c>[Collection(IntegrationTest.ClockCollectionName)]</c>; the test assembly declares it.
+    /// </summary>
+    public const string ClockCollectionName = "Broker, waiting on a clock";
+
     /// <summary>Bound on any single wait for a result, so a hang fails the test instead of the run.</summary>
     protected static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
