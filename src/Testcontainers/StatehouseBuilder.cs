@@ -143,7 +143,11 @@ public sealed class StatehouseBuilder : ContainerBuilder<StatehouseBuilder, Stat
     /// (<c>amqp://…@rabbitmq-1:5672/,amqp://…@rabbitmq-2:5672/,…</c>), connects to one that answers and moves to
     /// another when it loses it.
     /// </summary>
+    /// <param name="network">The broker's network; the worker joins it.</param>
+    /// <param name="container">The node the worker container starts with it, built with <paramref name="username"/> and <paramref name="password"/>.</param>
     /// <param name="networkAliases">Every node's network alias, in the order the worker tries them.</param>
+    /// <param name="username">The broker user the worker and the clients connect as.</param>
+    /// <param name="password">That user's password.</param>
     /// <exception cref="ArgumentException">No alias, an empty one, an empty user or password.</exception>
     public StatehouseBuilder WithRabbitMqContainer(
         INetwork network, RabbitMqContainer container, IReadOnlyList<string> networkAliases, string username = DefaultRabbitMqUsername, string password = DefaultRabbitMqPassword)
@@ -165,7 +169,7 @@ public sealed class StatehouseBuilder : ContainerBuilder<StatehouseBuilder, Stat
 
     /// <summary>
     /// Validates the configuration and makes the worker container with its store volume and, unless
-    /// <see cref="WithRabbitMqContainer"/> gave one, its broker container and network (nothing is created in Docker
+    /// <c>StatehouseBuilder.WithRabbitMqContainer</c> gave one, its broker container and network (nothing is created in Docker
     /// before <see cref="DockerContainer.StartAsync"/>). Each call makes new ones.
     /// </summary>
     /// <exception cref="ArgumentException">A missing image or credential, or a setting the module owns set through

@@ -20,7 +20,7 @@ public sealed class StatehouseConfiguration : ContainerConfiguration
     /// <param name="rabbitMqPassword">That user's password.</param>
     /// <param name="rabbitMqNetworkAliases">The broker's host names on the network, one per node, as the worker reaches them.</param>
     /// <param name="rabbitMqContainer">The broker container (made by <see cref="StatehouseBuilder.Build"/>, or given
-    /// with <see cref="StatehouseBuilder.WithRabbitMqContainer"/>).</param>
+    /// with <c>StatehouseBuilder.WithRabbitMqContainer</c>).</param>
     /// <param name="network">The network of the broker and the worker (likewise).</param>
     /// <param name="ownsRabbitMq">Whether the container removes the broker and the network on dispose (true when
     /// <see cref="StatehouseBuilder.Build"/> made them).</param>
@@ -90,10 +90,10 @@ public sealed class StatehouseConfiguration : ContainerConfiguration
     /// <summary>The broker's host names on the network, one per node (the worker connects to one that answers).</summary>
     public IReadOnlyList<string>? RabbitMqNetworkAliases { get; }
 
-    /// <summary>The broker container; <c>null</c> until <see cref="StatehouseBuilder.Build"/> or <see cref="StatehouseBuilder.WithRabbitMqContainer"/>.</summary>
+    /// <summary>The broker container; <c>null</c> until <see cref="StatehouseBuilder.Build"/> or <c>StatehouseBuilder.WithRabbitMqContainer</c>.</summary>
     public RabbitMqContainer? RabbitMqContainer { get; }
 
-    /// <summary>The network of the broker and the worker; <c>null</c> until <see cref="StatehouseBuilder.Build"/> or <see cref="StatehouseBuilder.WithRabbitMqContainer"/>.</summary>
+    /// <summary>The network of the broker and the worker; <c>null</c> until <see cref="StatehouseBuilder.Build"/> or <c>StatehouseBuilder.WithRabbitMqContainer</c>.</summary>
     public INetwork? Network { get; }
 
     /// <summary>Whether the worker container removes <see cref="RabbitMqContainer"/> and <see cref="Network"/> on dispose.</summary>

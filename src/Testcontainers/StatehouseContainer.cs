@@ -75,7 +75,7 @@ public sealed class StatehouseContainer : DockerContainer
     }
 
     /// <summary>Removes the worker, then the broker and the network (unless they were given with
-    /// <see cref="StatehouseBuilder.WithRabbitMqContainer"/>), then the store volume; every removal is tried before a
+    /// <c>StatehouseBuilder.WithRabbitMqContainer</c>), then the store volume; every removal is tried before a
     /// failure is thrown.</summary>
     protected override async ValueTask DisposeAsyncCore()
     {

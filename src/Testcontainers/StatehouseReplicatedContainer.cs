@@ -90,6 +90,7 @@ public sealed class StatehouseReplicatedContainer : IAsyncDisposable
     /// moment to take over).
     /// </summary>
     /// <param name="timeout">How long to wait for one primary; default 60 s.</param>
+    /// <param name="ct">Cancels the wait.</param>
     /// <exception cref="TimeoutException">No single primary within <paramref name="timeout"/>; the message gives the roles seen.</exception>
     public async Task<StatehouseContainer> GetPrimaryAsync(TimeSpan? timeout = null, CancellationToken ct = default)
     {

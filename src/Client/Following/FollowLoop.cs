@@ -15,7 +15,10 @@ namespace Statehouse.Client.Following;
 /// can appear later, and a worker that is behind (a replica after a failover) answers less, never other history.
 /// </summary>
 /// <param name="readPage">One replay page of the filter: (start commit_ts inclusive, min_commit_ts, ct) → page.</param>
+/// <param name="wakeups">Wake-ups from the broker's announcements: a hint to read again, never a source of events.</param>
 /// <param name="pollInterval">The longest wait between two replay reads when no wake-up comes (positive).</param>
+/// <param name="logger">Where read failures and resumes are logged.</param>
+/// <param name="filter">What is followed (an agent, or a whole namespace), for log lines.</param>
 internal sealed class FollowLoop(
     Func<long, long, CancellationToken, Task<ReplayPage>> readPage, FollowWakeups wakeups, TimeSpan pollInterval, ILogger logger, string filter)
 {
