@@ -63,6 +63,8 @@ dotnet_root=$(env_value STATEHOUSE_DOTNET_ROOT /usr/share/dotnet)
 sha() { sha256sum | cut -c1-16; }
 
 current_inputs() { docker image inspect --format "{{ index .Config.Labels \"$label\" }}" "$1" 2>/dev/null || true; }
+# True when image $1 carries the inputs hash $2 and no rebuild was asked for (--force): nothing to build.
+is_current() { [[ $force == 0 && $(current_inputs "$1") == "$2" ]]; }
 
 image_id() { docker image inspect --format '{{.Id}}' "$1" 2>/dev/null || true; }
 
@@ -189,7 +191,7 @@ check_rabbitmq() {
 ensure_rabbitmq() {
   local inputs
   inputs=$(rabbitmq_inputs)
-  if [[ $(current_inputs "$rabbitmq_image") == "$inputs" && $force == 0 ]]; then
+  if is_current "$rabbitmq_image" "$inputs"; then
     log "$rabbitmq_image is current ($inputs)"
     return 0
   fi
@@ -251,7 +253,7 @@ ensure_dotnet_bases() {
   local aspnet_inputs sdk_inputs
   aspnet_inputs=$(dotnet_inputs aspnet)
   sdk_inputs=$(dotnet_inputs sdk)
-  if [[ $(current_inputs "$aspnet_image") == "$aspnet_inputs" && $(current_inputs "$sdk_image") == "$sdk_inputs" && $force == 0 ]]; then
+  if is_current "$aspnet_image" "$aspnet_inputs" && is_current "$sdk_image" "$sdk_inputs"; then
     log "$aspnet_image and $sdk_image are current ($aspnet_inputs, $sdk_inputs)"
     return 0
   fi
@@ -288,7 +290,7 @@ build_worker() {
 ensure_worker() {
   local inputs
   inputs=$(worker_inputs)
-  if [[ $(current_inputs "$worker_image") == "$inputs" && $force == 0 ]]; then
+  if is_current "$worker_image" "$inputs"; then
     log "$worker_image is current ($inputs)"
     return 0
   fi

@@ -88,27 +88,21 @@ docker_ready() {
 # statehouse-smoke-<session>. One "<kind> <id>" per line.
 session=$(date -u +%Y%m%d%H%M%S)-$$
 export STATEHOUSE_TEST_SESSION=$session STATEHOUSE_SMOKE_PROJECT=statehouse-smoke-$session
-ours() {
-  local label
-  for label in "org.statehouse.test-session=$session" "com.docker.compose.project=$STATEHOUSE_SMOKE_PROJECT"; do
-    docker container ls -aq --filter "label=$label" | sed 's/^/container /'
-    docker volume ls -q --filter "label=$label" | sed 's/^/volume /'
-    docker network ls -q --filter "label=$label" | sed 's/^/network /'
-  done | sort -u
+labelled() {
+  docker container ls -aq --filter "label=$1" | sed 's/^/container /'
+  docker volume ls -q --filter "label=$1" | sed 's/^/volume /'
+  docker network ls -q --filter "label=$1" | sed 's/^/network /'
 }
-# Any container, volume or network of Testcontainers (label org.testcontainers=true) or of a smoke project.
-testcontainers() {
-  docker container ls -aq --filter label=org.testcontainers=true | sed 's/^/container /'
-  docker volume ls -q --filter label=org.testcontainers=true | sed 's/^/volume /'
-  docker network ls -q --filter label=org.testcontainers=true | sed 's/^/network /'
-}
+ours() { { labelled "org.statehouse.test-session=$session"; labelled "com.docker.compose.project=$STATEHOUSE_SMOKE_PROJECT"; } | sort -u; }
+# Any container, volume or network of Testcontainers, this run's or not.
+testcontainers() { labelled org.testcontainers=true | sort -u; }
 # Fails when the container tests left containers, volumes or networks of this run's session behind, and removes them.
 # New Testcontainers resources without the session label (a test that does not label what it starts, or someone
 # else's on a shared engine) are named, neither removed nor counted.
 check_leftovers() {
   local before=$1 leftovers others kind id
   leftovers=$(ours)
-  others=$(comm -13 <(echo "$before") <(testcontainers | sort -u) | grep -vxF -f <(echo "$leftovers") || true)
+  others=$(comm -13 <(echo "$before") <(testcontainers) | grep -vxF -f <(echo "$leftovers") || true)
   if [[ -n $others ]]; then
     echo "test: note: Testcontainers resources appeared during the container tests without this run's label (left alone):"
     echo "$others"
@@ -160,7 +154,7 @@ elif ((rc == 0)); then
   phase_start=$SECONDS
   echo "test: the container paths (docs/containers.md)"
   if docker_ready; then
-    before=$(testcontainers | sort -u)
+    before=$(testcontainers)
     dotnet_test tests/Testcontainers.Tests/Testcontainers.Tests.csproj || rc=1
     echo "test: Integration.Tests once more, its broker from Testcontainers ($STATEHOUSE_RABBITMQ_IMAGE)"
     local_broker=$STATEHOUSE_TEST_AMQP

@@ -12,11 +12,11 @@ internal sealed class ContainerRabbitNode : IDedicatedBroker
     private const int AmqpPort = 5672;
 
     private readonly RabbitMqContainer _container;
-    private readonly string _image = ContainerImages.RabbitMq;
+    private readonly string _image = Statehouse.Testcontainers.StatehouseImages.RabbitMq;
 
     private ContainerRabbitNode(int hostPort)
     {
-        _container = new RabbitMqBuilder(_image).WithPortBinding(hostPort, AmqpPort).WithLabel(ContainerImages.Labels).Build();
+        _container = new RabbitMqBuilder(_image).WithPortBinding(hostPort, AmqpPort).WithLabel(TestSession.Labels).Build();
     }
 
     public Uri Uri => new(_container.GetConnectionString());

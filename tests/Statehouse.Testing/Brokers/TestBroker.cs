@@ -1,4 +1,5 @@
 using RabbitMQ.Client;
+using Statehouse.Testcontainers;
 using RabbitMQ.Client.Exceptions;
 using Testcontainers.RabbitMq;
 
@@ -6,7 +7,7 @@ namespace Statehouse.Testing.Brokers;
 
 /// <summary>
 /// The RabbitMQ broker tests run against: <c>STATEHOUSE_TEST_AMQP</c> when set, else a Testcontainers broker (image
-/// <see cref="ContainerImages.RabbitMq"/>) when a Docker engine answers. Without either, <see cref="LocateAsync"/>
+/// <see cref="StatehouseImages.RabbitMq"/>: <c>STATEHOUSE_RABBITMQ_IMAGE</c>, else the official image) when a Docker engine answers. Without either, <see cref="LocateAsync"/>
 /// fails with <see cref="NoBrokerMessage"/>: a test that cannot reach a broker fails saying how to get one, it is never
 /// skipped. Holds one connection for raw AMQP and
 /// clean-up (each user opens its own channel); disposing closes it and removes a container it started.
@@ -76,8 +77,8 @@ public sealed class TestBroker : IAsyncDisposable
         }
         else if (await DockerEngine.AnswersAsync(ct))
         {
-            var image = ContainerImages.RabbitMq;
-            container = new RabbitMqBuilder(image).WithLabel(ContainerImages.Labels).Build();
+            var image = StatehouseImages.RabbitMq;
+            container = new RabbitMqBuilder(image).WithLabel(TestSession.Labels).Build();
             await container.StartAsync(ct);
             (uri, source) = (new Uri(container.GetConnectionString()), "Testcontainers " + image);
         }

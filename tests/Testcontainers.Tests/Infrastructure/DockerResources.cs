@@ -3,6 +3,7 @@ using Docker.DotNet.Models;
 using DotNet.Testcontainers.Clients;
 using DotNet.Testcontainers.Configurations;
 using DotNet.Testcontainers.Containers;
+using Statehouse.Testing.Brokers;
 
 namespace Statehouse.Testcontainers.Tests.Infrastructure;
 
@@ -25,29 +26,12 @@ internal sealed class DockerResources : IDisposable
         ? endpoint.GetDockerClientBuilder(ResourceReaper.DefaultSessionId).Build()
         : throw new InvalidOperationException("No Docker engine found. " + HowToGetDocker);
 
-    /// <summary>
-    /// The label a whole run of scripts/test.sh puts on what its container tests create (its value is
-    /// <see cref="SessionVariable"/>): the script checks by it that nothing of the run is left, and removes only that.
-    /// tests/Statehouse.Testing's TestBroker uses the same one.
-    /// </summary>
-    public const string SessionLabel = "org.statehouse.test-session";
-
-    public const string SessionVariable = "STATEHOUSE_TEST_SESSION";
-
     /// <summary>A fresh value for <see cref="TestLabel"/>.</summary>
     public static string NewRunId() => Guid.NewGuid().ToString("N");
 
-    /// <summary><see cref="TestLabel"/> = <paramref name="runId"/>, and <see cref="SessionLabel"/> when <see cref="SessionVariable"/> is set.</summary>
-    public static IReadOnlyDictionary<string, string> Labels(string runId)
-    {
-        var labels = new Dictionary<string, string> { [TestLabel] = runId };
-        if (Environment.GetEnvironmentVariable(SessionVariable) is { Length: > 0 } session)
-        {
-            labels[SessionLabel] = session;
-        }
-
-        return labels;
-    }
+    /// <summary><see cref="TestLabel"/> = <paramref name="runId"/>, and the session label of scripts/test.sh (<see cref="TestSession"/>).</summary>
+    public static IReadOnlyDictionary<string, string> Labels(string runId) =>
+        new Dictionary<string, string>(TestSession.Labels) { [TestLabel] = runId };
 
     /// <summary>Runs <paramref name="start"/> (a container's <c>StartAsync</c>); a failure names what the tests need, with the cause inside.</summary>
     public static async Task StartAsync(Func<CancellationToken, Task> start, CancellationToken ct)
